@@ -1,0 +1,12 @@
+//! derivcheck: a symbolic-plus-numeric derivation verifier.
+//!
+//! The library is a pipeline, one module a stage:
+//! [`syntax`] (text → syntax tree) → [`resolve`] (names → declarations) →
+//! the engines ([`numeric`]) → [`check`] (a chain's steps through the
+//! engines) → [`report`] (text and JSON). The binary is a thin command line
+//! over it.
+
+#![warn(missing_docs)]
+
+pub mod resolve;
+pub mod syntax;

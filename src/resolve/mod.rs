@@ -1,0 +1,1536 @@
+//! Stage 2 of the pipeline: syntax tree → resolved program.
+//!
+//! In: the parsed items of a file. Out: a [`Program`]: the declarations
+//! (sets, parameters, constants, variables, functions, definitions, sample
+//! families), every claim, assumption and chain with its expressions as
+//! resolved [`Term`]s, and the [`ResolveError`]s found (undeclared names,
+//! wrong arity, a bound variable used outside its binder, a variable where
+//! a number is needed, …). Which objects depend on which parameter is
+//! answered by [`Program::depends_on`].
+
+pub mod ir;
+
+use crate::syntax::ast::{
+    self, ConstKind, Expr, ExprKind, FunAttr, Item, ItemKind, Name, Relation,
+};
+use crate::syntax::parser::parse_file;
+use crate::syntax::Span;
+pub use ir::*;
+use num_rational::BigRational;
+use std::collections::HashMap;
+
+/// A name or type problem, with where it is and what to do.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolveError {
+    /// Where.
+    pub span: Span,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+fn err(span: Span, message: impl Into<String>, hint: Option<String>) -> ResolveError {
+    ResolveError {
+        span,
+        message: message.into(),
+        hint,
+    }
+}
+
+/// A resolved expression with its source span.
+#[derive(Clone, Debug)]
+pub struct Located {
+    /// The resolved term.
+    pub term: Term,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// A claim.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    /// `claim name: …`.
+    pub name: Option<String>,
+    /// The left side.
+    pub lhs: Located,
+    /// The relation.
+    pub relation: Relation,
+    /// The right side.
+    pub rhs: Located,
+    /// The claim's line.
+    pub span: Span,
+}
+
+/// One resolved step of a chain.
+#[derive(Clone, Debug)]
+pub struct ResolvedStep {
+    /// The relation to the previous expression.
+    pub relation: Relation,
+    /// The new expression.
+    pub expr: Located,
+    /// The text after `by`.
+    pub justification: Option<String>,
+}
+
+/// A resolved chain.
+#[derive(Clone, Debug)]
+pub struct ResolvedChain {
+    /// `derivation "name"`.
+    pub name: Option<String>,
+    /// Where the chain is.
+    pub span: Span,
+    /// The first expression.
+    pub start: Located,
+    /// The steps.
+    pub steps: Vec<ResolvedStep>,
+    /// The claim this chain proves, as an index into [`Program::claims`].
+    pub claim: Option<usize>,
+    /// The claim name in `proves NAME` when no such claim exists.
+    pub missing_claim: Option<String>,
+}
+
+/// Everything a file declares and claims, resolved.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// Declared sets.
+    pub sets: Vec<SetInfo>,
+    /// Declared parameters.
+    pub params: Vec<ParamInfo>,
+    /// Declared constants.
+    pub consts: Vec<ConstInfo>,
+    /// Variables, free and bound.
+    pub vars: Vec<VarInfo>,
+    /// Declared functions.
+    pub funs: Vec<FunInfo>,
+    /// Definitions.
+    pub defs: Vec<DefInfo>,
+    /// Sample families.
+    pub samples: Vec<SampleInfo>,
+    /// Claims.
+    pub claims: Vec<Claim>,
+    /// `assume` facts.
+    pub assumptions: Vec<(Located, Relation, Located)>,
+    /// Chains that resolved without error.
+    pub chains: Vec<ResolvedChain>,
+    /// Whether some parameter is used as a plain value (then parameters
+    /// are scalars in numeric instances).
+    pub scalar_params: bool,
+    /// `points` of an assignment.
+    pub points: Option<BigRational>,
+    /// `milestone` expressions of an assignment.
+    pub milestones: Vec<Located>,
+    /// `rubric` text of an assignment.
+    pub rubric: Option<(String, Span)>,
+    /// `steps` of an ordering exercise.
+    pub labelled_steps: Vec<(String, Located)>,
+    /// Problems found.
+    pub errors: Vec<ResolveError>,
+    /// How many chains were dropped because of errors.
+    pub broken_chains: usize,
+}
+
+/// The type of an expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ty {
+    Num,
+    Elem(SetId),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Global {
+    Set(SetId),
+    Param(ParamId),
+    Const(ConstId),
+    Var(VarId),
+    Fun(FunId),
+    Def(DefId),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Binding {
+    Var(VarId),
+    Param(ParamId),
+}
+
+struct Mdp {
+    state_var: String,
+    action_var: String,
+}
+
+struct Resolver {
+    p: Program,
+    globals: HashMap<String, (Global, Span)>,
+    families: HashMap<String, SampleId>,
+    variants: HashMap<String, VarId>,
+    scope: Vec<(String, Binding)>,
+    binders_seen: Vec<(String, Span)>,
+    mdp: Option<Mdp>,
+    errors: Vec<ResolveError>,
+}
+
+type R<T> = Result<T, ResolveError>;
+
+/// Parse and resolve a file's text.
+pub fn resolve_text(text: &str) -> (Program, Vec<crate::syntax::parser::SyntaxError>) {
+    let parsed = parse_file(text);
+    (resolve(&parsed.items), parsed.errors)
+}
+
+/// Resolve parsed items.
+pub fn resolve(items: &[Item]) -> Program {
+    let mut r = Resolver {
+        p: Program::default(),
+        globals: HashMap::new(),
+        families: HashMap::new(),
+        variants: HashMap::new(),
+        scope: Vec::new(),
+        binders_seen: Vec::new(),
+        mdp: None,
+        errors: Vec::new(),
+    };
+    let mut pending_claim: Option<usize> = None;
+    for item in items {
+        r.scope.clear();
+        r.binders_seen.clear();
+        if let Err(e) = r.item(item, &mut pending_claim) {
+            r.errors.push(e);
+        }
+    }
+    r.p.errors = r.errors;
+    r.p
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let c = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + c);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+impl Resolver {
+    fn declare(&mut self, key: String, g: Global, span: Span) -> R<()> {
+        if let Some((_, first)) = self.globals.get(&key) {
+            let _ = first;
+            return Err(err(
+                span,
+                format!("`{key}` is declared twice"),
+                Some("give the second one another name".into()),
+            ));
+        }
+        self.globals.insert(key, (g, span));
+        Ok(())
+    }
+
+    fn global_param(&self, n: &Name) -> Option<ParamId> {
+        let key = n.key()?;
+        for (k, b) in self.scope.iter().rev() {
+            if *k == key {
+                return match b {
+                    Binding::Param(p) => Some(*p),
+                    Binding::Var(_) => None,
+                };
+            }
+        }
+        match self.globals.get(&key) {
+            Some((Global::Param(p), _)) => Some(*p),
+            _ => None,
+        }
+    }
+
+    /// A head's name: `Pr_θ` with θ a parameter is `Pr` with one slot;
+    /// otherwise the whole name.
+    fn head_name(&self, n: &Name) -> R<(String, Vec<ParamId>)> {
+        if n.sub.is_empty() {
+            return Ok((n.base_with_primes(), vec![]));
+        }
+        let mut slots = Vec::new();
+        for s in &n.sub {
+            match &s.kind {
+                ExprKind::Name(m) => match self.global_param(m) {
+                    Some(p) => slots.push(p),
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        if slots.len() == n.sub.len() {
+            return Ok((n.base_with_primes(), slots));
+        }
+        match n.key() {
+            Some(k) => Ok((k, vec![])),
+            None => Err(err(
+                n.span,
+                "a declared name's subscript must be a parameter or a plain name",
+                None,
+            )),
+        }
+    }
+
+    fn new_var(&mut self, name: String, domain: VarDomain, bound: bool) -> VarId {
+        self.p.vars.push(VarInfo {
+            name,
+            domain,
+            bound,
+        });
+        self.p.vars.len() - 1
+    }
+
+    fn item(&mut self, item: &Item, pending_claim: &mut Option<usize>) -> R<()> {
+        match &item.kind {
+            ItemKind::Param(names) => {
+                for n in names {
+                    let key = self.plain_key(n)?;
+                    self.p.params.push(ParamInfo {
+                        name: key.clone(),
+                        span: n.span,
+                    });
+                    self.declare(key, Global::Param(self.p.params.len() - 1), n.span)?;
+                }
+            }
+            ItemKind::Set(names) => {
+                for n in names {
+                    let key = self.plain_key(n)?;
+                    self.add_set(key, SetKind::Plain, n.span)?;
+                }
+            }
+            ItemKind::Var(names, set) => {
+                let domain = match set {
+                    Some(s) => VarDomain::Set(self.set_named(s)?),
+                    None => VarDomain::Real,
+                };
+                for n in names {
+                    let key = self.plain_key(n)?;
+                    let v = self.new_var(key.clone(), domain, false);
+                    self.declare(key, Global::Var(v), n.span)?;
+                }
+            }
+            ItemKind::Const(names, kind) => {
+                for n in names {
+                    let key = self.plain_key(n)?;
+                    self.add_const(key, *kind, n.span)?;
+                }
+            }
+            ItemKind::Fun(head, attr) => self.fun(head, attr.as_ref(), item.span)?,
+            ItemKind::Def(head, body) => self.def(head, body, item.span)?,
+            ItemKind::Assume(l, rel, rhs) => {
+                let l = self.located_num(l)?;
+                let rhs = self.located_num(rhs)?;
+                self.p.assumptions.push((l, *rel, rhs));
+            }
+            ItemKind::Claim(name, l, rel, rhs) => {
+                let lhs = self.located_num(l)?;
+                self.scope.clear();
+                let rhs = self.located_num(rhs)?;
+                if let Some(n) = name {
+                    if self.p.claims.iter().any(|c| c.name.as_ref() == Some(n)) {
+                        return Err(err(
+                            item.span,
+                            format!("claim `{n}` is declared twice"),
+                            None,
+                        ));
+                    }
+                }
+                self.p.claims.push(Claim {
+                    name: name.clone(),
+                    lhs,
+                    relation: *rel,
+                    rhs,
+                    span: item.span,
+                });
+                if name.is_none() {
+                    *pending_claim = Some(self.p.claims.len() - 1);
+                }
+            }
+            ItemKind::Mdp {
+                states,
+                actions,
+                horizon,
+            } => self.mdp(states, actions, horizon, item.span)?,
+            ItemKind::Sample {
+                var,
+                index,
+                dist,
+                lo,
+                hi,
+            } => {
+                let key = self.plain_key(var)?;
+                if self.families.contains_key(&key) {
+                    return Err(err(
+                        var.span,
+                        format!("samples `{key}` are declared twice"),
+                        None,
+                    ));
+                }
+                let dist = self.dist(dist, &key, var.span)?;
+                let lo = self.num(lo)?;
+                let hi = self.num(hi)?;
+                self.p.samples.push(SampleInfo {
+                    name: key.clone(),
+                    index: index.base_with_primes(),
+                    dist,
+                    lo,
+                    hi,
+                });
+                self.families.insert(key, self.p.samples.len() - 1);
+            }
+            ItemKind::Points(n) => self.p.points = Some(n.clone()),
+            ItemKind::Milestone(e) => {
+                let l = self.located_num(e)?;
+                self.p.milestones.push(l);
+            }
+            ItemKind::Rubric(text) => self.p.rubric = Some((text.clone(), item.span)),
+            ItemKind::Steps(list) => {
+                for (label, e) in list {
+                    self.scope.clear();
+                    let l = self.located_num(e)?;
+                    self.p.labelled_steps.push((label.clone(), l));
+                }
+            }
+            ItemKind::Chain(chain) => {
+                let claim = if let Some(name) = &chain.proves {
+                    self.p
+                        .claims
+                        .iter()
+                        .position(|c| c.name.as_ref() == Some(name))
+                } else {
+                    pending_claim.take()
+                };
+                let missing_claim = match (&chain.proves, claim) {
+                    (Some(n), None) => Some(n.clone()),
+                    _ => None,
+                };
+                match self.chain(chain) {
+                    Ok((start, steps)) => self.p.chains.push(ResolvedChain {
+                        name: chain.name.clone(),
+                        span: chain.span,
+                        start,
+                        steps,
+                        claim,
+                        missing_claim,
+                    }),
+                    Err(errors) => {
+                        self.errors.extend(errors);
+                        self.p.broken_chains += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn chain(
+        &mut self,
+        chain: &ast::Chain,
+    ) -> Result<(Located, Vec<ResolvedStep>), Vec<ResolveError>> {
+        let mut errors = Vec::new();
+        let mut one = |r: &mut Resolver, e: &Expr| {
+            r.scope.clear();
+            r.binders_seen.clear();
+            match r.located_num(e) {
+                Ok(l) => Some(l),
+                Err(x) => {
+                    errors.push(x);
+                    None
+                }
+            }
+        };
+        let start = one(self, &chain.start);
+        let mut steps = Vec::new();
+        for s in &chain.steps {
+            if let Some(expr) = one(self, &s.expr) {
+                steps.push(ResolvedStep {
+                    relation: s.relation,
+                    expr,
+                    justification: s.justification.clone(),
+                });
+            }
+        }
+        match start {
+            Some(start) if errors.is_empty() => Ok((start, steps)),
+            _ => Err(errors),
+        }
+    }
+
+    fn plain_key(&self, n: &Name) -> R<String> {
+        n.key().ok_or_else(|| {
+            err(
+                n.span,
+                "a declared name's subscript must be a plain name",
+                Some("write `a_t`, not `a_{t+1}`".into()),
+            )
+        })
+    }
+
+    fn add_set(&mut self, key: String, kind: SetKind, span: Span) -> R<SetId> {
+        self.p.sets.push(SetInfo {
+            name: key.clone(),
+            kind,
+            span,
+        });
+        let id = self.p.sets.len() - 1;
+        self.declare(key, Global::Set(id), span)?;
+        Ok(id)
+    }
+
+    fn add_const(&mut self, key: String, kind: ConstKind, span: Span) -> R<ConstId> {
+        self.p.consts.push(ConstInfo {
+            name: key.clone(),
+            kind,
+            span,
+        });
+        let id = self.p.consts.len() - 1;
+        self.declare(key, Global::Const(id), span)?;
+        Ok(id)
+    }
+
+    fn set_named(&self, n: &Name) -> R<SetId> {
+        let key = self.plain_key(n)?;
+        match self.globals.get(&key) {
+            Some((Global::Set(s), _)) => Ok(*s),
+            Some(_) => Err(err(n.span, format!("`{key}` is not a set"), None)),
+            None => Err(err(
+                n.span,
+                format!("undeclared set `{key}`"),
+                Some(format!("declare it with `set {key}`")),
+            )),
+        }
+    }
+
+    /// The domain of a name used as a head parameter.
+    fn head_input(&mut self, n: &Name) -> R<(Input, String)> {
+        let key = self.plain_key(n)?;
+        if let Some(p) = self.global_param(n) {
+            return Ok((Input::Param(p), key));
+        }
+        match self.var_domain_of(n) {
+            Some(VarDomain::Set(s)) => Ok((Input::Set(s), key)),
+            Some(_) | None => match self.globals.get(&key) {
+                Some((Global::Var(_), _)) | None => Ok((Input::Real, key)),
+                Some(_) => Err(err(
+                    n.span,
+                    format!("`{key}` is declared as something other than a variable"),
+                    Some("use a variable or a new name here".into()),
+                )),
+            },
+        }
+    }
+
+    /// The domain of a declared variable, or of a primed or subscripted
+    /// variant of one (`s'`, `x_1`).
+    fn var_domain_of(&self, n: &Name) -> Option<VarDomain> {
+        let key = n.key()?;
+        if let Some((Global::Var(v), _)) = self.globals.get(&key) {
+            return Some(self.p.vars[*v].domain);
+        }
+        if let Some(v) = self.variants.get(&key) {
+            return Some(self.p.vars[*v].domain);
+        }
+        match self.globals.get(&n.base) {
+            Some((Global::Var(v), _)) if n.primes > 0 || n.simple_sub().is_some() => {
+                Some(self.p.vars[*v].domain)
+            }
+            _ => None,
+        }
+    }
+
+    fn fun(&mut self, head: &ast::Head, attr: Option<&FunAttr>, span: Span) -> R<()> {
+        let (name, slots) = self.head_name(&head.name)?;
+        let mut inputs: Vec<Input> = slots.iter().map(|&p| Input::Param(p)).collect();
+        let mut keys = Vec::new();
+        for n in head.args.iter().chain(&head.cond) {
+            let (input, key) = self.head_input(n)?;
+            inputs.push(input);
+            keys.push((key, n.span));
+        }
+        let kind = match attr {
+            None => FunKind::Real,
+            Some(FunAttr::Positive) => FunKind::Positive,
+            Some(FunAttr::Dist(x)) => {
+                let key = self.plain_key(x)?;
+                let pos = keys[..head.args.len()]
+                    .iter()
+                    .position(|(k, _)| *k == key)
+                    .ok_or_else(|| {
+                        err(
+                            x.span,
+                            format!("`{key}` is not an argument of `{name}` before the bar"),
+                            Some(format!("write `fun {name}({key} | …) : dist {key}`")),
+                        )
+                    })?;
+                let idx = slots.len() + pos;
+                if !matches!(inputs[idx], Input::Set(_)) {
+                    return Err(err(
+                        x.span,
+                        format!("a distribution's variable must range over a finite set, and `{key}` does not"),
+                        Some(format!("declare it with `var {key} in SET`")),
+                    ));
+                }
+                FunKind::Dist(idx)
+            }
+        };
+        self.p.funs.push(FunInfo {
+            name: name.clone(),
+            inputs,
+            n_slots: slots.len(),
+            n_cond: head.cond.len(),
+            kind,
+            span,
+        });
+        self.declare(name, Global::Fun(self.p.funs.len() - 1), head.name.span)
+    }
+
+    fn def(&mut self, head: &ast::Head, body: &Expr, span: Span) -> R<()> {
+        let (name, slots) = self.head_name(&head.name)?;
+        let mut inputs: Vec<DefInput> = slots.iter().map(|&p| DefInput::Param(p)).collect();
+        self.scope.clear();
+        for n in head.args.iter().chain(&head.cond) {
+            let (input, key) = self.head_input(n)?;
+            match input {
+                Input::Param(p) => inputs.push(DefInput::Param(p)),
+                Input::Set(s) => {
+                    let v = self.new_var(key.clone(), VarDomain::Set(s), true);
+                    self.scope.push((key, Binding::Var(v)));
+                    inputs.push(DefInput::Var(v));
+                }
+                Input::Real => {
+                    let v = self.new_var(key.clone(), VarDomain::Real, true);
+                    self.scope.push((key, Binding::Var(v)));
+                    inputs.push(DefInput::Var(v));
+                }
+            }
+        }
+        let body = self.num(body)?;
+        self.scope.clear();
+        self.p.defs.push(DefInfo {
+            name: name.clone(),
+            inputs,
+            n_slots: slots.len(),
+            n_cond: head.cond.len(),
+            body,
+            span,
+        });
+        self.declare(name, Global::Def(self.p.defs.len() - 1), head.name.span)
+    }
+
+    fn mdp(&mut self, states: &Name, actions: &Name, horizon: &Name, span: Span) -> R<()> {
+        if self.mdp.is_some() {
+            return Err(err(span, "a file may hold one `mdp`", None));
+        }
+        let sk = self.plain_key(states)?;
+        let ak = self.plain_key(actions)?;
+        let hk = self.plain_key(horizon)?;
+        let s = self.add_set(sk.clone(), SetKind::Plain, states.span)?;
+        let a = self.add_set(ak.clone(), SetKind::Plain, actions.span)?;
+        let h = self.add_const(hk.clone(), ConstKind::Count, horizon.span)?;
+        self.add_set(
+            "Traj".into(),
+            SetKind::Traj {
+                states: s,
+                actions: a,
+                horizon: h,
+            },
+            span,
+        )?;
+        if !self.globals.contains_key("θ") {
+            self.p.params.push(ParamInfo {
+                name: "θ".into(),
+                span,
+            });
+            self.declare("θ".into(), Global::Param(self.p.params.len() - 1), span)?;
+        }
+        self.mdp = Some(Mdp {
+            state_var: "s".into(),
+            action_var: "a".into(),
+        });
+        let text = format!(
+            "var s in {sk}\nvar a in {ak}\nvar τ in Traj\n\
+             fun ρ(s) : dist s\nfun P(s' | s, a) : dist s'\nfun π_θ(a | s) : dist a\nfun r(s, a)\n\
+             def Pr_θ(τ) = ρ(s_0) [Π_{{t=0}}^{{{hk}-1}} π_θ(a_t | s_t)] [Π_{{t=0}}^{{{hk}-2}} P(s_{{t+1}} | s_t, a_t)]\n\
+             def R(τ) = Σ_{{t=0}}^{{{hk}-1}} r(s_t, a_t)\n"
+        );
+        let parsed = parse_file(&text);
+        if let Some(e) = parsed.errors.first() {
+            return Err(err(
+                span,
+                format!("internal: the mdp definitions do not parse: {e:?}"),
+                None,
+            ));
+        }
+        for item in &parsed.items {
+            let mut item = item.clone();
+            item.span = span;
+            self.scope.clear();
+            let mut dummy = None;
+            self.item(&item, &mut dummy).map_err(|mut e| {
+                e.span = span;
+                e
+            })?;
+        }
+        // The time index of the MDP, free in steps such as `log π_θ(a_t | s_t)`.
+        let t = self.new_var("t".into(), VarDomain::Time(h), false);
+        self.declare("t".into(), Global::Var(t), span)?;
+        Ok(())
+    }
+
+    fn located_num(&mut self, e: &Expr) -> R<Located> {
+        let term = self.num(e)?;
+        Ok(Located { term, span: e.span })
+    }
+
+    /// Resolve an expression that must be a number (not a set element).
+    fn num(&mut self, e: &Expr) -> R<Term> {
+        let (t, ty) = self.expr(e)?;
+        match ty {
+            Ty::Num => Ok(t),
+            Ty::Elem(s) => Err(err(
+                e.span,
+                format!(
+                    "this is an element of the set `{}`, not a number",
+                    self.p.sets[s].name
+                ),
+                Some("apply a function to it, as in R(τ)".into()),
+            )),
+        }
+    }
+
+    fn lookup_scope(&self, key: &str) -> Option<Binding> {
+        self.scope
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, b)| *b)
+    }
+
+    fn expr(&mut self, e: &Expr) -> R<(Term, Ty)> {
+        let num = |t: Term| Ok((t, Ty::Num));
+        match &e.kind {
+            ExprKind::Number(n) => num(Term::Num(n.clone())),
+            ExprKind::Name(n) => self.name(n),
+            ExprKind::Placeholder => Err(err(
+                e.span,
+                "`·` stands for the drawn variable and belongs in a distribution",
+                Some("write it inside E_{a~π_θ(·|s)}".into()),
+            )),
+            ExprKind::Apply { head, args, cond } => self.apply(head, args, cond, e.span),
+            ExprKind::Neg(x) => num(Term::Neg(Box::new(self.num(x)?))),
+            ExprKind::Binary(op, a, b) => {
+                let a = Box::new(self.num(a)?);
+                let b = Box::new(self.num(b)?);
+                num(match op {
+                    ast::BinOp::Add => Term::Add(a, b),
+                    ast::BinOp::Sub => Term::Sub(a, b),
+                    ast::BinOp::Mul => Term::Mul(a, b),
+                    ast::BinOp::Div => Term::Div(a, b),
+                })
+            }
+            ExprKind::Pow(a, b) => num(Term::Pow(Box::new(self.num(a)?), Box::new(self.num(b)?))),
+            ExprKind::Func(f, x) => num(Term::Func(*f, Box::new(self.num(x)?))),
+            ExprKind::Abs(x) => num(Term::Abs(Box::new(self.num(x)?))),
+            ExprKind::Deriv { param, body } => {
+                let p = match param {
+                    Some(n) => self.global_param(n).ok_or_else(|| {
+                        let key = n.key().unwrap_or_else(|| n.base.clone());
+                        err(
+                            n.span,
+                            format!("`{key}` is not a declared parameter"),
+                            Some(format!("declare it with `param {key}`")),
+                        )
+                    })?,
+                    None => {
+                        if self.p.params.len() == 1 {
+                            0
+                        } else {
+                            return Err(err(
+                                e.span,
+                                "`∇` without a subscript needs exactly one declared parameter",
+                                Some("write ∇_θ".into()),
+                            ));
+                        }
+                    }
+                };
+                let body = self.num(body)?;
+                num(Term::Grad {
+                    param: p,
+                    body: Box::new(body),
+                })
+            }
+            ExprKind::Big {
+                op,
+                var,
+                domain,
+                body,
+            } => {
+                let key = self.plain_key(var)?;
+                let (vdomain, bdomain) = match domain {
+                    ast::Domain::Declared => match self.var_domain_of(var) {
+                        Some(VarDomain::Set(s)) => (VarDomain::Set(s), BigDomain::Set(s)),
+                        _ => {
+                            return Err(err(
+                                var.span,
+                                format!("`{key}` is not declared as a variable of a set"),
+                                Some(format!(
+                                    "declare `var {key} in SET`, or write Σ_{{{key} ∈ SET}} or Σ_{{{key}=1}}^{{N}}"
+                                )),
+                            ))
+                        }
+                    },
+                    ast::Domain::Set(s) => {
+                        let s = self.set_named(s)?;
+                        (VarDomain::Set(s), BigDomain::Set(s))
+                    }
+                    ast::Domain::Range(lo, hi) => {
+                        let lo = self.num(lo)?;
+                        let hi = self.num(hi)?;
+                        (VarDomain::Int, BigDomain::Range(Box::new(lo), Box::new(hi)))
+                    }
+                };
+                let v = self.new_var(key.clone(), vdomain, true);
+                self.binders_seen.push((key.clone(), e.span));
+                self.scope.push((key, Binding::Var(v)));
+                let body = self.num(body);
+                self.scope.pop();
+                num(Term::Big {
+                    op: *op,
+                    var: v,
+                    domain: bdomain,
+                    body: Box::new(body?),
+                })
+            }
+            ExprKind::Expect { draws, body } => {
+                let depth = self.scope.len();
+                let mut dists = Vec::new();
+                for d in draws {
+                    let key = self.plain_key(&d.var)?;
+                    let dist = match self.dist(&d.dist, &key, d.var.span) {
+                        Ok(x) => x,
+                        Err(x) => {
+                            self.scope.truncate(depth);
+                            return Err(x);
+                        }
+                    };
+                    self.binders_seen.push((key.clone(), e.span));
+                    self.scope.push((key, Binding::Var(dist.var)));
+                    dists.push(dist);
+                }
+                let body = self.num(body);
+                self.scope.truncate(depth);
+                let mut t = body?;
+                for dist in dists.into_iter().rev() {
+                    t = Term::Expect {
+                        dist,
+                        body: Box::new(t),
+                    };
+                }
+                num(t)
+            }
+        }
+    }
+
+    /// A distribution `Pr_θ` or `π_θ(·|s)`, drawing a variable named `key`.
+    fn dist(&mut self, e: &Expr, key: &str, var_span: Span) -> R<Dist> {
+        let (head, args, cond): (&Name, Vec<Option<&Expr>>, usize) = match &e.kind {
+            ExprKind::Name(n) => (n, vec![None], 0),
+            ExprKind::Apply { head, args, cond } => {
+                let list: Vec<Option<&Expr>> = args
+                    .iter()
+                    .chain(cond)
+                    .map(|a| match a.kind {
+                        ExprKind::Placeholder => None,
+                        _ => Some(a),
+                    })
+                    .collect();
+                (head, list, cond.len())
+            }
+            _ => {
+                return Err(err(
+                    e.span,
+                    "a distribution must be a name or an application with `·`",
+                    Some("write Pr_θ or π_θ(·|s)".into()),
+                ))
+            }
+        };
+        let holes = args.iter().filter(|a| a.is_none()).count();
+        if holes != 1 {
+            return Err(err(
+                e.span,
+                "a distribution needs exactly one `·` for the drawn variable",
+                Some("write π_θ(·|s)".into()),
+            ));
+        }
+        let callee = self.callee(head)?;
+        let (inputs, n_slots, n_cond, dist_idx, name) = match callee {
+            Callee::Fun(f, _) => {
+                let info = &self.p.funs[f];
+                let idx = match info.kind {
+                    FunKind::Dist(k) => Some(k),
+                    _ => None,
+                };
+                (
+                    info.inputs.clone(),
+                    info.n_slots,
+                    info.n_cond,
+                    idx,
+                    info.name.clone(),
+                )
+            }
+            Callee::Def(d, _) => {
+                let info = &self.p.defs[d];
+                let inputs = info
+                    .inputs
+                    .iter()
+                    .map(|i| match i {
+                        DefInput::Param(p) => Input::Param(*p),
+                        DefInput::Var(v) => match self.p.vars[*v].domain {
+                            VarDomain::Set(s) => Input::Set(s),
+                            _ => Input::Real,
+                        },
+                    })
+                    .collect::<Vec<_>>();
+                (inputs, info.n_slots, info.n_cond, None, info.name.clone())
+            }
+        };
+        let slot_args = match &callee {
+            Callee::Fun(_, s) | Callee::Def(_, s) => s.clone(),
+        };
+        let explicit = inputs.len() - n_slots;
+        // `Pr_θ` for a distribution whose only argument is drawn; inputs that
+        // are parameters are passed as themselves.
+        let args: Vec<Option<&Expr>> = if matches!(e.kind, ExprKind::Name(_)) {
+            if explicit != 1 {
+                return Err(err(
+                    e.span,
+                    format!("`{name}` takes {explicit} arguments; say which one is drawn"),
+                    Some(format!("write {name}(·|…)")),
+                ));
+            }
+            vec![None]
+        } else {
+            if args.len() != explicit || cond != n_cond {
+                return Err(err(
+                    e.span,
+                    format!(
+                        "`{name}` takes {} argument(s) before the bar and {n_cond} after it",
+                        explicit - n_cond
+                    ),
+                    None,
+                ));
+            }
+            args
+        };
+        let hole = n_slots + args.iter().position(|a| a.is_none()).unwrap_or(0);
+        if let Some(k) = dist_idx {
+            if k != hole {
+                return Err(err(
+                    e.span,
+                    format!("`{name}` is a distribution over another argument"),
+                    Some("put `·` where the distribution's variable is".into()),
+                ));
+            }
+        }
+        let set = match inputs[hole] {
+            Input::Set(s) => s,
+            _ => {
+                return Err(err(
+                    e.span,
+                    "the drawn variable must range over a finite set",
+                    None,
+                ))
+            }
+        };
+        if let Some(VarDomain::Set(s)) = self
+            .lookup_scope(key)
+            .and_then(|b| match b {
+                Binding::Var(v) => Some(self.p.vars[v].domain),
+                _ => None,
+            })
+            .or_else(|| match self.globals.get(key) {
+                Some((Global::Var(v), _)) => Some(self.p.vars[*v].domain),
+                _ => None,
+            })
+        {
+            if s != set {
+                return Err(err(
+                    var_span,
+                    format!(
+                        "`{key}` is declared in `{}`, but this distribution is over `{}`",
+                        self.p.sets[s].name, self.p.sets[set].name
+                    ),
+                    None,
+                ));
+            }
+        }
+        let v = self.new_var(key.to_string(), VarDomain::Set(set), true);
+        let mut terms: Vec<Term> = slot_args.into_iter().map(Term::Param).collect();
+        for (k, a) in args.iter().enumerate() {
+            let idx = n_slots + k;
+            match a {
+                None => terms.push(Term::Var(v)),
+                Some(a) => terms.push(self.input_arg(a, inputs[idx], &name, k)?),
+            }
+        }
+        let weight = match callee {
+            Callee::Fun(f, _) => Term::Call {
+                fun: f,
+                args: terms,
+            },
+            Callee::Def(d, _) => Term::DefCall {
+                def: d,
+                args: terms,
+            },
+        };
+        Ok(Dist {
+            var: v,
+            set,
+            weight: Box::new(weight),
+        })
+    }
+
+    fn callee(&self, head: &Name) -> R<Callee> {
+        // The whole name first (`π_opt`), then the base with subscript
+        // parameters (`Pr_θ`).
+        if let Some(key) = head.key() {
+            match self.globals.get(&key) {
+                Some((Global::Fun(f), _))
+                    if self.p.funs[*f].n_slots == 0 || head.sub.is_empty() =>
+                {
+                    return self.with_slots(Callee::Fun(*f, vec![]), head, 0)
+                }
+                Some((Global::Def(d), _))
+                    if self.p.defs[*d].n_slots == 0 || head.sub.is_empty() =>
+                {
+                    return self.with_slots(Callee::Def(*d, vec![]), head, 0)
+                }
+                _ => {}
+            }
+        }
+        let base = head.base_with_primes();
+        match self.globals.get(&base) {
+            Some((Global::Fun(f), _)) => {
+                self.with_slots(Callee::Fun(*f, vec![]), head, head.sub.len())
+            }
+            Some((Global::Def(d), _)) => {
+                self.with_slots(Callee::Def(*d, vec![]), head, head.sub.len())
+            }
+            _ => Err(self.undeclared(head, true)),
+        }
+    }
+
+    fn with_slots(&self, c: Callee, head: &Name, given: usize) -> R<Callee> {
+        let (n_slots, name, inputs) = match &c {
+            Callee::Fun(f, _) => (
+                self.p.funs[*f].n_slots,
+                self.p.funs[*f].name.clone(),
+                self.p.funs[*f].inputs.clone(),
+            ),
+            Callee::Def(d, _) => (
+                self.p.defs[*d].n_slots,
+                self.p.defs[*d].name.clone(),
+                self.p.defs[*d]
+                    .inputs
+                    .iter()
+                    .map(|i| match i {
+                        DefInput::Param(p) => Input::Param(*p),
+                        DefInput::Var(_) => Input::Real,
+                    })
+                    .collect(),
+            ),
+        };
+        if given != n_slots {
+            let want: Vec<String> = inputs[..n_slots]
+                .iter()
+                .filter_map(|i| match i {
+                    Input::Param(p) => Some(self.p.params[*p].name.clone()),
+                    _ => None,
+                })
+                .collect();
+            return Err(err(
+                head.span,
+                format!(
+                    "`{name}` depends on {} through its subscript",
+                    if want.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        want.join(", ")
+                    }
+                ),
+                Some(if want.is_empty() {
+                    format!("write `{name}` without a subscript")
+                } else {
+                    format!("write `{name}_{}`", want.join(","))
+                }),
+            ));
+        }
+        let mut slots = Vec::new();
+        for s in &head.sub[..given] {
+            let p = match &s.kind {
+                ExprKind::Name(m) => self.global_param(m),
+                _ => None,
+            };
+            match p {
+                Some(p) => slots.push(p),
+                None => {
+                    return Err(err(
+                        s.span,
+                        format!("the subscript of `{name}` must be a declared parameter"),
+                        None,
+                    ))
+                }
+            }
+        }
+        Ok(match c {
+            Callee::Fun(f, _) => Callee::Fun(f, slots),
+            Callee::Def(d, _) => Callee::Def(d, slots),
+        })
+    }
+
+    fn input_arg(&mut self, a: &Expr, input: Input, name: &str, k: usize) -> R<Term> {
+        match input {
+            Input::Param(_) => {
+                let p = match &a.kind {
+                    ExprKind::Name(n) => self.global_param(n),
+                    _ => None,
+                };
+                p.map(Term::Param).ok_or_else(|| {
+                    err(
+                        a.span,
+                        format!(
+                            "argument {} of `{name}` must be a declared parameter",
+                            k + 1
+                        ),
+                        None,
+                    )
+                })
+            }
+            Input::Set(s) => {
+                let (t, ty) = self.expr(a)?;
+                if ty == Ty::Elem(s) {
+                    Ok(t)
+                } else {
+                    Err(err(
+                        a.span,
+                        format!(
+                            "argument {} of `{name}` must be an element of `{}`",
+                            k + 1,
+                            self.p.sets[s].name
+                        ),
+                        Some(format!(
+                            "pass a variable declared `in {}`",
+                            self.p.sets[s].name
+                        )),
+                    ))
+                }
+            }
+            Input::Real => self.num(a),
+        }
+    }
+
+    fn apply(&mut self, head: &Name, args: &[Expr], cond: &[Expr], span: Span) -> R<(Term, Ty)> {
+        let callee = match self.callee(head) {
+            Ok(c) => c,
+            Err(e) => {
+                // `c(x + 1)` with `c` a value is a product.
+                if cond.is_empty() && args.len() == 1 {
+                    if let Ok((t, Ty::Num)) = self.name(head) {
+                        let x = self.num(&args[0])?;
+                        return Ok((Term::Mul(Box::new(t), Box::new(x)), Ty::Num));
+                    }
+                }
+                return Err(e);
+            }
+        };
+        let (inputs, n_slots, n_cond, name) = match &callee {
+            Callee::Fun(f, _) => {
+                let i = &self.p.funs[*f];
+                (i.inputs.clone(), i.n_slots, i.n_cond, i.name.clone())
+            }
+            Callee::Def(d, _) => {
+                let i = &self.p.defs[*d];
+                let inputs = i
+                    .inputs
+                    .iter()
+                    .map(|x| match x {
+                        DefInput::Param(p) => Input::Param(*p),
+                        DefInput::Var(v) => match self.p.vars[*v].domain {
+                            VarDomain::Set(s) => Input::Set(s),
+                            _ => Input::Real,
+                        },
+                    })
+                    .collect();
+                (inputs, i.n_slots, i.n_cond, i.name.clone())
+            }
+        };
+        let n_args = inputs.len() - n_slots - n_cond;
+        if args.len() != n_args || cond.len() != n_cond {
+            let shape = if n_cond > 0 {
+                format!("{n_args} argument(s) before `|` and {n_cond} after it")
+            } else {
+                format!("{n_args} argument(s)")
+            };
+            return Err(err(
+                span,
+                format!(
+                    "`{name}` takes {shape}, but {} {} given",
+                    args.len() + cond.len(),
+                    if args.len() + cond.len() == 1 {
+                        "is"
+                    } else {
+                        "are"
+                    }
+                ),
+                None,
+            ));
+        }
+        let slots = match &callee {
+            Callee::Fun(_, s) | Callee::Def(_, s) => s.clone(),
+        };
+        let mut terms: Vec<Term> = slots.into_iter().map(Term::Param).collect();
+        for (k, a) in args.iter().chain(cond).enumerate() {
+            terms.push(self.input_arg(a, inputs[n_slots + k], &name, k)?);
+        }
+        let t = match callee {
+            Callee::Fun(f, _) => Term::Call {
+                fun: f,
+                args: terms,
+            },
+            Callee::Def(d, _) => Term::DefCall {
+                def: d,
+                args: terms,
+            },
+        };
+        Ok((t, Ty::Num))
+    }
+
+    fn name(&mut self, n: &Name) -> R<(Term, Ty)> {
+        if let Some(key) = n.key() {
+            if let Some(b) = self.lookup_scope(&key) {
+                return Ok(match b {
+                    Binding::Var(v) => self.var_term(v),
+                    Binding::Param(p) => {
+                        self.p.scalar_params = true;
+                        (Term::Param(p), Ty::Num)
+                    }
+                });
+            }
+            if let Some(&(g, _)) = self.globals.get(&key) {
+                return self.global_value(g, n);
+            }
+        }
+        let bp = n.base_with_primes();
+        if n.sub.len() == 1 {
+            if let Some(&fam) = self.families.get(&bp) {
+                let index = self.num(&n.sub[0])?;
+                let set = self.p.samples[fam].dist.set;
+                return Ok((
+                    Term::Sample {
+                        family: fam,
+                        index: Box::new(index),
+                    },
+                    Ty::Elem(set),
+                ));
+            }
+            if let Some(m) = &self.mdp {
+                let field = if bp == m.state_var {
+                    Some(Field::State)
+                } else if bp == m.action_var {
+                    Some(Field::Action)
+                } else {
+                    None
+                };
+                if let Some(field) = field {
+                    let traj = match self.lookup_scope("τ") {
+                        Some(Binding::Var(v)) => v,
+                        _ => match self.globals.get("τ") {
+                            Some((Global::Var(v), _)) => *v,
+                            _ => return Err(self.undeclared(n, false)),
+                        },
+                    };
+                    let time = self.num(&n.sub[0])?;
+                    let set = match self.p.vars[traj].domain {
+                        VarDomain::Set(s) => match self.p.sets[s].kind {
+                            SetKind::Traj {
+                                states, actions, ..
+                            } => {
+                                if field == Field::State {
+                                    states
+                                } else {
+                                    actions
+                                }
+                            }
+                            SetKind::Plain => return Err(self.undeclared(n, false)),
+                        },
+                        _ => return Err(self.undeclared(n, false)),
+                    };
+                    return Ok((
+                        Term::Component {
+                            traj,
+                            field,
+                            time: Box::new(time),
+                        },
+                        Ty::Elem(set),
+                    ));
+                }
+            }
+        }
+        // A primed or subscripted variant of a declared variable.
+        if let (Some(key), Some(domain)) = (n.key(), self.var_domain_of(n)) {
+            let v = match self.variants.get(&key) {
+                Some(v) => *v,
+                None => {
+                    let v = self.new_var(key.clone(), domain, false);
+                    self.variants.insert(key, v);
+                    v
+                }
+            };
+            return Ok(self.var_term(v));
+        }
+        Err(self.undeclared(n, false))
+    }
+
+    fn var_term(&self, v: VarId) -> (Term, Ty) {
+        let ty = match self.p.vars[v].domain {
+            VarDomain::Set(s) => Ty::Elem(s),
+            _ => Ty::Num,
+        };
+        (Term::Var(v), ty)
+    }
+
+    fn global_value(&mut self, g: Global, n: &Name) -> R<(Term, Ty)> {
+        let key = n.key().unwrap_or_default();
+        match g {
+            Global::Param(p) => {
+                self.p.scalar_params = true;
+                Ok((Term::Param(p), Ty::Num))
+            }
+            Global::Const(c) => Ok((Term::Const(c), Ty::Num)),
+            Global::Var(v) => Ok(self.var_term(v)),
+            Global::Set(_) => Err(err(
+                n.span,
+                format!("`{key}` is a set, not a value"),
+                Some(format!("sum over it with Σ_{{x ∈ {key}}}")),
+            )),
+            Global::Fun(f) if self.p.funs[f].inputs.is_empty() => Ok((
+                Term::Call {
+                    fun: f,
+                    args: vec![],
+                },
+                Ty::Num,
+            )),
+            Global::Def(d) if self.p.defs[d].inputs.is_empty() => Ok((
+                Term::DefCall {
+                    def: d,
+                    args: vec![],
+                },
+                Ty::Num,
+            )),
+            Global::Fun(_) | Global::Def(_) => Err(err(
+                n.span,
+                format!("`{key}` is a function: apply it to its arguments"),
+                Some(format!("write {key}(…)")),
+            )),
+        }
+    }
+
+    fn undeclared(&self, n: &Name, applied: bool) -> ResolveError {
+        let key = n.key().unwrap_or_else(|| n.base_with_primes());
+        if let Some((_, span)) = self.binders_seen.iter().rev().find(|(k, _)| *k == key) {
+            let _ = span;
+            return err(
+                n.span,
+                format!("`{key}` is used outside the Σ, Π or E that binds it"),
+                Some(format!("bring this inside the brackets of the operator that binds `{key}`, or declare `var {key} in SET`")),
+            );
+        }
+        let close = self
+            .globals
+            .keys()
+            .filter(|k| {
+                key.chars().count() >= 2 && edit_distance(k, &key) <= key.chars().count() / 3
+            })
+            .min_by_key(|k| edit_distance(k, &key))
+            .cloned();
+        let hint = match close {
+            Some(c) => format!("did you mean `{c}`?"),
+            None if applied => {
+                let sub = n
+                    .simple_sub()
+                    .map(|s| format!("_{}", s.base_with_primes()))
+                    .unwrap_or_default();
+                format!(
+                    "declare it, for example with `fun {}{sub}(x)` or `def {}{sub}(x) = …`",
+                    n.base_with_primes(),
+                    n.base_with_primes()
+                )
+            }
+            None => format!("declare it with `const {key}`, `var {key} in SET` or `param {key}`"),
+        };
+        err(n.span, format!("undeclared name `{key}`"), Some(hint))
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Callee {
+    Fun(FunId, Vec<ParamId>),
+    Def(DefId, Vec<ParamId>),
+}
+
+impl Program {
+    /// Whether `t` depends on parameter `p`: a function depends on the
+    /// parameters that are its subscript or arguments; a definition on what
+    /// its body depends on, with its parameter inputs replaced by the ones
+    /// passed.
+    pub fn depends_on(&self, t: &Term, p: ParamId) -> bool {
+        match t {
+            Term::Num(_) | Term::Const(_) | Term::Var(_) => false,
+            Term::Param(q) => *q == p,
+            Term::Component { time, .. } => self.depends_on(time, p),
+            Term::Sample { index, .. } => self.depends_on(index, p),
+            Term::Call { args, .. } => args.iter().any(|a| self.depends_on(a, p)),
+            Term::DefCall { def, args } => {
+                let info = &self.defs[*def];
+                let shadowed = info.inputs.iter().any(|i| *i == DefInput::Param(p));
+                if !shadowed && self.depends_on(&info.body, p) {
+                    return true;
+                }
+                info.inputs.iter().zip(args).any(|(input, a)| match input {
+                    DefInput::Param(q) => {
+                        matches!(a, Term::Param(x) if *x == p) && self.depends_on(&info.body, *q)
+                    }
+                    DefInput::Var(_) => self.depends_on(a, p),
+                })
+            }
+            Term::Add(a, b)
+            | Term::Sub(a, b)
+            | Term::Mul(a, b)
+            | Term::Div(a, b)
+            | Term::Pow(a, b) => self.depends_on(a, p) || self.depends_on(b, p),
+            Term::Neg(a) | Term::Func(_, a) | Term::Abs(a) => self.depends_on(a, p),
+            Term::Grad { body, .. } => self.depends_on(body, p),
+            Term::Big { domain, body, .. } => {
+                self.depends_on(body, p)
+                    || match domain {
+                        BigDomain::Range(lo, hi) => {
+                            self.depends_on(lo, p) || self.depends_on(hi, p)
+                        }
+                        BigDomain::Set(_) => false,
+                    }
+            }
+            Term::Expect { dist, body } => {
+                self.depends_on(&dist.weight, p) || self.depends_on(body, p)
+            }
+        }
+    }
+
+    /// For each function and definition, the names of the parameters it
+    /// depends on (for reports and `fmt`).
+    pub fn dependencies(&self) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        for f in &self.funs {
+            let ps = f
+                .inputs
+                .iter()
+                .filter_map(|i| match i {
+                    Input::Param(p) => Some(self.params[*p].name.clone()),
+                    _ => None,
+                })
+                .collect();
+            out.push((f.name.clone(), ps));
+        }
+        for d in &self.defs {
+            let ps = (0..self.params.len())
+                .filter(|&p| d.inputs.contains(&DefInput::Param(p)) || self.depends_on(&d.body, p))
+                .map(|p| self.params[p].name.clone())
+                .collect();
+            out.push((d.name.clone(), ps));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve_ok(text: &str) -> Program {
+        let (p, syntax) = resolve_text(text);
+        assert!(syntax.is_empty(), "{syntax:?}");
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        p
+    }
+
+    fn first_error(text: &str) -> ResolveError {
+        let (p, syntax) = resolve_text(text);
+        assert!(syntax.is_empty(), "{syntax:?}");
+        p.errors.into_iter().next().expect("an error")
+    }
+
+    const PG: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+                      def J(θ) = Σ_τ Pr_θ(τ) R(τ)\n";
+
+    #[test]
+    fn seed_declarations_resolve() {
+        let p = resolve_ok(&format!(
+            "{PG}\n∇_θ J(θ)\n= E_{{τ~Pr_θ}}[∇_θ log Pr_θ(τ) R(τ)]\n"
+        ));
+        assert_eq!(p.chains.len(), 1);
+        assert!(!p.scalar_params);
+    }
+
+    #[test]
+    fn undeclared_name_has_a_hint() {
+        let e = first_error(&format!("{PG}\nQ(τ)\n"));
+        assert!(e.message.contains("undeclared name `Q`"), "{e:?}");
+        assert!(e.hint.unwrap().contains("fun Q"));
+    }
+
+    #[test]
+    fn wrong_arity_is_an_error() {
+        let e = first_error(&format!("{PG}\nR(τ, τ)\n"));
+        assert!(e.message.contains("takes 1 argument"), "{e:?}");
+    }
+
+    #[test]
+    fn bound_variable_outside_its_binder() {
+        let e = first_error("set T\nvar y in T\nfun f(y)\nΣ_{x ∈ T} f(x) + f(x)\n");
+        assert!(e.message.contains("outside"), "{e:?}");
+    }
+
+    #[test]
+    fn dependencies_follow_subscripts_and_definitions() {
+        let p = resolve_ok(PG);
+        let deps = p.dependencies();
+        let get = |n: &str| deps.iter().find(|(k, _)| k == n).unwrap().1.clone();
+        assert_eq!(get("R"), Vec::<String>::new());
+        assert_eq!(get("Pr"), vec!["θ".to_string()]);
+        assert_eq!(get("J"), vec!["θ".to_string()]);
+    }
+
+    #[test]
+    fn mdp_shorthand_declares_its_objects() {
+        let p = resolve_ok(
+            "mdp states S actions A horizon H\n\n∇_θ log Pr_θ(τ)\n= Σ_{t=0}^{H-1} ∇_θ log π_θ(a_t | s_t)\n",
+        );
+        assert_eq!(p.chains.len(), 1);
+        assert!(p.sets.iter().any(|s| s.name == "Traj"));
+    }
+
+    #[test]
+    fn element_is_not_a_number() {
+        let e = first_error(&format!("{PG}\nτ + 1\n"));
+        assert!(e.message.contains("not a number"), "{e:?}");
+    }
+
+    #[test]
+    fn definition_applied_to_another_parameter() {
+        let p = resolve_ok(&format!("{PG}param θ′\nJ(θ′)\n= Σ_τ Pr_θ′(τ) R(τ)\n"));
+        assert_eq!(p.chains.len(), 1);
+    }
+}

@@ -1,0 +1,366 @@
+//! The typed syntax tree of a derivation file.
+//!
+//! Every node carries the [`Span`] of the text it came from. Equality of
+//! trees ignores spans ([`Expr`]'s `PartialEq` compares kinds only), so that
+//! a printed and re-parsed tree compares equal to the original.
+
+use super::Span;
+use num_rational::BigRational;
+
+/// A relation between two consecutive expressions of a chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Relation {
+    /// `=`: equal for every value of the free variables.
+    Eq,
+    /// `≈` (`~=`): the right side is an unbiased estimator of the left side.
+    Approx,
+    /// `≤` (`<=`).
+    Le,
+    /// `≥` (`>=`).
+    Ge,
+    /// `∝` (`propto`): equal up to a positive scalar factor.
+    Propto,
+}
+
+impl Relation {
+    /// The canonical (Unicode) spelling.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Relation::Eq => "=",
+            Relation::Approx => "≈",
+            Relation::Le => "≤",
+            Relation::Ge => "≥",
+            Relation::Propto => "∝",
+        }
+    }
+
+    /// The LaTeX spelling.
+    pub fn latex(self) -> &'static str {
+        match self {
+            Relation::Eq => "=",
+            Relation::Approx => "\\approx",
+            Relation::Le => "\\leq",
+            Relation::Ge => "\\geq",
+            Relation::Propto => "\\propto",
+        }
+    }
+}
+
+/// A name as written: a base, primes, and an optional subscript.
+///
+/// `Pr_θ` is base `Pr` with subscript `θ`; `a_{t+1}` has the subscript
+/// expression `t+1`; `s'` has one prime.
+#[derive(Clone, Debug)]
+pub struct Name {
+    /// The identifier before any subscript, Greek letters normalised
+    /// (`theta` is stored as `θ`).
+    pub base: String,
+    /// Number of primes (`'` or `′`).
+    pub primes: u8,
+    /// Subscript expressions (`_t`, `_{t+1}`, `_{i,t}`); empty when absent.
+    pub sub: Vec<Expr>,
+    /// Where the name was written.
+    pub span: Span,
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Self) -> bool {
+        self.base == other.base && self.primes == other.primes && self.sub == other.sub
+    }
+}
+
+impl Name {
+    /// The base with its primes, e.g. `s'`.
+    pub fn base_with_primes(&self) -> String {
+        let mut s = self.base.clone();
+        for _ in 0..self.primes {
+            s.push('\'');
+        }
+        s
+    }
+
+    /// The subscript when it is a single plain name (`Pr_θ` → `θ`).
+    pub fn simple_sub(&self) -> Option<&Name> {
+        match self.sub.as_slice() {
+            [Expr {
+                kind: ExprKind::Name(n),
+                ..
+            }] if n.sub.is_empty() => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The whole name as one key, when the subscript is absent or a plain
+    /// name: `π_opt`, `s'`, `θ′`. Used to look up declarations.
+    pub fn key(&self) -> Option<String> {
+        let mut s = self.base_with_primes();
+        if self.sub.is_empty() {
+            return Some(s);
+        }
+        let sub = self.simple_sub()?;
+        s.push('_');
+        s.push_str(&sub.base_with_primes());
+        Some(s)
+    }
+}
+
+/// Elementary functions written as prefix operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Func {
+    /// Natural logarithm (`log`, `ln`).
+    Log,
+    /// Exponential.
+    Exp,
+    /// Square root.
+    Sqrt,
+}
+
+impl Func {
+    /// The canonical spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Log => "log",
+            Func::Exp => "exp",
+            Func::Sqrt => "sqrt",
+        }
+    }
+}
+
+/// Binary arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `·`, `*`, `×` or juxtaposition.
+    Mul,
+    /// `/`
+    Div,
+}
+
+/// Σ or Π.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BigOp {
+    /// Σ
+    Sum,
+    /// Π
+    Prod,
+}
+
+/// What a Σ or Π ranges over.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Domain {
+    /// `Σ_τ`: the set the variable was declared in.
+    Declared,
+    /// `Σ_{τ ∈ T}`.
+    Set(Name),
+    /// `Σ_{i=1}^{N}`: an integer range, both ends included.
+    Range(Box<Expr>, Box<Expr>),
+}
+
+/// One draw of an expectation: `τ ~ Pr_θ`, `a ~ π_θ(·|s)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Draw {
+    /// The bound variable.
+    pub var: Name,
+    /// The distribution: a name (`Pr_θ`) or an application with a `·`
+    /// placeholder (`π_θ(·|s)`).
+    pub dist: Expr,
+}
+
+/// An expression node with its span.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    /// What the node is.
+    pub kind: ExprKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+    }
+}
+
+/// The kinds of expression nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// An exact number (`0.7` is 7/10).
+    Number(BigRational),
+    /// A name.
+    Name(Name),
+    /// The placeholder `·` in `π_θ(·|s)`.
+    Placeholder,
+    /// `f(x, y)` or `π(a | s)`: `args` before the bar, `cond` after it.
+    Apply {
+        /// The function's name.
+        head: Name,
+        /// Arguments before the conditional bar.
+        args: Vec<Expr>,
+        /// Arguments after the conditional bar.
+        cond: Vec<Expr>,
+    },
+    /// Prefix minus.
+    Neg(Box<Expr>),
+    /// A binary operation.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `a ^ b`.
+    Pow(Box<Expr>, Box<Expr>),
+    /// `log x`, `exp x`, `sqrt x`.
+    Func(Func, Box<Expr>),
+    /// `|x|`.
+    Abs(Box<Expr>),
+    /// A derivative with respect to a parameter: `∇_θ X`, `∂X/∂θ`, `d/dθ X`.
+    Deriv {
+        /// The parameter; `None` for a bare `∇` (the one declared parameter).
+        param: Option<Name>,
+        /// What is differentiated.
+        body: Box<Expr>,
+    },
+    /// Σ or Π over a binder.
+    Big {
+        /// Σ or Π.
+        op: BigOp,
+        /// The bound variable.
+        var: Name,
+        /// What it ranges over.
+        domain: Domain,
+        /// The summand or factor.
+        body: Box<Expr>,
+    },
+    /// `E_{x~p, y~q(·|x)}[body]`.
+    Expect {
+        /// The draws, outermost first.
+        draws: Vec<Draw>,
+        /// The expected quantity.
+        body: Box<Expr>,
+    },
+}
+
+impl Expr {
+    /// A node with a span.
+    pub fn new(kind: ExprKind, span: Span) -> Self {
+        Expr { kind, span }
+    }
+}
+
+/// Attributes of a function declaration.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FunAttr {
+    /// `: dist x`: a probability distribution over the argument `x`.
+    Dist(Name),
+    /// `: positive`.
+    Positive,
+}
+
+/// The kind of a declared constant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstKind {
+    /// Any real number.
+    Real,
+    /// A strictly positive real.
+    Positive,
+    /// A positive integer.
+    Count,
+}
+
+/// The head of a `fun` or `def`: `Pr_θ(τ)`, `π_θ(a | s)`, `J(θ)`, `Z`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Head {
+    /// The name, subscript included.
+    pub name: Name,
+    /// Parameters before the bar.
+    pub args: Vec<Name>,
+    /// Parameters after the bar.
+    pub cond: Vec<Name>,
+}
+
+/// One step of a chain: a relation and the new expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// The relation to the previous expression.
+    pub relation: Relation,
+    /// The new expression.
+    pub expr: Expr,
+    /// The text after `by`, if any.
+    pub justification: Option<String>,
+}
+
+/// A chain of expressions: a start and its steps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chain {
+    /// `derivation "name"`.
+    pub name: Option<String>,
+    /// `proves NAME`: the named claim this chain proves.
+    pub proves: Option<String>,
+    /// Span of the `derivation` line, or of the first expression.
+    pub span: Span,
+    /// The first expression.
+    pub start: Expr,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+/// A top-level item of a file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ItemKind {
+    /// `param θ`.
+    Param(Vec<Name>),
+    /// `set T`.
+    Set(Vec<Name>),
+    /// `var τ in T`, or `var x` for a real variable.
+    Var(Vec<Name>, Option<Name>),
+    /// `fun Pr_θ(τ) : dist τ`.
+    Fun(Head, Option<FunAttr>),
+    /// `const N : count`.
+    Const(Vec<Name>, ConstKind),
+    /// `def J(θ) = …`.
+    Def(Head, Expr),
+    /// `assume lhs rel rhs`.
+    Assume(Expr, Relation, Expr),
+    /// `claim [name:] lhs rel rhs`.
+    Claim(Option<String>, Expr, Relation, Expr),
+    /// `mdp states S actions A horizon H`.
+    Mdp {
+        /// The state set.
+        states: Name,
+        /// The action set.
+        actions: Name,
+        /// The horizon constant.
+        horizon: Name,
+    },
+    /// `sample τ_i ~ Pr_θ for i = 1..N`.
+    Sample {
+        /// The family's variable (`τ`).
+        var: Name,
+        /// The index name (`i`).
+        index: Name,
+        /// The distribution drawn from.
+        dist: Expr,
+        /// The first index.
+        lo: Expr,
+        /// The last index.
+        hi: Expr,
+    },
+    /// `points 10` (assignments).
+    Points(BigRational),
+    /// `milestone expr` (assignments).
+    Milestone(Expr),
+    /// `rubric …` (assignments): the raw text, read by grading.
+    Rubric(String),
+    /// `steps` with labelled expressions (ordering exercises).
+    Steps(Vec<(String, Expr)>),
+    /// A chain.
+    Chain(Chain),
+}
+
+/// An item with its span.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// What the item is.
+    pub kind: ItemKind,
+    /// The item's whole text.
+    pub span: Span,
+}
