@@ -8,5 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod numeric;
 pub mod resolve;
 pub mod syntax;
+pub mod verdict;

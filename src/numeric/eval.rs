@@ -1,0 +1,521 @@
+//! Exact evaluation of resolved terms on an instance.
+//!
+//! Σ, Π and E are enumerated; gradients are forward-mode dual numbers, one
+//! pass a component of the parameter vector. Every evaluation step counts
+//! against [`Limits::max_ops`], so an enumeration too large to finish is a
+//! reported bound, not a hang.
+
+use super::dual::Dual;
+use super::instance::{Instance, Limits, Slot};
+use crate::resolve::{
+    BigDomain, DefInput, Field, FunKind, Input, ParamId, Program, SetKind, Term, VarId,
+};
+use crate::syntax::ast::{BigOp, Func};
+use num_traits::ToPrimitive;
+use rand::RngExt;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The value of a term: a number or a gradient vector.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Val {
+    /// A number, with its derivative along the current direction.
+    S(Dual),
+    /// A vector (only outside a derivative pass).
+    V(Vec<f64>),
+}
+
+impl Val {
+    /// Whether every component is finite.
+    pub fn is_finite(&self) -> bool {
+        match self {
+            Val::S(d) => d.is_finite(),
+            Val::V(v) => v.iter().all(|x| x.is_finite()),
+        }
+    }
+
+    /// The plain value, for reports.
+    pub fn to_value(&self) -> crate::verdict::Value {
+        match self {
+            Val::S(d) => crate::verdict::Value::Scalar(d.v),
+            Val::V(v) => crate::verdict::Value::Vector(v.clone()),
+        }
+    }
+}
+
+/// Why evaluation stopped.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EvalError {
+    /// More than [`Limits::max_ops`] steps.
+    Budget(u64),
+    /// A derivative inside a derivative.
+    Nested,
+    /// Something the numeric engine cannot evaluate, with the reason.
+    Unsupported(String),
+}
+
+impl EvalError {
+    /// A sentence for an `unknown` verdict.
+    pub fn reason(&self) -> String {
+        match self {
+            EvalError::Budget(n) => format!(
+                "exact evaluation needs more than {n} operations on a random instance (the enumeration is too large)"
+            ),
+            EvalError::Nested => "second derivatives are beyond the numeric engine".into(),
+            EvalError::Unsupported(s) => s.clone(),
+        }
+    }
+}
+
+type E<T> = Result<T, EvalError>;
+
+/// Evaluates terms on one instance.
+pub struct Evaluator<'a> {
+    prog: &'a Program,
+    inst: &'a Instance,
+    env: Vec<Slot>,
+    alias: Vec<ParamId>,
+    dir: Option<(ParamId, usize)>,
+    ops: u64,
+    limits: Limits,
+    /// Draws of each sample family, and the first index.
+    samples: Vec<(i64, Vec<usize>)>,
+}
+
+fn unsupported<T>(s: impl Into<String>) -> E<T> {
+    Err(EvalError::Unsupported(s.into()))
+}
+
+impl<'a> Evaluator<'a> {
+    /// An evaluator with the instance's free variables bound.
+    pub fn new(prog: &'a Program, inst: &'a Instance, limits: Limits) -> Self {
+        Evaluator {
+            prog,
+            inst,
+            env: inst.free.clone(),
+            alias: (0..prog.params.len()).collect(),
+            dir: None,
+            ops: 0,
+            limits,
+            samples: vec![(1, vec![]); prog.samples.len()],
+        }
+    }
+
+    /// Start counting operations afresh (one budget a side).
+    pub fn reset_budget(&mut self) {
+        self.ops = 0;
+    }
+
+    /// The draws of every sample family, for reports.
+    pub fn drawn(&self) -> &[(i64, Vec<usize>)] {
+        &self.samples
+    }
+
+    /// Draw every sample family from its distribution.
+    pub fn draw_samples(&mut self, rng: &mut Xoshiro256PlusPlus) -> E<()> {
+        for (k, fam) in self.prog.samples.iter().enumerate() {
+            let lo = self.int(&fam.lo)?;
+            let hi = self.int(&fam.hi)?;
+            let n = (hi - lo + 1).max(0);
+            if n > self.limits.max_range {
+                return unsupported(format!("more than {} draws", self.limits.max_range));
+            }
+            let size = self.inst.set_sizes[fam.dist.set];
+            let mut cumulative = Vec::with_capacity(size);
+            let mut total = 0.0;
+            for x in 0..size {
+                let saved = self.env[fam.dist.var];
+                self.env[fam.dist.var] = Slot::Elem(x);
+                let w = self.scalar(&fam.dist.weight);
+                self.env[fam.dist.var] = saved;
+                total += w?.v.max(0.0);
+                cumulative.push(total);
+            }
+            let mut draws = Vec::with_capacity(n as usize);
+            for _ in 0..n {
+                let u = rng.random::<f64>() * total;
+                let x = cumulative
+                    .partition_point(|&c| c <= u)
+                    .min(size.saturating_sub(1));
+                draws.push(x);
+            }
+            self.samples[k] = (lo, draws);
+        }
+        Ok(())
+    }
+
+    fn tick(&mut self) -> E<()> {
+        self.ops += 1;
+        if self.ops > self.limits.max_ops {
+            return Err(EvalError::Budget(self.limits.max_ops));
+        }
+        Ok(())
+    }
+
+    fn param_component(&self, p: ParamId, k: usize) -> Dual {
+        let q = self.alias[p];
+        Dual {
+            v: self.inst.params[q][k],
+            d: if self.dir == Some((q, k)) { 1.0 } else { 0.0 },
+        }
+    }
+
+    /// Evaluate to a number (a vector is an error).
+    pub fn scalar(&mut self, t: &Term) -> E<Dual> {
+        match self.eval(t)? {
+            Val::S(d) => Ok(d),
+            Val::V(_) => unsupported("a gradient vector where a number is needed"),
+        }
+    }
+
+    fn int(&mut self, t: &Term) -> E<i64> {
+        let d = self.scalar(t)?;
+        let r = d.v.round();
+        if (d.v - r).abs() > 1e-9 || !r.is_finite() || r.abs() > 1e12 {
+            return unsupported(format!("an index evaluated to {}, not an integer", d.v));
+        }
+        Ok(r as i64)
+    }
+
+    /// Evaluate a term.
+    pub fn eval(&mut self, t: &Term) -> E<Val> {
+        self.tick()?;
+        Ok(match t {
+            Term::Num(r) => Val::S(Dual::constant(r.to_f64().unwrap_or(f64::NAN))),
+            Term::Param(p) => {
+                if self.inst.dim != 1 {
+                    return unsupported("a parameter vector used as a number");
+                }
+                Val::S(self.param_component(*p, 0))
+            }
+            Term::Const(c) => Val::S(Dual::constant(self.inst.consts[*c])),
+            Term::Var(v) => match self.env[*v] {
+                Slot::Num(d) => Val::S(d),
+                Slot::Elem(_) => return unsupported("a set element used as a number"),
+                Slot::Empty => {
+                    return unsupported(format!("`{}` has no value", self.prog.vars[*v].name))
+                }
+            },
+            Term::Component { .. } | Term::Sample { .. } => {
+                return unsupported("a set element used as a number")
+            }
+            Term::Call { fun, args } => Val::S(self.call(*fun, args)?),
+            Term::DefCall { def, args } => self.def_call(*def, args)?,
+            Term::Add(a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                add(a, b)?
+            }
+            Term::Sub(a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                add(a, neg(b))?
+            }
+            Term::Mul(a, b) => {
+                let (a, b) = (self.eval(a)?, self.eval(b)?);
+                mul(a, b)?
+            }
+            Term::Div(a, b) => {
+                let a = self.eval(a)?;
+                let b = self
+                    .scalar(b)
+                    .map_err(|_| EvalError::Unsupported("division by a gradient vector".into()))?;
+                match a {
+                    Val::S(x) => Val::S(x / b),
+                    Val::V(v) => Val::V(v.into_iter().map(|x| x / b.v).collect()),
+                }
+            }
+            Term::Neg(a) => neg(self.eval(a)?),
+            Term::Pow(a, b) => {
+                let (a, b) = (self.scalar(a)?, self.scalar(b)?);
+                Val::S(a.pow(b))
+            }
+            Term::Func(f, a) => {
+                let a = self.scalar(a)?;
+                Val::S(match f {
+                    Func::Log => a.ln(),
+                    Func::Exp => a.exp(),
+                    Func::Sqrt => a.sqrt(),
+                })
+            }
+            Term::Abs(a) => Val::S(self.scalar(a)?.abs()),
+            Term::Grad { param, body } => {
+                if self.dir.is_some() {
+                    return Err(EvalError::Nested);
+                }
+                let q = self.alias[*param];
+                let mut comps = vec![0.0; self.inst.dim];
+                for (k, c) in comps.iter_mut().enumerate() {
+                    self.dir = Some((q, k));
+                    let v = self.eval(body);
+                    self.dir = None;
+                    match v? {
+                        Val::S(d) => *c = d.d,
+                        Val::V(_) => return Err(EvalError::Nested),
+                    }
+                }
+                Val::V(comps)
+            }
+            Term::Big {
+                op,
+                var,
+                domain,
+                body,
+            } => {
+                let values: Vec<Slot> = match domain {
+                    BigDomain::Set(s) => (0..self.inst.set_sizes[*s]).map(Slot::Elem).collect(),
+                    BigDomain::Range(lo, hi) => {
+                        let (lo, hi) = (self.int(lo)?, self.int(hi)?);
+                        if hi - lo >= self.limits.max_range {
+                            return unsupported(format!(
+                                "a range of {} integers exceeds the bound of {}",
+                                hi - lo + 1,
+                                self.limits.max_range
+                            ));
+                        }
+                        (lo..=hi)
+                            .map(|k| Slot::Num(Dual::constant(k as f64)))
+                            .collect()
+                    }
+                };
+                let mut acc = Val::S(Dual::constant(if *op == BigOp::Sum { 0.0 } else { 1.0 }));
+                let saved = self.env[*var];
+                for x in values {
+                    self.env[*var] = x;
+                    let b = self.eval(body);
+                    let b = match b {
+                        Ok(b) => b,
+                        Err(e) => {
+                            self.env[*var] = saved;
+                            return Err(e);
+                        }
+                    };
+                    acc = match op {
+                        BigOp::Sum => add(acc, b)?,
+                        BigOp::Prod => match (acc, b) {
+                            (Val::S(a), Val::S(b)) => Val::S(a * b),
+                            _ => {
+                                self.env[*var] = saved;
+                                return unsupported("a product of gradient vectors");
+                            }
+                        },
+                    };
+                }
+                self.env[*var] = saved;
+                acc
+            }
+            Term::Expect { dist, body } => {
+                let saved = self.env[dist.var];
+                let mut acc = Val::S(Dual::constant(0.0));
+                for x in 0..self.inst.set_sizes[dist.set] {
+                    self.env[dist.var] = Slot::Elem(x);
+                    let r = self.scalar(&dist.weight).and_then(|w| {
+                        let b = self.eval(body)?;
+                        mul(Val::S(w), b)
+                    });
+                    match r {
+                        Ok(term) => acc = add(acc, term)?,
+                        Err(e) => {
+                            self.env[dist.var] = saved;
+                            return Err(e);
+                        }
+                    }
+                }
+                self.env[dist.var] = saved;
+                acc
+            }
+        })
+    }
+
+    /// The element a term denotes.
+    pub fn elem(&mut self, t: &Term) -> E<usize> {
+        self.tick()?;
+        match t {
+            Term::Var(v) => match self.env[*v] {
+                Slot::Elem(x) => Ok(x),
+                _ => unsupported(format!(
+                    "`{}` has no element value",
+                    self.prog.vars[*v].name
+                )),
+            },
+            Term::Sample { family, index } => {
+                let k = self.int(index)?;
+                let (lo, draws) = &self.samples[*family];
+                let pos = k - lo;
+                if pos < 0 || pos as usize >= draws.len() {
+                    let name = &self.prog.samples[*family].name;
+                    return unsupported(format!(
+                        "draw {k} of `{name}` is outside the {} declared draws",
+                        draws.len()
+                    ));
+                }
+                Ok(draws[pos as usize])
+            }
+            Term::Component { traj, field, time } => {
+                let x = self.elem(&Term::Var(*traj))?;
+                let t = self.int(time)?;
+                let set = match self.prog.vars[*traj].domain {
+                    crate::resolve::VarDomain::Set(s) => s,
+                    _ => return unsupported("a component of something not a trajectory"),
+                };
+                let SetKind::Traj {
+                    states,
+                    actions,
+                    horizon,
+                } = self.prog.sets[set].kind
+                else {
+                    return unsupported("a component of something not a trajectory");
+                };
+                let h = self.inst.consts[horizon] as i64;
+                if t < 0 || t >= h {
+                    return unsupported(format!(
+                        "time {t} is outside the horizon 0..{} of this instance",
+                        h - 1
+                    ));
+                }
+                let na = self.inst.set_sizes[actions].max(1);
+                let per = (self.inst.set_sizes[states] * na).max(1);
+                let q = (x / per.pow(t as u32)) % per;
+                Ok(match field {
+                    Field::State => q / na,
+                    Field::Action => q % na,
+                })
+            }
+            _ => unsupported("a number used as a set element"),
+        }
+    }
+
+    /// Apply a declared function to argument terms.
+    fn call(&mut self, fun: usize, args: &[Term]) -> E<Dual> {
+        let info = &self.prog.funs[fun];
+        let mut elems = Vec::with_capacity(args.len());
+        let mut u = Vec::new();
+        for (input, arg) in info.inputs.iter().zip(args) {
+            match input {
+                Input::Set(_) => elems.push(self.elem(arg)?),
+                Input::Param(_) => {
+                    let Term::Param(p) = arg else {
+                        return unsupported("a parameter input needs a parameter");
+                    };
+                    for k in 0..self.inst.dim {
+                        u.push(self.param_component(*p, k));
+                    }
+                }
+                Input::Real => u.push(self.scalar(arg)?),
+            }
+        }
+        self.fun_value(fun, &elems, &u)
+    }
+
+    /// A function's value at set elements `elems` (one per set input, in
+    /// order) and continuous inputs `u`.
+    pub fn fun_value(&mut self, fun: usize, elems: &[usize], u: &[Dual]) -> E<Dual> {
+        let info = &self.prog.funs[fun];
+        let table = &self.inst.tables[fun];
+        let mut row = 0;
+        let mut stride = 1;
+        let mut dist_stride = None;
+        let mut set_pos = 0;
+        for (k, input) in info.inputs.iter().enumerate() {
+            if let Input::Set(_) = input {
+                let x = elems[set_pos];
+                if info.kind == FunKind::Dist(k) {
+                    dist_stride = Some((stride, x, table.radix[set_pos]));
+                }
+                row += x * stride;
+                stride *= table.radix[set_pos];
+                set_pos += 1;
+            }
+        }
+        match info.kind {
+            FunKind::Real => Ok(table.z(row, u)),
+            FunKind::Positive => Ok(table.z(row, u).exp()),
+            FunKind::Dist(_) => {
+                let Some((stride, x, n)) = dist_stride else {
+                    return unsupported("a distribution without its variable");
+                };
+                self.ops += n as u64;
+                let base = row - x * stride;
+                let mut zs = Vec::with_capacity(n);
+                let mut m = f64::NEG_INFINITY;
+                for y in 0..n {
+                    let z = table.z(base + y * stride, u);
+                    m = m.max(z.v);
+                    zs.push(z);
+                }
+                let mut sum = Dual::constant(0.0);
+                for z in &zs {
+                    sum = sum + (*z - Dual::constant(m)).exp();
+                }
+                let lse = Dual::constant(m) + sum.ln();
+                Ok((zs[x] - lse).exp())
+            }
+        }
+    }
+
+    fn def_call(&mut self, def: usize, args: &[Term]) -> E<Val> {
+        let info = &self.prog.defs[def];
+        // Evaluate arguments in the caller's context first.
+        let mut binds: Vec<(VarId, Slot)> = Vec::new();
+        let mut aliases: Vec<(ParamId, ParamId)> = Vec::new();
+        for (input, arg) in info.inputs.iter().zip(args) {
+            match input {
+                DefInput::Param(q) => {
+                    let Term::Param(p) = arg else {
+                        return unsupported("a parameter input needs a parameter");
+                    };
+                    aliases.push((*q, self.alias[*p]));
+                }
+                DefInput::Var(v) => {
+                    let slot = match self.prog.vars[*v].domain {
+                        crate::resolve::VarDomain::Set(_) => Slot::Elem(self.elem(arg)?),
+                        _ => Slot::Num(self.scalar(arg)?),
+                    };
+                    binds.push((*v, slot));
+                }
+            }
+        }
+        let saved_env: Vec<(VarId, Slot)> = binds.iter().map(|(v, _)| (*v, self.env[*v])).collect();
+        let saved_alias: Vec<(ParamId, ParamId)> =
+            aliases.iter().map(|(q, _)| (*q, self.alias[*q])).collect();
+        for (v, s) in binds {
+            self.env[v] = s;
+        }
+        for (q, p) in aliases {
+            self.alias[q] = p;
+        }
+        let r = self.eval(&info.body);
+        for (v, s) in saved_env.into_iter().rev() {
+            self.env[v] = s;
+        }
+        for (q, p) in saved_alias.into_iter().rev() {
+            self.alias[q] = p;
+        }
+        r
+    }
+}
+
+fn add(a: Val, b: Val) -> E<Val> {
+    Ok(match (a, b) {
+        (Val::S(x), Val::S(y)) => Val::S(x + y),
+        (Val::V(x), Val::V(y)) if x.len() == y.len() => {
+            Val::V(x.iter().zip(&y).map(|(a, b)| a + b).collect())
+        }
+        (Val::S(z), Val::V(v)) | (Val::V(v), Val::S(z)) if z.v == 0.0 && z.d == 0.0 => Val::V(v),
+        _ => return unsupported("a number added to a gradient vector"),
+    })
+}
+
+fn neg(a: Val) -> Val {
+    match a {
+        Val::S(x) => Val::S(-x),
+        Val::V(v) => Val::V(v.into_iter().map(|x| -x).collect()),
+    }
+}
+
+fn mul(a: Val, b: Val) -> E<Val> {
+    Ok(match (a, b) {
+        (Val::S(x), Val::S(y)) => Val::S(x * y),
+        (Val::S(s), Val::V(v)) | (Val::V(v), Val::S(s)) => {
+            Val::V(v.into_iter().map(|x| x * s.v).collect())
+        }
+        (Val::V(_), Val::V(_)) => return unsupported("a product of two gradient vectors"),
+    })
+}

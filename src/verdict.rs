@@ -1,0 +1,154 @@
+//! The verdict every engine returns, and the one interface engines share.
+//!
+//! A step's verdict is produced by exactly one engine behind
+//! [`Engine::decide`]; the checker asks the engines in order and takes the
+//! first decision. Reports only read verdicts.
+
+use crate::resolve::{Program, Term};
+use crate::syntax::ast::Relation;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A value of one side of a step: a number or a gradient vector.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A real number.
+    Scalar(f64),
+    /// A vector (a gradient).
+    Vector(Vec<f64>),
+}
+
+/// A concrete instance on which a step fails.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Counterexample {
+    /// Sizes of the sets (`|T| = 3`).
+    pub sizes: BTreeMap<String, usize>,
+    /// Parameter values (`θ = (0.4, -1.2)`).
+    pub params: BTreeMap<String, Vec<f64>>,
+    /// Constant values.
+    pub constants: BTreeMap<String, f64>,
+    /// Values of the step's free variables (`τ = T2`).
+    pub variables: BTreeMap<String, String>,
+    /// The draws of sample families (`τ = [T1, T3]`).
+    pub samples: BTreeMap<String, Vec<String>>,
+    /// Values of the functions the step uses, by application
+    /// (`"R(T1)": 0.37`), in the order of their tables.
+    pub functions: Vec<(String, f64)>,
+    /// Function tables left out of `functions` because they were too large.
+    pub omitted: Vec<String>,
+    /// The left side's value.
+    pub left: Option<Value>,
+    /// The right side's value.
+    pub right: Option<Value>,
+}
+
+/// How a step was decided.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "verdict", rename_all = "lowercase")]
+pub enum Verdict {
+    /// The symbolic engine showed equality; `rules` name what closed it.
+    Proved {
+        /// The rules that closed the step.
+        rules: Vec<String>,
+    },
+    /// Exact numeric evaluation agreed on every random instance.
+    Confirmed {
+        /// How many instances were evaluated.
+        instances: usize,
+    },
+    /// A `≈` step whose estimator matched the exact value.
+    Estimated {
+        /// The test statistic.
+        statistic: f64,
+        /// Samples drawn.
+        samples: usize,
+        /// The stated false-alarm rate.
+        false_alarm: f64,
+    },
+    /// A counterexample.
+    Refuted {
+        /// The instance.
+        counterexample: Box<Counterexample>,
+        /// What was compared (for ≈: the statistic and threshold).
+        reason: String,
+    },
+    /// Not decided, with the reason.
+    Unknown {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Verdict {
+    /// The verdict's name as in SPEC §3.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Proved { .. } => "proved",
+            Verdict::Confirmed { .. } => "confirmed",
+            Verdict::Estimated { .. } => "estimated",
+            Verdict::Refuted { .. } => "refuted",
+            Verdict::Unknown { .. } => "unknown",
+        }
+    }
+
+    /// Proved, confirmed or estimated.
+    pub fn is_valid(&self) -> bool {
+        matches!(
+            self,
+            Verdict::Proved { .. } | Verdict::Confirmed { .. } | Verdict::Estimated { .. }
+        )
+    }
+
+    /// A one-line account of how the verdict was reached.
+    pub fn detail(&self) -> String {
+        match self {
+            Verdict::Proved { rules } => format!("symbolic: {}", rules.join(", ")),
+            Verdict::Confirmed { instances } => {
+                format!("numeric: equal on {instances} random instances")
+            }
+            Verdict::Estimated {
+                statistic,
+                samples,
+                false_alarm,
+            } => format!(
+                "Monte Carlo: statistic {statistic:.3} over {samples} samples (false-alarm rate {false_alarm})"
+            ),
+            Verdict::Refuted { reason, .. } => reason.clone(),
+            Verdict::Unknown { reason } => reason.clone(),
+        }
+    }
+}
+
+/// One step to decide: `lhs relation rhs` in a program.
+#[derive(Clone, Copy)]
+pub struct Problem<'a> {
+    /// The declarations.
+    pub program: &'a Program,
+    /// The previous expression.
+    pub lhs: &'a Term,
+    /// The new expression.
+    pub rhs: &'a Term,
+    /// The relation claimed.
+    pub relation: Relation,
+    /// The seed for every random choice of this step.
+    pub seed: u64,
+}
+
+/// An engine's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// The engine decided.
+    Decided(Verdict),
+    /// The engine could not decide; the next one is asked. The reason
+    /// becomes an `unknown` verdict's reason if no engine decides.
+    Undecided(String),
+}
+
+/// A decision procedure for steps.
+pub trait Engine: Sync {
+    /// A short name for reports.
+    fn name(&self) -> &'static str;
+    /// Decide one step.
+    fn decide(&self, problem: &Problem) -> Decision;
+}
