@@ -8,7 +8,11 @@
 
 #![warn(missing_docs)]
 
+pub mod check;
+pub mod diagnostic;
+pub mod montecarlo;
 pub mod numeric;
+pub mod report;
 pub mod resolve;
 pub mod syntax;
 pub mod verdict;

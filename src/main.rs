@@ -1,1 +1,144 @@
-fn main() {}
+//! The `derivcheck` command line: parse flags, call the library, set the
+//! exit status (0 valid, 1 refuted / unknown / claim not met, 2 unusable
+//! input).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use derivcheck::check::{self, Options};
+use derivcheck::diagnostic::Diagnostic;
+use derivcheck::report;
+use derivcheck::syntax::ast::ItemKind;
+use derivcheck::syntax::parser::parse_file;
+use derivcheck::syntax::print::print_chain;
+use derivcheck::syntax::Source;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Check mathematical derivations step by step.
+///
+/// A derivation is a chain of expressions, one step a line. derivcheck
+/// decides for every step whether it follows from the one before, says how
+/// it knows, and shows a counterexample where a step is wrong.
+#[derive(Parser)]
+#[command(name = "derivcheck", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// One line a step, coloured on a terminal.
+    Text,
+    /// The stable JSON report (SPEC §4).
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check every step of the derivations in files or directories.
+    ///
+    /// Directories are searched recursively for .deriv files. Each step is
+    /// proved, confirmed on random instances, estimated, refuted with a
+    /// counterexample, or unknown with the reason.
+    ///
+    /// Exit status: 0 when every step is valid and every claim met; 1 when a
+    /// step is refuted or unknown or a claim is not met; 2 for unusable input.
+    Check {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Seed for every random choice; the same seed gives the same run.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Random instances per step for the numeric engine.
+        #[arg(long, default_value_t = 24)]
+        trials: usize,
+        /// Monte Carlo samples per ≈ step.
+        #[arg(long, default_value_t = 4000)]
+        samples: usize,
+        /// Do not use the symbolic engine.
+        #[arg(long)]
+        no_symbolic: bool,
+        /// Do not use the numeric engine.
+        #[arg(long)]
+        no_numeric: bool,
+    },
+    /// Print a file's chains canonically (or as LaTeX).
+    ///
+    /// The canonical form shows every bracket the grammar needs, so the
+    /// precedence of each step is visible.
+    Fmt {
+        /// The file.
+        file: PathBuf,
+        /// Print LaTeX (align* environments) instead.
+        #[arg(long)]
+        latex: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    colored::control::set_override(color);
+    let code = match cli.command {
+        Command::Check {
+            paths,
+            format,
+            seed,
+            trials,
+            samples,
+            no_symbolic,
+            no_numeric,
+        } => {
+            let opts = Options {
+                seed,
+                trials,
+                samples,
+                symbolic: !no_symbolic,
+                numeric: !no_numeric,
+            };
+            let files = check::check_paths(&paths, &opts);
+            let out = match format {
+                Format::Text => report::text::render(&files),
+                Format::Json => report::json::render(&files),
+            };
+            print!("{out}");
+            report::exit_code(&files)
+        }
+        Command::Fmt { file, latex } => fmt(&file, latex),
+    };
+    ExitCode::from(code as u8)
+}
+
+fn fmt(path: &std::path::Path, latex: bool) -> i32 {
+    let text = match check::read_bounded(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let source = Source::new(path.display().to_string(), text);
+    let parsed = parse_file(&source.text);
+    if !parsed.errors.is_empty() {
+        for e in &parsed.errors {
+            eprint!("{}", Diagnostic::from_syntax(e, &source).render(&source));
+        }
+        return 2;
+    }
+    let mut first = true;
+    for item in &parsed.items {
+        if let ItemKind::Chain(c) = &item.kind {
+            if !first {
+                println!();
+            }
+            first = false;
+            print!("{}", print_chain(c, latex));
+        }
+    }
+    0
+}

@@ -100,12 +100,27 @@ impl Verdict {
         )
     }
 
+    /// A few words on how the verdict was reached, for one-line reports.
+    pub fn short(&self) -> String {
+        match self {
+            Verdict::Proved { .. } => "symbolic".into(),
+            Verdict::Confirmed { instances } => format!("numeric, {instances} instances"),
+            Verdict::Estimated {
+                statistic, samples, ..
+            } => {
+                format!("Monte Carlo, statistic {statistic:.2}, {samples} samples")
+            }
+            Verdict::Refuted { .. } => "counterexample below".into(),
+            Verdict::Unknown { .. } => "reason below".into(),
+        }
+    }
+
     /// A one-line account of how the verdict was reached.
     pub fn detail(&self) -> String {
         match self {
             Verdict::Proved { rules } => format!("symbolic: {}", rules.join(", ")),
             Verdict::Confirmed { instances } => {
-                format!("numeric: equal on {instances} random instances")
+                format!("numeric: holds on {instances} random instances")
             }
             Verdict::Estimated {
                 statistic,

@@ -68,6 +68,17 @@ impl EvalError {
 
 type E<T> = Result<T, EvalError>;
 
+/// The prepared distribution of one sample family.
+#[derive(Clone, Debug)]
+pub struct SampleTable {
+    /// The first index.
+    pub lo: i64,
+    /// How many draws.
+    pub n: usize,
+    /// Cumulative weights over the family's set.
+    pub cumulative: Vec<f64>,
+}
+
 /// Evaluates terms on one instance.
 pub struct Evaluator<'a> {
     prog: &'a Program,
@@ -100,6 +111,11 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Operations counted since the last reset.
+    pub fn ops(&self) -> u64 {
+        self.ops
+    }
+
     /// Start counting operations afresh (one budget a side).
     pub fn reset_budget(&mut self) {
         self.ops = 0;
@@ -112,7 +128,16 @@ impl<'a> Evaluator<'a> {
 
     /// Draw every sample family from its distribution.
     pub fn draw_samples(&mut self, rng: &mut Xoshiro256PlusPlus) -> E<()> {
-        for (k, fam) in self.prog.samples.iter().enumerate() {
+        let tables = self.sample_tables()?;
+        self.resample(&tables, rng);
+        Ok(())
+    }
+
+    /// The cumulative weights of every sample family's distribution, and
+    /// its first index and number of draws, for [`Evaluator::resample`].
+    pub fn sample_tables(&mut self) -> E<Vec<SampleTable>> {
+        let mut out = Vec::with_capacity(self.prog.samples.len());
+        for fam in &self.prog.samples {
             let lo = self.int(&fam.lo)?;
             let hi = self.int(&fam.hi)?;
             let n = (hi - lo + 1).max(0);
@@ -130,17 +155,30 @@ impl<'a> Evaluator<'a> {
                 total += w?.v.max(0.0);
                 cumulative.push(total);
             }
-            let mut draws = Vec::with_capacity(n as usize);
-            for _ in 0..n {
-                let u = rng.random::<f64>() * total;
-                let x = cumulative
-                    .partition_point(|&c| c <= u)
-                    .min(size.saturating_sub(1));
-                draws.push(x);
-            }
-            self.samples[k] = (lo, draws);
+            out.push(SampleTable {
+                lo,
+                n: n as usize,
+                cumulative,
+            });
         }
-        Ok(())
+        Ok(out)
+    }
+
+    /// Draw every sample family afresh from prepared tables.
+    pub fn resample(&mut self, tables: &[SampleTable], rng: &mut Xoshiro256PlusPlus) {
+        for (k, t) in tables.iter().enumerate() {
+            let total = t.cumulative.last().copied().unwrap_or(0.0);
+            let last = t.cumulative.len().saturating_sub(1);
+            let draws = &mut self.samples[k];
+            draws.0 = t.lo;
+            draws.1.clear();
+            for _ in 0..t.n {
+                let u = rng.random::<f64>() * total;
+                draws
+                    .1
+                    .push(t.cumulative.partition_point(|&c| c <= u).min(last));
+            }
+        }
     }
 
     fn tick(&mut self) -> E<()> {

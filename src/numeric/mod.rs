@@ -22,6 +22,11 @@ use std::collections::BTreeSet;
 /// Relative tolerance of comparisons: `|l - r| ≤ RTOL · max(1, |l|, |r|)`.
 pub const RTOL: f64 = 1e-8;
 
+/// Whether two numbers agree within [`RTOL`].
+pub fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= RTOL * 1f64.max(a.abs()).max(b.abs())
+}
+
 /// The numeric engine.
 #[derive(Clone, Debug)]
 pub struct NumericEngine {
@@ -38,10 +43,6 @@ impl Default for NumericEngine {
             limits: Limits::default(),
         }
     }
-}
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= RTOL * 1f64.max(a.abs()).max(b.abs())
 }
 
 /// The components of a value, a number broadcast to `n` components.
@@ -195,7 +196,7 @@ fn ratio_of(l: &Val, r: &Val) -> Option<f64> {
     }
 }
 
-type Both = (Val, Val, Vec<(i64, Vec<usize>)>);
+pub(crate) type Both = (Val, Val, Vec<(i64, Vec<usize>)>);
 
 fn evaluate_both(
     prog: &Program,
@@ -243,16 +244,12 @@ fn mentioned(prog: &Program, t: &Term, m: &mut Mentioned) {
         Term::Component { traj, .. } if !prog.vars[*traj].bound => {
             m.vars.insert(*traj);
         }
-        Term::Sample { family, .. } => {
-            if m.samples.insert(*family) {
-                let w = prog.samples[*family].dist.weight.clone();
-                mentioned(prog, &w, m);
-            }
+        Term::Sample { family, .. } if m.samples.insert(*family) => {
+            let w = prog.samples[*family].dist.weight.clone();
+            mentioned(prog, &w, m);
         }
-        Term::DefCall { def, .. } => {
-            if m.defs.insert(*def) {
-                mentioned(prog, &prog.defs[*def].body, m);
-            }
+        Term::DefCall { def, .. } if m.defs.insert(*def) => {
+            mentioned(prog, &prog.defs[*def].body, m);
         }
         _ => {}
     });
@@ -261,8 +258,9 @@ fn mentioned(prog: &Program, t: &Term, m: &mut Mentioned) {
 /// Most entries of one function table shown in a counterexample.
 const MAX_TABLE_SHOWN: usize = 16;
 
+/// A refutation with the instance's objects that the step mentions.
 #[allow(clippy::too_many_arguments)]
-fn refutation(
+pub(crate) fn refutation(
     prog: &Program,
     inst: &Instance,
     limits: Limits,

@@ -150,7 +150,6 @@ enum Global {
 #[derive(Clone, Copy, Debug)]
 enum Binding {
     Var(VarId),
-    Param(ParamId),
 }
 
 struct Mdp {
@@ -234,10 +233,8 @@ impl Resolver {
         let key = n.key()?;
         for (k, b) in self.scope.iter().rev() {
             if *k == key {
-                return match b {
-                    Binding::Param(p) => Some(*p),
-                    Binding::Var(_) => None,
-                };
+                let Binding::Var(_) = b;
+                return None;
             }
         }
         match self.globals.get(&key) {
@@ -948,10 +945,7 @@ impl Resolver {
         };
         if let Some(VarDomain::Set(s)) = self
             .lookup_scope(key)
-            .and_then(|b| match b {
-                Binding::Var(v) => Some(self.p.vars[v].domain),
-                _ => None,
-            })
+            .map(|Binding::Var(v)| self.p.vars[v].domain)
             .or_else(|| match self.globals.get(key) {
                 Some((Global::Var(v), _)) => Some(self.p.vars[*v].domain),
                 _ => None,
@@ -1212,13 +1206,8 @@ impl Resolver {
     fn name(&mut self, n: &Name) -> R<(Term, Ty)> {
         if let Some(key) = n.key() {
             if let Some(b) = self.lookup_scope(&key) {
-                return Ok(match b {
-                    Binding::Var(v) => self.var_term(v),
-                    Binding::Param(p) => {
-                        self.p.scalar_params = true;
-                        (Term::Param(p), Ty::Num)
-                    }
-                });
+                let Binding::Var(v) = b;
+                return Ok(self.var_term(v));
             }
             if let Some(&(g, _)) = self.globals.get(&key) {
                 return self.global_value(g, n);
@@ -1396,7 +1385,7 @@ impl Program {
             Term::Call { args, .. } => args.iter().any(|a| self.depends_on(a, p)),
             Term::DefCall { def, args } => {
                 let info = &self.defs[*def];
-                let shadowed = info.inputs.iter().any(|i| *i == DefInput::Param(p));
+                let shadowed = info.inputs.contains(&DefInput::Param(p));
                 if !shadowed && self.depends_on(&info.body, p) {
                     return true;
                 }

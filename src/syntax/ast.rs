@@ -305,6 +305,7 @@ pub struct Chain {
 
 /// A top-level item of a file.
 #[derive(Clone, Debug, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a file holds few items; boxing buys nothing
 pub enum ItemKind {
     /// `param θ`.
     Param(Vec<Name>),

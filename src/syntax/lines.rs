@@ -107,11 +107,8 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
             let c = text[i..].chars().next().unwrap_or('\n');
             let len = c.len_utf8();
             match c {
-                '\n' => {
-                    if stack.is_empty() || !continues(&text[i + 1..]) {
-                        break;
-                    }
-                }
+                '\n' if stack.is_empty() || !continues(&text[i + 1..]) => break,
+                '\n' => {}
                 '#' => {
                     // Comment: skip to the end of the physical line.
                     let eol = text[i..].find('\n').map_or(text.len(), |k| i + k);

@@ -1493,11 +1493,9 @@ pub fn parse_file(text: &str) -> ParsedFile {
             Err(e) => {
                 out.errors.push(e);
                 // The chain this line belonged to cannot be checked.
-                if open.take().is_some() || header.take().is_some() {
-                    chain_broken = true;
-                } else {
-                    chain_broken = true;
-                }
+                open = None;
+                header = None;
+                chain_broken = true;
             }
         }
     }

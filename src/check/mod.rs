@@ -1,0 +1,349 @@
+//! Stage 4 of the pipeline: a file's chains through the engines.
+//!
+//! In: a file's text and the options. Out: a [`FileResult`]: the
+//! diagnostics for unusable input, and for every chain each step's
+//! [`Verdict`] and whether its claim is met. Every verdict comes from an
+//! engine behind [`Engine::decide`]: the engines are asked in order and the
+//! first decision wins; when none decides the step is `unknown` with their
+//! reasons.
+
+pub mod files;
+pub mod form;
+
+pub use files::{check_paths, collect_files, read_bounded};
+
+use crate::diagnostic::Diagnostic;
+use crate::montecarlo::MonteCarloEngine;
+use crate::numeric::NumericEngine;
+use crate::resolve::{resolve, Program, ResolvedChain};
+use crate::syntax::ast::Relation;
+use crate::syntax::parser::parse_file;
+use crate::syntax::{Source, Span};
+use crate::verdict::{Decision, Engine, Problem, Verdict};
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Every random choice follows from it.
+    pub seed: u64,
+    /// Numeric instances per step.
+    pub trials: usize,
+    /// Monte Carlo samples per `≈` step.
+    pub samples: usize,
+    /// Use the symbolic engine.
+    pub symbolic: bool,
+    /// Use the numeric engine.
+    pub numeric: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            seed: 1,
+            trials: 24,
+            samples: 4000,
+            symbolic: true,
+            numeric: true,
+        }
+    }
+}
+
+/// The engines the options ask for, in the order they are asked.
+pub fn engines(opts: &Options) -> Vec<Box<dyn Engine>> {
+    let mut list: Vec<Box<dyn Engine>> = Vec::new();
+    if opts.numeric {
+        list.push(Box::new(NumericEngine {
+            trials: opts.trials.max(1),
+            ..NumericEngine::default()
+        }));
+        list.push(Box::new(MonteCarloEngine {
+            replicates: opts.samples.max(2),
+            ..MonteCarloEngine::default()
+        }));
+    }
+    list
+}
+
+/// The verdict of one step.
+#[derive(Clone, Debug)]
+pub struct StepResult {
+    /// 1-based line of the step's expression.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The step's relation.
+    pub relation: Relation,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The engine that decided, if any.
+    pub engine: Option<&'static str>,
+    /// The text after `by`.
+    pub justification: Option<String>,
+    /// The new expression's span.
+    pub span: Span,
+    /// The previous expression's span.
+    pub previous: Span,
+}
+
+/// Whether a chain meets its claim.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClaimStatus {
+    /// Met.
+    Met,
+    /// Not met, and why.
+    NotMet(String),
+}
+
+/// The verdicts of one chain.
+#[derive(Clone, Debug)]
+pub struct ChainResult {
+    /// `derivation "name"`.
+    pub name: Option<String>,
+    /// 1-based line where the chain starts.
+    pub line: usize,
+    /// Every step valid and the claim (if any) met.
+    pub valid: bool,
+    /// The claim's status; `None` without a claim.
+    pub claim: Option<ClaimStatus>,
+    /// The steps.
+    pub steps: Vec<StepResult>,
+}
+
+/// Everything known about one file.
+#[derive(Clone, Debug)]
+pub struct FileResult {
+    /// The file.
+    pub source: Source,
+    /// Unusable input: parse and declaration errors.
+    pub errors: Vec<Diagnostic>,
+    /// The chains that could be checked.
+    pub chains: Vec<ChainResult>,
+}
+
+impl FileResult {
+    /// A file that could not be read.
+    pub fn unreadable(path: &str, message: String) -> Self {
+        FileResult {
+            source: Source::new(path, ""),
+            errors: vec![Diagnostic::error(Span::default(), message, None)],
+            chains: vec![],
+        }
+    }
+
+    /// Whether every chain is valid and there are no errors.
+    pub fn all_valid(&self) -> bool {
+        self.errors.is_empty() && self.chains.iter().all(|c| c.valid)
+    }
+}
+
+/// Mix a seed with a position, so each step has its own stream.
+pub fn mix_seed(seed: u64, a: u64, b: u64) -> u64 {
+    let mut z =
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Parse, resolve and check one file's text.
+pub fn check_text(path: &str, text: &str, opts: &Options) -> FileResult {
+    let source = Source::new(path, text);
+    let parsed = parse_file(text);
+    let mut errors: Vec<Diagnostic> = parsed
+        .errors
+        .iter()
+        .map(|e| Diagnostic::from_syntax(e, &source))
+        .collect();
+    let program = resolve(&parsed.items);
+    errors.extend(program.errors.iter().map(Diagnostic::from_resolve));
+    errors.sort_by_key(|d| d.span.start);
+    let engines = engines(opts);
+    let chains = program
+        .chains
+        .iter()
+        .enumerate()
+        .map(|(k, c)| check_chain(&program, c, k, &source, &engines, opts))
+        .collect();
+    FileResult {
+        source,
+        errors,
+        chains,
+    }
+}
+
+/// Decide one step with the engines, in order.
+pub fn decide(engines: &[Box<dyn Engine>], problem: &Problem) -> (Verdict, Option<&'static str>) {
+    let mut reasons = Vec::new();
+    for e in engines {
+        match e.decide(problem) {
+            Decision::Decided(v) => return (v, Some(e.name())),
+            Decision::Undecided(r) => reasons.push(format!("{}: {r}", e.name())),
+        }
+    }
+    let reason = if reasons.is_empty() {
+        "no engine is enabled".to_string()
+    } else {
+        reasons.join("; ")
+    };
+    (Verdict::Unknown { reason }, None)
+}
+
+fn check_chain(
+    program: &Program,
+    chain: &ResolvedChain,
+    index: usize,
+    source: &Source,
+    engines: &[Box<dyn Engine>],
+    opts: &Options,
+) -> ChainResult {
+    let mut steps = Vec::new();
+    let mut prev = &chain.start;
+    for (k, step) in chain.steps.iter().enumerate() {
+        let problem = Problem {
+            program,
+            lhs: &prev.term,
+            rhs: &step.expr.term,
+            relation: step.relation,
+            seed: mix_seed(opts.seed, index as u64, k as u64),
+        };
+        let (verdict, engine) = decide(engines, &problem);
+        let (line, column) = source.line_col(step.expr.span.start);
+        steps.push(StepResult {
+            line,
+            column,
+            relation: step.relation,
+            verdict,
+            engine,
+            justification: step.justification.clone(),
+            span: step.expr.span,
+            previous: prev.span,
+        });
+        prev = &step.expr;
+    }
+    let all_valid = steps.iter().all(|s| s.verdict.is_valid());
+    let claim = claim_status(program, chain, &steps, all_valid);
+    let valid = all_valid && !matches!(claim, Some(ClaimStatus::NotMet(_)));
+    ChainResult {
+        name: chain.name.clone(),
+        line: source.line_col(chain.span.start).0,
+        valid,
+        claim,
+        steps,
+    }
+}
+
+/// The relation a whole chain establishes between its ends, if any.
+fn chain_relation(steps: &[StepResult]) -> Option<Relation> {
+    let mut r = Relation::Eq;
+    for s in steps {
+        r = match (r, s.relation) {
+            (x, Relation::Eq) => x,
+            (Relation::Eq, y) => y,
+            (x, y) if x == y && x != Relation::Approx => x,
+            _ => return None,
+        };
+    }
+    Some(r)
+}
+
+fn claim_status(
+    program: &Program,
+    chain: &ResolvedChain,
+    steps: &[StepResult],
+    all_valid: bool,
+) -> Option<ClaimStatus> {
+    if let Some(name) = &chain.missing_claim {
+        return Some(ClaimStatus::NotMet(format!(
+            "there is no claim named `{name}`"
+        )));
+    }
+    let claim = &program.claims[chain.claim?];
+    let last = chain.steps.last().map_or(&chain.start, |s| &s.expr);
+    if !form::same_form(program, &chain.start.term, &claim.lhs.term) {
+        return Some(ClaimStatus::NotMet(
+            "the chain does not start with the claim's left side".into(),
+        ));
+    }
+    if !form::same_form(program, &last.term, &claim.rhs.term) {
+        return Some(ClaimStatus::NotMet(
+            "the chain does not end with the claim's right side".into(),
+        ));
+    }
+    if !all_valid {
+        return Some(ClaimStatus::NotMet(
+            "a step of the chain is not valid".into(),
+        ));
+    }
+    let ok = match (chain_relation(steps), claim.relation) {
+        (Some(Relation::Eq), _) => claim.relation != Relation::Approx || steps.is_empty(),
+        (Some(r), c) => r == c,
+        (None, _) => false,
+    };
+    if !ok {
+        return Some(ClaimStatus::NotMet(format!(
+            "the chain's steps do not establish `{}`",
+            claim.relation.symbol()
+        )));
+    }
+    Some(ClaimStatus::Met)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+        def J(θ) = Σ_τ Pr_θ(τ) R(τ)\n\
+        claim ∇_θ J(θ) = E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]\n\n\
+        derivation \"policy gradient\"\n\
+            ∇_θ J(θ)\n\
+          = ∇_θ Σ_τ Pr_θ(τ) R(τ)                        by definition of J\n\
+          = Σ_τ ∇_θ Pr_θ(τ) R(τ)                        by linearity of the gradient\n\
+          = Σ_τ Pr_θ(τ) (∇_θ Pr_θ(τ) / Pr_θ(τ)) R(τ)    by multiplying and dividing by Pr_θ(τ)\n\
+          = Σ_τ Pr_θ(τ) ∇_θ log Pr_θ(τ) R(τ)            by the log-derivative trick\n\
+          = E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]            by definition of expectation\n";
+
+    #[test]
+    fn seed_derivation_is_valid_and_meets_its_claim() {
+        let r = check_text("seed.deriv", SEED, &Options::default());
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.chains.len(), 1);
+        let c = &r.chains[0];
+        assert_eq!(c.steps.len(), 5);
+        assert!(
+            c.steps.iter().all(|s| s.verdict.is_valid()),
+            "{:?}",
+            c.steps
+        );
+        assert_eq!(c.claim, Some(ClaimStatus::Met));
+        assert!(c.valid);
+        assert_eq!(c.steps[0].line, 11);
+    }
+
+    #[test]
+    fn a_wrong_last_step_fails_the_claim() {
+        let text = SEED.replace(
+            "= E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]",
+            "= Σ_τ ∇_θ log Pr_θ(τ) R(τ)",
+        );
+        let r = check_text("seed.deriv", &text, &Options::default());
+        let c = &r.chains[0];
+        assert!(matches!(c.steps[4].verdict, Verdict::Refuted { .. }));
+        assert!(matches!(c.claim, Some(ClaimStatus::NotMet(_))));
+        assert!(!c.valid);
+    }
+
+    #[test]
+    fn without_engines_every_step_is_unknown() {
+        let opts = Options {
+            numeric: false,
+            symbolic: false,
+            ..Options::default()
+        };
+        let r = check_text("seed.deriv", SEED, &opts);
+        assert!(r.chains[0]
+            .steps
+            .iter()
+            .all(|s| matches!(s.verdict, Verdict::Unknown { .. })));
+    }
+}

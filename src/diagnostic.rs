@@ -1,0 +1,144 @@
+//! The one diagnostic type, and its rendering as `file:line:column` with
+//! the source line and carets (codespan-reporting).
+
+use crate::resolve::ResolveError;
+use crate::syntax::lines::LineError;
+use crate::syntax::parser::SyntaxError;
+use crate::syntax::{Source, Span};
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, Config};
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The input is unusable (exit status 2).
+    Error,
+    /// A wrong step or an unmet claim.
+    Refutation,
+}
+
+/// A message about a place in a file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    /// Error or refutation.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// The main place.
+    pub span: Span,
+    /// What the main label says.
+    pub label: String,
+    /// Other places, with what they are.
+    pub secondary: Vec<(Span, String)>,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// Further notes (a counterexample).
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    /// An error at a span.
+    pub fn error(span: Span, message: impl Into<String>, hint: Option<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span,
+            label: String::new(),
+            secondary: vec![],
+            hint,
+            notes: vec![],
+        }
+    }
+
+    /// From a syntax error, naming what was found where something else was
+    /// expected.
+    pub fn from_syntax(e: &SyntaxError, source: &Source) -> Self {
+        let found = source.text[e.at.min(source.text.len())..]
+            .chars()
+            .next()
+            .filter(|c| *c != '\n' && *c != '#')
+            .map_or_else(|| "the end of the line".to_string(), |c| format!("`{c}`"));
+        let message = match (&e.message, e.expected) {
+            (Some(m), _) => m.clone(),
+            (None, Some(x)) => format!("expected {x}, found {found}"),
+            (None, None) => format!("unexpected {found}"),
+        };
+        let width = source.text[e.at.min(source.text.len())..]
+            .chars()
+            .next()
+            .map_or(0, char::len_utf8);
+        let mut d = Diagnostic::error(Span::new(e.at, e.at + width), message, e.hint.clone());
+        d.label = e
+            .expected
+            .map(|x| format!("expected {x}"))
+            .unwrap_or_default();
+        d
+    }
+
+    /// From a name-resolution error.
+    pub fn from_resolve(e: &ResolveError) -> Self {
+        Diagnostic::error(e.span, e.message.clone(), e.hint.clone())
+    }
+
+    /// From a line-cutting error.
+    pub fn from_line(e: &LineError) -> Self {
+        Diagnostic::error(e.span, e.message.clone(), e.hint.clone())
+    }
+
+    /// 1-based line and column of the main place.
+    pub fn line_col(&self, source: &Source) -> (usize, usize) {
+        source.line_col(self.span.start)
+    }
+
+    /// Render as text: `error: …` with `file:line:column`, the source line
+    /// and carets, then the hint and notes. No colour codes.
+    pub fn render(&self, source: &Source) -> String {
+        let file = SimpleFile::new(source.name.as_str(), source.text.as_str());
+        let clamp = |s: Span| {
+            let end = s.end.min(source.text.len());
+            let start = s.start.min(end);
+            start..end
+        };
+        let mut labels =
+            vec![Label::primary((), clamp(self.span)).with_message(self.label.clone())];
+        for (s, m) in &self.secondary {
+            labels.push(Label::secondary((), clamp(*s)).with_message(m.clone()));
+        }
+        let mut notes = Vec::new();
+        if let Some(h) = &self.hint {
+            notes.push(format!("hint: {h}"));
+        }
+        notes.extend(self.notes.iter().cloned());
+        let d = match self.severity {
+            Severity::Error => CsDiagnostic::error(),
+            Severity::Refutation => CsDiagnostic::error(),
+        }
+        .with_message(&self.message)
+        .with_labels(labels)
+        .with_notes(notes);
+        let config = Config::default();
+        match term::emit_into_string(&config, &file, &d) {
+            Ok(s) => s,
+            Err(_) => {
+                let (l, c) = self.line_col(source);
+                format!("error: {}\n  --> {}:{l}:{c}\n", self.message, source.name)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_shows_file_line_column_and_caret() {
+        let source = Source::new("f.deriv", "param θ\nx + (y\n");
+        let d = Diagnostic::error(Span::new(13, 14), "unclosed `(`", Some("close it".into()));
+        let text = d.render(&source);
+        assert!(text.contains("f.deriv:2:5"), "{text}");
+        assert!(text.contains('^'), "{text}");
+        assert!(text.contains("hint: close it"), "{text}");
+    }
+}

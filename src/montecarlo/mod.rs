@@ -1,0 +1,312 @@
+//! The Monte Carlo engine: `≈` steps.
+//!
+//! In: a step `exact ≈ estimator`, where the estimator uses declared sample
+//! families. Out: `estimated` when, on each of a few random instances, the
+//! mean of many independent replicates of the estimator (all draws redrawn
+//! each time) is within the confidence bound of the exact value; `refuted`
+//! when the bias is significant. The test is Hotelling's T² with the
+//! replicates' own sample covariance (χ² with as many degrees of freedom as
+//! the covariance has non-zero directions); directions in which the
+//! estimator does not vary must match exactly. The stated false-alarm rate
+//! is split evenly over the instances.
+
+pub mod stats;
+
+use crate::numeric::eval::{Evaluator, Val};
+use crate::numeric::instance::{Instance, Limits};
+use crate::numeric::{close, refutation};
+use crate::resolve::Term;
+use crate::syntax::ast::Relation;
+use crate::verdict::{Decision, Engine, Problem, Verdict};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The Monte Carlo engine.
+#[derive(Clone, Debug)]
+pub struct MonteCarloEngine {
+    /// Replicates of the estimator per instance (`--samples`). Default: 4000.
+    pub replicates: usize,
+    /// Random instances per step. Default: 3.
+    pub instances: usize,
+    /// Probability of refuting a true `≈` step. Default: 0.001.
+    pub false_alarm: f64,
+    /// Work bounds of one evaluation.
+    pub limits: Limits,
+    /// Most evaluation steps over all replicates of one instance.
+    /// Default: 400,000,000.
+    pub max_total_ops: u64,
+}
+
+impl Default for MonteCarloEngine {
+    fn default() -> Self {
+        MonteCarloEngine {
+            replicates: 4000,
+            instances: 3,
+            false_alarm: 1e-3,
+            limits: Limits::default(),
+            max_total_ops: 400_000_000,
+        }
+    }
+}
+
+/// The outcome of the test on one instance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestResult {
+    /// Hotelling's T².
+    pub statistic: f64,
+    /// Degrees of freedom.
+    pub df: usize,
+    /// The rejection threshold.
+    pub threshold: f64,
+    /// Whether the mean differs significantly (or exactly, in a direction
+    /// without variance).
+    pub reject: bool,
+    /// The replicates' mean.
+    pub mean: Vec<f64>,
+}
+
+/// Test `E[x] = mu` from replicates `xs` (each of length `mu.len()`) at
+/// false-alarm rate `alpha`.
+pub fn mean_test(xs: &[Vec<f64>], mu: &[f64], alpha: f64) -> TestResult {
+    let d = mu.len();
+    let m = xs.len() as f64;
+    let mut mean = vec![0.0; d];
+    for x in xs {
+        for j in 0..d {
+            mean[j] += x[j] / m;
+        }
+    }
+    let mut cov = vec![0.0; d * d];
+    for x in xs {
+        for i in 0..d {
+            for j in 0..d {
+                cov[i * d + j] += (x[i] - mean[i]) * (x[j] - mean[j]) / (m - 1.0).max(1.0);
+            }
+        }
+    }
+    let (vals, vecs) = stats::symmetric_eigen(&cov, d);
+    let top = vals.iter().copied().fold(0.0f64, f64::max);
+    let scale = 1f64.max(mu.iter().map(|x| x.abs()).fold(0.0, f64::max));
+    let mut statistic = 0.0;
+    let mut df = 0;
+    let mut exact_mismatch = false;
+    for k in 0..d {
+        let proj: f64 = (0..d).map(|i| vecs[i * d + k] * (mean[i] - mu[i])).sum();
+        if vals[k] > 1e-12 * top.max(1e-300) && vals[k] > 1e-24 * scale * scale {
+            statistic += m * proj * proj / vals[k];
+            df += 1;
+        } else if proj.abs() > 1e-7 * scale {
+            exact_mismatch = true;
+        }
+    }
+    let threshold = stats::chi2_upper(alpha, df);
+    TestResult {
+        statistic,
+        df,
+        threshold,
+        reject: exact_mismatch || (df > 0 && statistic > threshold),
+        mean,
+    }
+}
+
+fn has_samples(t: &Term) -> bool {
+    let mut found = false;
+    t.walk(&mut |x| found |= matches!(x, Term::Sample { .. }));
+    found
+}
+
+fn components(v: &Val, n: usize) -> Vec<f64> {
+    match v {
+        Val::S(d) => vec![d.v; n],
+        Val::V(x) => x.clone(),
+    }
+}
+
+impl Engine for MonteCarloEngine {
+    fn name(&self) -> &'static str {
+        "Monte Carlo"
+    }
+
+    fn decide(&self, problem: &Problem) -> Decision {
+        if problem.relation != Relation::Approx {
+            return Decision::Undecided("only ≈ steps are estimated".into());
+        }
+        if has_samples(problem.lhs) {
+            return Decision::Undecided(
+                "the left side of ≈ must be an exact value, without sample draws".into(),
+            );
+        }
+        let prog = problem.program;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(problem.seed);
+        let instances = self.instances.max(1);
+        let alpha = self.false_alarm / instances as f64;
+        let replicates = self.replicates.max(2);
+        let mut worst = 0.0f64;
+        let mut done = 0;
+        let mut attempts = 0;
+        while done < instances {
+            attempts += 1;
+            if attempts > 10 * instances + 10 {
+                return Decision::Decided(Verdict::Unknown {
+                    reason: format!(
+                        "the estimator or the exact value was not finite on {} random instances",
+                        attempts - 1 - done
+                    ),
+                });
+            }
+            let inst = match Instance::draw(prog, &mut rng, &self.limits) {
+                Ok(i) => i,
+                Err(reason) => return Decision::Decided(Verdict::Unknown { reason }),
+            };
+            let mut ev = Evaluator::new(prog, &inst, self.limits);
+            let tables = match ev.sample_tables() {
+                Ok(t) => t,
+                Err(e) => return Decision::Undecided(e.reason()),
+            };
+            ev.resample(&tables, &mut rng);
+            let exact = match ev.eval(problem.lhs) {
+                Ok(v) => v,
+                Err(e) => return Decision::Undecided(e.reason()),
+            };
+            if !exact.is_finite() {
+                continue;
+            }
+            let mut xs: Vec<Vec<f64>> = Vec::with_capacity(replicates);
+            let mut total_ops = 0u64;
+            let mut finite = true;
+            let mut last = None;
+            for _ in 0..replicates {
+                ev.resample(&tables, &mut rng);
+                ev.reset_budget();
+                let x = match ev.eval(problem.rhs) {
+                    Ok(x) => x,
+                    Err(e) => return Decision::Undecided(e.reason()),
+                };
+                total_ops += ev.ops();
+                if total_ops > self.max_total_ops {
+                    return Decision::Decided(Verdict::Unknown {
+                        reason: format!(
+                            "{replicates} replicates of the estimator need more than {} operations",
+                            self.max_total_ops
+                        ),
+                    });
+                }
+                if !x.is_finite() {
+                    finite = false;
+                    break;
+                }
+                let width = match (&exact, &x) {
+                    (Val::V(v), _) | (_, Val::V(v)) => v.len(),
+                    _ => 1,
+                };
+                xs.push(components(&x, width));
+                last = Some(x);
+            }
+            if !finite {
+                continue;
+            }
+            let width = xs.first().map_or(1, Vec::len);
+            let mu = components(&exact, width);
+            if mu.len() != width {
+                return Decision::Undecided("the two sides have different sizes".into());
+            }
+            let t = mean_test(&xs, &mu, alpha);
+            if t.reject {
+                let mean = if width == 1 && matches!(last, Some(Val::S(_))) {
+                    Val::S(crate::numeric::dual::Dual::constant(t.mean[0]))
+                } else {
+                    Val::V(t.mean.clone())
+                };
+                let draws = ev.drawn().to_vec();
+                let reason = if t.df == 0 || t.statistic <= t.threshold {
+                    format!(
+                        "Monte Carlo: the estimator does not vary but its value differs from the exact value ({replicates} replicates)"
+                    )
+                } else {
+                    format!(
+                        "Monte Carlo: the estimator is biased: T² = {:.1} > {:.1} ({} degrees of freedom, false-alarm rate {}, {replicates} replicates); the right side shown is the replicates' mean",
+                        t.statistic, t.threshold, t.df, self.false_alarm
+                    )
+                };
+                return Decision::Decided(refutation(
+                    prog,
+                    &inst,
+                    self.limits,
+                    &draws,
+                    problem,
+                    &exact,
+                    &mean,
+                    &reason,
+                ));
+            }
+            if t.df == 0 && !t.mean.iter().zip(&mu).all(|(a, b)| close(*a, *b)) {
+                return Decision::Undecided("the estimator's mean could not be compared".into());
+            }
+            worst = worst.max(t.statistic);
+            done += 1;
+        }
+        Decision::Decided(Verdict::Estimated {
+            statistic: (worst * 1000.0).round() / 1000.0,
+            samples: replicates,
+            false_alarm: self.false_alarm,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::resolve_text;
+
+    fn decide(text: &str) -> Verdict {
+        let (prog, syntax) = resolve_text(text);
+        assert!(syntax.is_empty(), "{syntax:?}");
+        assert!(prog.errors.is_empty(), "{:?}", prog.errors);
+        let chain = &prog.chains[0];
+        let problem = Problem {
+            program: &prog,
+            lhs: &chain.start.term,
+            rhs: &chain.steps[0].expr.term,
+            relation: chain.steps[0].relation,
+            seed: 11,
+        };
+        match MonteCarloEngine::default().decide(&problem) {
+            Decision::Decided(v) => v,
+            Decision::Undecided(r) => Verdict::Unknown { reason: r },
+        }
+    }
+
+    const DECLS: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+                         const N : count\nsample τ_i ~ Pr_θ for i = 1..N\n\n";
+
+    #[test]
+    fn reinforce_estimator_is_estimated() {
+        let v = decide(&format!(
+            "{DECLS}E_{{τ~Pr_θ}}[∇_θ log Pr_θ(τ) R(τ)]\n≈ (1/N) Σ_{{i=1}}^{{N}} ∇_θ log Pr_θ(τ_i) R(τ_i)\n"
+        ));
+        assert!(matches!(v, Verdict::Estimated { .. }), "{v:?}");
+    }
+
+    #[test]
+    fn score_without_the_log_is_refuted() {
+        let v = decide(&format!(
+            "{DECLS}E_{{τ~Pr_θ}}[∇_θ log Pr_θ(τ) R(τ)]\n≈ (1/N) Σ_{{i=1}}^{{N}} ∇_θ Pr_θ(τ_i) R(τ_i)\n"
+        ));
+        assert!(matches!(v, Verdict::Refuted { .. }), "{v:?}");
+    }
+
+    #[test]
+    fn wrong_normalisation_is_refuted() {
+        let v = decide(&format!(
+            "{DECLS}E_{{τ~Pr_θ}}[R(τ)]\n≈ (1/(N+1)) Σ_{{i=1}}^{{N}} R(τ_i)\n"
+        ));
+        assert!(matches!(v, Verdict::Refuted { .. }), "{v:?}");
+    }
+
+    #[test]
+    fn a_deterministic_estimator_must_match_exactly() {
+        let xs = vec![vec![1.0, 2.0]; 50];
+        assert!(!mean_test(&xs, &[1.0, 2.0], 1e-3).reject);
+        assert!(mean_test(&xs, &[1.0, 2.5], 1e-3).reject);
+    }
+}

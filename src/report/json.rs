@@ -1,0 +1,165 @@
+//! The JSON report of `check` (SPEC §4). Field names are stable: tests and
+//! CI depend on them. Extra fields may be added; none may be renamed.
+
+use super::Summary;
+use crate::check::{ClaimStatus, FileResult};
+use crate::verdict::{Counterexample, Value, Verdict};
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    files: Vec<File<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct File<'a> {
+    path: &'a str,
+    errors: Vec<Error>,
+    chains: Vec<Chain<'a>>,
+}
+
+#[derive(Serialize)]
+struct Error {
+    line: usize,
+    column: usize,
+    message: String,
+    hint: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Chain<'a> {
+    name: Option<&'a str>,
+    line: usize,
+    valid: bool,
+    claim: Option<&'static str>,
+    claim_reason: Option<&'a str>,
+    steps: Vec<Step<'a>>,
+}
+
+#[derive(Serialize)]
+struct Step<'a> {
+    line: usize,
+    column: usize,
+    relation: &'static str,
+    verdict: &'static str,
+    justification: Option<String>,
+    detail: String,
+    engine: Option<&'static str>,
+    instances: Option<usize>,
+    counterexample: Option<Cx<'a>>,
+}
+
+/// A counterexample with its function values as an object in table order.
+struct Cx<'a>(&'a Counterexample);
+
+impl Serialize for Cx<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let c = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("sizes", &c.sizes)?;
+        m.serialize_entry("params", &c.params)?;
+        m.serialize_entry("constants", &c.constants)?;
+        m.serialize_entry("variables", &c.variables)?;
+        m.serialize_entry("samples", &c.samples)?;
+        m.serialize_entry("functions", &Ordered(&c.functions))?;
+        m.serialize_entry("omitted", &c.omitted)?;
+        m.serialize_entry("left", &c.left)?;
+        m.serialize_entry("right", &c.right)?;
+        m.end()
+    }
+}
+
+struct Ordered<'a>(&'a [(String, f64)]);
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// Render a run as the JSON of SPEC §4.
+pub fn render(files: &[FileResult]) -> String {
+    let report = Report {
+        files: files
+            .iter()
+            .map(|f| File {
+                path: &f.source.name,
+                errors: f
+                    .errors
+                    .iter()
+                    .map(|d| {
+                        let (line, column) = d.line_col(&f.source);
+                        Error {
+                            line,
+                            column,
+                            message: d.message.clone(),
+                            hint: d.hint.clone(),
+                        }
+                    })
+                    .collect(),
+                chains: f
+                    .chains
+                    .iter()
+                    .map(|c| Chain {
+                        name: c.name.as_deref(),
+                        line: c.line,
+                        valid: c.valid,
+                        claim: c.claim.as_ref().map(|s| match s {
+                            ClaimStatus::Met => "met",
+                            ClaimStatus::NotMet(_) => "not met",
+                        }),
+                        claim_reason: match &c.claim {
+                            Some(ClaimStatus::NotMet(r)) => Some(r.as_str()),
+                            _ => None,
+                        },
+                        steps: c
+                            .steps
+                            .iter()
+                            .map(|s| Step {
+                                line: s.line,
+                                column: s.column,
+                                relation: s.relation.symbol(),
+                                verdict: s.verdict.name(),
+                                justification: s.justification.as_ref().map(|j| format!("by {j}")),
+                                detail: s.verdict.detail(),
+                                engine: s.engine,
+                                instances: match s.verdict {
+                                    Verdict::Confirmed { instances } => Some(instances),
+                                    _ => None,
+                                },
+                                counterexample: match &s.verdict {
+                                    Verdict::Refuted { counterexample, .. } => {
+                                        Some(Cx(counterexample))
+                                    }
+                                    _ => None,
+                                },
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        summary: Summary::of(files),
+    };
+    let mut out = serde_json::to_string_pretty(&report)
+        .unwrap_or_else(|e| format!("{{\"error\": \"{}\"}}", e.to_string().replace('"', "'")));
+    out.push('\n');
+    out
+}
+
+/// A value as text: `0.53` or `(0.1, -0.2)`.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::Scalar(x) => format!("{x}"),
+        Value::Vector(xs) => {
+            let parts: Vec<String> = xs.iter().map(|x| format!("{x}")).collect();
+            format!("({})", parts.join(", "))
+        }
+    }
+}

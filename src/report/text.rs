@@ -1,0 +1,184 @@
+//! The text report: one line a step with its verdict, justification and
+//! how it was decided; a diagnostic with the source line for every wrong
+//! or undecided step; a summary. Colour only when asked for.
+
+use super::json::value_text;
+use super::Summary;
+use crate::check::{ClaimStatus, FileResult, StepResult};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::verdict::{Counterexample, Verdict};
+use colored::Colorize;
+use std::fmt::Write;
+
+fn verdict_word(v: &Verdict) -> String {
+    let w = format!("{:<9}", v.name());
+    match v {
+        Verdict::Proved { .. } => w.green().bold().to_string(),
+        Verdict::Confirmed { .. } => w.green().to_string(),
+        Verdict::Estimated { .. } => w.cyan().to_string(),
+        Verdict::Refuted { .. } => w.red().bold().to_string(),
+        Verdict::Unknown { .. } => w.yellow().to_string(),
+    }
+}
+
+/// The counterexample as readable lines.
+pub fn counterexample_lines(c: &Counterexample) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut head = Vec::new();
+    for (k, n) in &c.sizes {
+        head.push(format!("|{k}| = {n}"));
+    }
+    for (k, v) in &c.params {
+        let parts: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+        head.push(format!("{k} = ({})", parts.join(", ")));
+    }
+    for (k, v) in &c.constants {
+        head.push(format!("{k} = {v}"));
+    }
+    for (k, v) in &c.variables {
+        head.push(format!("{k} = {v}"));
+    }
+    lines.push(head.join(", "));
+    for (k, v) in &c.samples {
+        lines.push(format!("draws {k}: {}", v.join(", ")));
+    }
+    let mut current: Option<String> = None;
+    let mut row = String::new();
+    for (k, v) in &c.functions {
+        let name = k.split('(').next().unwrap_or("").to_string();
+        if current.as_ref() != Some(&name) {
+            if !row.is_empty() {
+                lines.push(std::mem::take(&mut row));
+            }
+            current = Some(name);
+        } else {
+            row.push_str(", ");
+        }
+        let _ = write!(row, "{k} = {v}");
+    }
+    if !row.is_empty() {
+        lines.push(row);
+    }
+    if !c.omitted.is_empty() {
+        lines.push(format!("(tables not shown: {})", c.omitted.join(", ")));
+    }
+    if let (Some(l), Some(r)) = (&c.left, &c.right) {
+        lines.push(format!(
+            "left side = {}, right side = {}",
+            value_text(l),
+            value_text(r)
+        ));
+    }
+    lines
+}
+
+/// The diagnostic of a wrong or undecided step: the new expression, the
+/// previous one, and the counterexample or reason as notes.
+pub fn step_diagnostic(step: &StepResult) -> Option<Diagnostic> {
+    let (message, notes) = match &step.verdict {
+        Verdict::Refuted {
+            counterexample,
+            reason,
+        } => {
+            let mut notes = vec![reason.clone()];
+            let mut lines = counterexample_lines(counterexample);
+            if let Some(first) = lines.first_mut() {
+                *first = format!("counterexample: {first}");
+            }
+            notes.extend(lines);
+            (
+                format!("step `{}` is refuted", step.relation.symbol()),
+                notes,
+            )
+        }
+        Verdict::Unknown { reason } => (
+            format!("step `{}` could not be decided", step.relation.symbol()),
+            vec![reason.clone()],
+        ),
+        _ => return None,
+    };
+    Some(Diagnostic {
+        severity: Severity::Refutation,
+        message,
+        span: step.span,
+        label: "this expression".into(),
+        secondary: vec![(step.previous, "does not follow from this one".into())],
+        hint: None,
+        notes: vec![notes.join("\n")],
+    })
+}
+
+/// Render a run as text.
+pub fn render(files: &[FileResult]) -> String {
+    let mut out = String::new();
+    for f in files {
+        let _ = writeln!(out, "{}", f.source.name.bold());
+        for d in &f.errors {
+            for line in d.render(&f.source).lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+        for c in &f.chains {
+            let name = c
+                .name
+                .as_ref()
+                .map_or_else(|| "chain".to_string(), |n| format!("derivation \"{n}\""));
+            let _ = writeln!(out, "  {name} (line {})", c.line);
+            for s in &c.steps {
+                let just = s
+                    .justification
+                    .as_ref()
+                    .map_or_else(String::new, |j| format!("by {j}"));
+                let how = format!("({})", s.verdict.short());
+                let _ = writeln!(
+                    out,
+                    "    {:>4} {} {} {:<28} {}",
+                    s.line,
+                    s.relation.symbol(),
+                    verdict_word(&s.verdict),
+                    how.dimmed(),
+                    just
+                );
+                if let Some(d) = step_diagnostic(s) {
+                    for line in d.render(&f.source).lines() {
+                        let _ = writeln!(out, "         {line}");
+                    }
+                }
+            }
+            let status = if c.valid {
+                "valid".green().bold().to_string()
+            } else {
+                "not valid".red().bold().to_string()
+            };
+            let claim = match &c.claim {
+                None => String::new(),
+                Some(ClaimStatus::Met) => "; claim met".to_string(),
+                Some(ClaimStatus::NotMet(r)) => format!("; claim not met: {r}"),
+            };
+            let _ = writeln!(out, "    {status}{claim}");
+        }
+    }
+    let s = Summary::of(files);
+    let chains: Vec<_> = files.iter().flat_map(|f| &f.chains).collect();
+    let valid = chains.iter().filter(|c| c.valid).count();
+    let with_errors = files.iter().filter(|f| !f.errors.is_empty()).count();
+    let _ = writeln!(
+        out,
+        "\n{} files, {} chains ({} valid), {} steps: {} proved, {} confirmed, {} estimated, {} refuted, {} unknown{}",
+        files.len(),
+        chains.len(),
+        valid,
+        s.steps,
+        s.proved,
+        s.confirmed,
+        s.estimated,
+        s.refuted,
+        s.unknown,
+        if with_errors > 0 {
+            format!("; {with_errors} files with errors")
+        } else {
+            String::new()
+        }
+    );
+    out
+}

@@ -1,0 +1,215 @@
+//! Integration tests of the `derivcheck` binary: one behaviour a test.
+
+use assert_cmd::Command;
+use std::fs;
+
+fn derivcheck() -> Command {
+    let mut c = Command::cargo_bin("derivcheck").expect("binary");
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn temp_file(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    fs::write(&path, text).expect("write");
+    (dir, path)
+}
+
+fn stdout_of(cmd: &mut Command) -> (String, i32) {
+    let out = cmd.output().expect("runs");
+    (
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn valid_derivation_exits_0_and_meets_its_claim() {
+    let (out, code) = stdout_of(derivcheck().args(["check", "derivations/policy_gradient.deriv"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("claim met"), "{out}");
+    assert!(out.contains("5 steps"), "{out}");
+}
+
+#[test]
+fn refuted_step_exits_1_with_a_counterexample() {
+    let (out, code) =
+        stdout_of(derivcheck().args(["check", "derivations/flawed/dropped_log.deriv"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("refuted"), "{out}");
+    assert!(out.contains("counterexample: |T| = "), "{out}");
+    assert!(out.contains("left side = "), "{out}");
+    assert!(out.contains("dropped_log.deriv:25:5"), "{out}");
+}
+
+#[test]
+fn unbalanced_bracket_exits_2_with_file_line_column() {
+    let (_d, path) = temp_file(
+        "broken.deriv",
+        "param θ\nset T\nvar τ in T\nfun R(τ)\n\nΣ_τ R(τ)\n  = Σ_τ (R(τ) + 0\n",
+    );
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(&path));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("broken.deriv:7:9"), "{out}");
+    assert!(out.contains("unclosed `(`"), "{out}");
+    assert!(out.contains('^'), "{out}");
+}
+
+#[test]
+fn undeclared_name_exits_2_with_a_hint() {
+    let (_d, path) = temp_file("undeclared.deriv", "param θ\n\nQ_θ(x)\n  = 1\n");
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(&path));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("undeclared name `Q_θ`"), "{out}");
+    assert!(out.contains("hint: declare it"), "{out}");
+    assert!(out.contains("undeclared.deriv:3:1"), "{out}");
+}
+
+#[test]
+fn json_report_has_the_spec_fields() {
+    let (out, code) = stdout_of(derivcheck().args([
+        "check",
+        "--format",
+        "json",
+        "derivations/flawed/dropped_log.deriv",
+    ]));
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let chain = &v["files"][0]["chains"][0];
+    assert_eq!(chain["claim"], "not met");
+    assert_eq!(chain["valid"], false);
+    let step = &chain["steps"][2];
+    for key in [
+        "line",
+        "relation",
+        "verdict",
+        "justification",
+        "detail",
+        "counterexample",
+    ] {
+        assert!(step.get(key).is_some(), "missing {key}: {step}");
+    }
+    assert_eq!(step["verdict"], "refuted");
+    assert_eq!(step["justification"], "by the log-derivative trick");
+    assert!(
+        step["counterexample"]["functions"]["R(T1)"].is_number(),
+        "{step}"
+    );
+    let summary = &v["summary"];
+    for key in [
+        "steps",
+        "proved",
+        "confirmed",
+        "estimated",
+        "refuted",
+        "unknown",
+    ] {
+        assert!(summary[key].is_number(), "missing {key}");
+    }
+    assert_eq!(summary["refuted"], 1);
+}
+
+#[test]
+fn same_seed_gives_the_same_report() {
+    let run = |seed: &str| {
+        stdout_of(derivcheck().args([
+            "check",
+            "--format",
+            "json",
+            "--seed",
+            seed,
+            "derivations/flawed/forgotten_weight.deriv",
+        ]))
+        .0
+    };
+    assert_eq!(run("5"), run("5"));
+    assert_ne!(run("5"), run("6"));
+}
+
+#[test]
+fn directories_are_searched_recursively() {
+    let (out, _) = stdout_of(derivcheck().args(["check", "--format", "json", "derivations"]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let paths: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.iter().any(|p| p.contains("flawed/")), "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p.ends_with("policy_gradient.deriv")),
+        "{paths:?}"
+    );
+}
+
+#[test]
+fn without_engines_steps_are_unknown_and_exit_1() {
+    let (out, code) = stdout_of(derivcheck().args([
+        "check",
+        "--no-numeric",
+        "--no-symbolic",
+        "derivations/policy_gradient.deriv",
+    ]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("5 unknown"), "{out}");
+}
+
+#[test]
+fn missing_file_exits_2() {
+    let (out, code) = stdout_of(derivcheck().args(["check", "no/such/file.deriv"]));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("cannot read"), "{out}");
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.deriv"), "x = (\n").unwrap();
+    fs::write(
+        dir.path().join("b.deriv"),
+        "0.7 · 20 + 0.3 · (-10)\n  = 11\n",
+    )
+    .unwrap();
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(dir.path()));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("b.deriv"), "{out}");
+    assert!(out.contains("confirmed"), "{out}");
+}
+
+#[test]
+fn fmt_prints_chains_canonically() {
+    let (_d, path) = temp_file(
+        "f.deriv",
+        "param theta\nset T\nvar tau in T\nfun R(tau)\nfun Pr_theta(tau) : dist tau\n\n\
+         grad_theta sum_tau Pr_theta(tau) R(tau)\n  = sum_tau grad_theta Pr_theta(tau) R(tau) by linearity\n",
+    );
+    let (out, code) = stdout_of(derivcheck().arg("fmt").arg(&path));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("∇_θ Σ_τ Pr_θ(τ) · R(τ)"), "{out}");
+    assert!(
+        out.contains("= Σ_τ ∇_θ Pr_θ(τ) · R(τ)   by linearity"),
+        "{out}"
+    );
+    let (out, code) = stdout_of(derivcheck().arg("fmt").arg("--latex").arg(&path));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\\begin{align*}"), "{out}");
+    assert!(out.contains("\\nabla_{\\theta}"), "{out}");
+}
+
+#[test]
+fn help_teaches_the_commands() {
+    let (out, code) = stdout_of(derivcheck().args(["check", "--help"]));
+    assert_eq!(code, 0);
+    for flag in [
+        "--format",
+        "--seed",
+        "--trials",
+        "--no-symbolic",
+        "--no-numeric",
+        "Exit status",
+    ] {
+        assert!(out.contains(flag), "missing {flag}: {out}");
+    }
+}

@@ -1,0 +1,77 @@
+//! Every file in `derivations/` is checked with its expected verdicts.
+//!
+//! Expectations are comments in the files themselves:
+//! - a step line ending in `# expect: refuted` (or `estimated`, `unknown`,
+//!   `proved`, `confirmed`) must get that verdict; a step without one must
+//!   be valid (proved, confirmed or estimated);
+//! - a `derivation` line ending in `# expect: claim not met` must not meet
+//!   its claim; any other chain with a claim must meet it;
+//! - every file under `derivations/flawed/` has a refuted step;
+//! - no file has a parse or declaration error.
+
+use derivcheck::check::{check_text, collect_files, ClaimStatus, Options};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+fn expectations(text: &str) -> HashMap<usize, String> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(k, line)| {
+            let at = line.find("# expect:")?;
+            Some((k + 1, line[at + "# expect:".len()..].trim().to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_derivation_has_its_expected_verdicts() {
+    let files = collect_files(&[PathBuf::from("derivations")]);
+    assert!(files.len() >= 10, "the corpus is missing: {files:?}");
+    let mut failures = Vec::new();
+    for path in files {
+        let path = path.expect("readable");
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let name = path.display().to_string();
+        let expect = expectations(&text);
+        let result = check_text(&name, &text, &Options::default());
+        for e in &result.errors {
+            failures.push(e.render(&result.source));
+        }
+        let mut refuted_any = false;
+        for chain in &result.chains {
+            let claim_expect = expect.get(&chain.line).map(String::as_str);
+            match (&chain.claim, claim_expect) {
+                (Some(ClaimStatus::NotMet(_)), Some("claim not met")) => {}
+                (Some(ClaimStatus::Met), None) | (None, None) => {}
+                (got, want) => failures.push(format!(
+                    "{name}:{}: claim {got:?}, expected {want:?}",
+                    chain.line
+                )),
+            }
+            for step in &chain.steps {
+                let end_line = result.source.line_col(step.span.end).0;
+                let want = (step.line..=end_line)
+                    .find_map(|l| expect.get(&l))
+                    .map(String::as_str);
+                let got = step.verdict.name();
+                refuted_any |= got == "refuted";
+                let ok = match want {
+                    None => step.verdict.is_valid(),
+                    Some(w) => w == got,
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{name}:{}: got {got} ({}), expected {}",
+                        step.line,
+                        step.verdict.detail(),
+                        want.unwrap_or("a valid verdict")
+                    ));
+                }
+            }
+        }
+        if name.contains("flawed") && !refuted_any {
+            failures.push(format!("{name}: a flawed derivation with no refuted step"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
