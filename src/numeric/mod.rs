@@ -9,6 +9,8 @@
 pub mod dual;
 pub mod eval;
 pub mod instance;
+#[cfg(test)]
+mod proptests;
 
 use crate::resolve::{Program, Term, VarDomain};
 use crate::syntax::ast::Relation;

@@ -12,6 +12,8 @@ pub mod ast;
 pub mod lines;
 pub mod parser;
 pub mod print;
+#[cfg(test)]
+mod proptests;
 
 use serde::Serialize;
 

@@ -1,0 +1,176 @@
+//! Properties of the parser and printer: printing then parsing gives the
+//! same tree, and no input makes the reader panic.
+
+use super::ast::*;
+use super::parser::{parse_expr, parse_file};
+use super::print::print_expr;
+use super::Span;
+use num_rational::BigRational;
+use proptest::prelude::*;
+
+fn sp() -> Span {
+    Span::default()
+}
+
+fn name(base: &str, sub: Option<&str>) -> Name {
+    Name {
+        base: base.into(),
+        primes: 0,
+        sub: sub
+            .map(|s| {
+                vec![Expr::new(
+                    ExprKind::Name(Name {
+                        base: s.into(),
+                        primes: 0,
+                        sub: vec![],
+                        span: sp(),
+                    }),
+                    sp(),
+                )]
+            })
+            .unwrap_or_default(),
+        span: sp(),
+    }
+}
+
+fn leaf() -> impl Strategy<Value = Expr> {
+    prop_oneof![
+        (0i64..1000)
+            .prop_map(|n| Expr::new(ExprKind::Number(BigRational::from_integer(n.into())), sp())),
+        (0i64..1000, 1u32..4).prop_map(|(n, d)| Expr::new(
+            ExprKind::Number(BigRational::new(n.into(), 10i64.pow(d).into())),
+            sp()
+        )),
+        prop::sample::select(vec!["x", "y", "b", "θ", "τ", "π", "R", "N", "Traj"])
+            .prop_map(|b| Expr::new(ExprKind::Name(name(b, None)), sp())),
+        (
+            prop::sample::select(vec!["s", "a", "x"]),
+            prop::sample::select(vec!["t", "i", "θ"])
+        )
+            .prop_map(|(b, s)| Expr::new(ExprKind::Name(name(b, Some(s))), sp())),
+    ]
+}
+
+fn expr_tree() -> impl Strategy<Value = Expr> {
+    leaf().prop_recursive(5, 48, 3, |inner| {
+        let b = |e: Expr| Box::new(e);
+        prop_oneof![
+            inner
+                .clone()
+                .prop_map(move |e| Expr::new(ExprKind::Neg(b(e)), sp())),
+            (
+                prop::sample::select(vec![BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div]),
+                inner.clone(),
+                inner.clone()
+            )
+                .prop_map(move |(op, l, r)| Expr::new(ExprKind::Binary(op, b(l), b(r)), sp())),
+            (inner.clone(), inner.clone())
+                .prop_map(move |(l, r)| Expr::new(ExprKind::Pow(b(l), b(r)), sp())),
+            (
+                prop::sample::select(vec![Func::Log, Func::Exp, Func::Sqrt]),
+                inner.clone()
+            )
+                .prop_map(move |(f, e)| Expr::new(ExprKind::Func(f, b(e)), sp())),
+            inner
+                .clone()
+                .prop_map(move |e| Expr::new(ExprKind::Abs(b(e)), sp())),
+            (any::<bool>(), inner.clone()).prop_map(move |(p, e)| Expr::new(
+                ExprKind::Deriv {
+                    param: p.then(|| name("θ", None)),
+                    body: b(e)
+                },
+                sp()
+            )),
+            (
+                any::<bool>(),
+                0u8..3,
+                inner.clone(),
+                inner.clone(),
+                inner.clone()
+            )
+                .prop_map(move |(sum, kind, lo, hi, body)| {
+                    let (var, domain) = match kind {
+                        0 => (name("τ", None), Domain::Declared),
+                        1 => (name("x", None), Domain::Set(name("T", None))),
+                        _ => (name("i", None), Domain::Range(b(lo), b(hi))),
+                    };
+                    Expr::new(
+                        ExprKind::Big {
+                            op: if sum { BigOp::Sum } else { BigOp::Prod },
+                            var,
+                            domain,
+                            body: b(body),
+                        },
+                        sp(),
+                    )
+                }),
+            (any::<bool>(), inner.clone()).prop_map(move |(cond, body)| {
+                let dist = if cond {
+                    Expr::new(
+                        ExprKind::Apply {
+                            head: name("π", Some("θ")),
+                            args: vec![Expr::new(ExprKind::Placeholder, sp())],
+                            cond: vec![Expr::new(ExprKind::Name(name("s", None)), sp())],
+                        },
+                        sp(),
+                    )
+                } else {
+                    Expr::new(ExprKind::Name(name("Pr", Some("θ"))), sp())
+                };
+                Expr::new(
+                    ExprKind::Expect {
+                        draws: vec![Draw {
+                            var: name(if cond { "a" } else { "τ" }, None),
+                            dist,
+                        }],
+                        body: b(body),
+                    },
+                    sp(),
+                )
+            }),
+            (
+                prop::collection::vec(inner.clone(), 1..3),
+                prop::collection::vec(inner, 0..2)
+            )
+                .prop_map(|(args, cond)| Expr::new(
+                    ExprKind::Apply {
+                        head: name("f", None),
+                        args,
+                        cond
+                    },
+                    sp()
+                )),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn printing_then_parsing_gives_the_same_tree(e in expr_tree()) {
+        let text = print_expr(&e);
+        let back = parse_expr(&text, 0);
+        prop_assert!(back.is_ok(), "{text}: {back:?}");
+        prop_assert_eq!(back.unwrap(), e, "{}", text);
+    }
+
+    #[test]
+    fn the_reader_never_panics_on_arbitrary_text(s in "\\PC{0,200}") {
+        let parsed = parse_file(&s);
+        let _ = crate::resolve::resolve(&parsed.items);
+    }
+
+    #[test]
+    fn the_reader_never_panics_on_token_soup(
+        tokens in prop::collection::vec(prop::sample::select(vec![
+            "Σ_τ", "Π_{t=0}^{H-1}", "E_{τ~Pr_θ}[", "]", "(", ")", "[", "{", "}", "∇_θ", "log", "exp",
+            "Pr_θ(τ)", "R(τ)", "π_θ(a_t | s_t)", "·", "/", "+", "-", "^", "=", "≈", "by", "\n", "\n\n",
+            "param θ\n", "set T\n", "var τ in T\n", "fun R(τ)\n", "fun Pr_θ(τ) : dist τ\n", "mdp states S actions A horizon H\n",
+            "sample τ_i ~ Pr_θ for i = 1..N\n", "const N : count\n", "def J(θ) = ", "claim ", "derivation \"d\"\n",
+            "|", "∂", "d/dθ", "0.5", "2", "x", "τ_i", "s'", "#", "'", "_", ",", "~",
+        ]), 0..60)
+    ) {
+        let text: String = tokens.concat();
+        let parsed = parse_file(&text);
+        let _ = crate::resolve::resolve(&parsed.items);
+    }
+}
