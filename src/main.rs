@@ -80,8 +80,20 @@ enum Command {
     },
 }
 
+/// Stack for the run: every tree is depth-bounded, but a bounded tree can
+/// still be deeper than a default stack allows.
+const STACK_BYTES: usize = 512 << 20;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let run = std::thread::Builder::new()
+        .stack_size(STACK_BYTES)
+        .spawn(move || run(cli))
+        .map(|h| h.join().unwrap_or(2));
+    ExitCode::from(run.unwrap_or(2) as u8)
+}
+
+fn run(cli: Cli) -> i32 {
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
     colored::control::set_override(color);
     let code = match cli.command {
@@ -111,7 +123,7 @@ fn main() -> ExitCode {
         }
         Command::Fmt { file, latex } => fmt(&file, latex),
     };
-    ExitCode::from(code as u8)
+    code
 }
 
 fn fmt(path: &std::path::Path, latex: bool) -> i32 {

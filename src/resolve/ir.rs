@@ -153,6 +153,8 @@ pub struct DefInfo {
     pub n_cond: usize,
     /// The body.
     pub body: Term,
+    /// The body's depth with every definition in it unfolded.
+    pub depth: usize,
     /// Where it was declared.
     pub span: Span,
 }

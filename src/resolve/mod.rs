@@ -607,12 +607,23 @@ impl Resolver {
         }
         let body = self.num(body)?;
         self.scope.clear();
+        let depth = self.p.expanded_depth(&body);
+        if depth > MAX_EXPANDED_DEPTH {
+            return Err(err(
+                head.name.span,
+                format!(
+                    "`{name}` unfolds to an expression more than {MAX_EXPANDED_DEPTH} levels deep"
+                ),
+                Some("definitions may build on each other, but not this deeply".into()),
+            ));
+        }
         self.p.defs.push(DefInfo {
             name: name.clone(),
             inputs,
             n_slots: slots.len(),
             n_cond: head.cond.len(),
             body,
+            depth,
             span,
         });
         self.declare(name, Global::Def(self.p.defs.len() - 1), head.name.span)
@@ -1371,7 +1382,52 @@ enum Callee {
     Def(DefId, Vec<ParamId>),
 }
 
+/// Deepest a term may be once every definition in it is unfolded; bounds
+/// the recursion of every engine. Default: 1,600.
+pub const MAX_EXPANDED_DEPTH: usize = 1600;
+
 impl Program {
+    /// The depth of a term with every definition unfolded.
+    pub fn expanded_depth(&self, t: &Term) -> usize {
+        let mut children: Vec<&Term> = Vec::new();
+        let extra = match t {
+            Term::DefCall { def, .. } => self.defs[*def].depth,
+            Term::Expect { dist, .. } => self.expanded_depth(&dist.weight),
+            _ => 0,
+        };
+        match t {
+            Term::Num(_) | Term::Param(_) | Term::Const(_) | Term::Var(_) => {}
+            Term::Component { time, .. } => children.push(time),
+            Term::Sample { index, .. } => children.push(index),
+            Term::Call { args, .. } | Term::DefCall { args, .. } => children.extend(args),
+            Term::Add(a, b)
+            | Term::Sub(a, b)
+            | Term::Mul(a, b)
+            | Term::Div(a, b)
+            | Term::Pow(a, b) => {
+                children.push(a);
+                children.push(b);
+            }
+            Term::Neg(a) | Term::Func(_, a) | Term::Abs(a) => children.push(a),
+            Term::Grad { body, .. } => children.push(body),
+            Term::Big { domain, body, .. } => {
+                if let BigDomain::Range(lo, hi) = domain {
+                    children.push(lo);
+                    children.push(hi);
+                }
+                children.push(body);
+            }
+            Term::Expect { body, .. } => children.push(body),
+        }
+        1 + extra.max(
+            children
+                .iter()
+                .map(|c| self.expanded_depth(c))
+                .max()
+                .unwrap_or(0),
+        )
+    }
+
     /// Whether `t` depends on parameter `p`: a function depends on the
     /// parameters that are its subscript or arguments; a definition on what
     /// its body depends on, with its parameter inputs replaced by the ones
@@ -1509,6 +1565,24 @@ mod tests {
         );
         assert_eq!(p.chains.len(), 1);
         assert!(p.sets.iter().any(|s| s.name == "Traj"));
+    }
+
+    #[test]
+    fn definitions_unfolding_too_deep_are_an_error() {
+        let mut text = String::from("def d0 = 1\n");
+        for k in 1..200 {
+            let body = vec![format!("d{}", k - 1); 1].join("");
+            text.push_str(&format!(
+                "def d{k} = ((((((((({body}+1)+1)+1)+1)+1)+1)+1)+1)+1)\n"
+            ));
+        }
+        let (p, syntax) = resolve_text(&text);
+        assert!(syntax.is_empty(), "{syntax:?}");
+        assert!(
+            p.errors.iter().any(|e| e.message.contains("levels deep")),
+            "{:?}",
+            p.errors.first()
+        );
     }
 
     #[test]

@@ -1020,7 +1020,74 @@ pub fn parse_expr(text: &str, base: usize) -> Result<Expr, SyntaxError> {
     DEPTH.with(|d| d.set(0));
     let i = In::new_extra(text, base);
     let r = expr(i).and_then(|(j, e)| end_of_line(j).map(|(j, _)| (j, e)));
-    finish(r)
+    let e = finish(r)?;
+    check_depth(&e)?;
+    Ok(e)
+}
+
+/// Deepest tree any expression may have. Long operator chains build deep
+/// trees without brackets, so this is checked on the tree, iteratively.
+/// Default: 400.
+pub const MAX_TREE_DEPTH: usize = 400;
+
+fn children(e: &Expr) -> Vec<&Expr> {
+    match &e.kind {
+        ExprKind::Number(_) | ExprKind::Placeholder => vec![],
+        ExprKind::Name(n) => n.sub.iter().collect(),
+        ExprKind::Apply { head, args, cond } => head.sub.iter().chain(args).chain(cond).collect(),
+        ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => vec![a],
+        ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => vec![a, b],
+        ExprKind::Deriv { body, .. } => vec![body],
+        ExprKind::Big { domain, body, .. } => match domain {
+            Domain::Range(lo, hi) => vec![lo, hi, body],
+            _ => vec![body],
+        },
+        ExprKind::Expect { draws, body } => {
+            let mut v: Vec<&Expr> = draws.iter().map(|d| &d.dist).collect();
+            v.push(body);
+            v
+        }
+    }
+}
+
+/// The depth of an expression tree, computed without recursion.
+pub fn tree_depth(e: &Expr) -> usize {
+    let mut stack = vec![(e, 1usize)];
+    let mut max = 0;
+    while let Some((x, d)) = stack.pop() {
+        max = max.max(d);
+        for c in children(x) {
+            stack.push((c, d + 1));
+        }
+    }
+    max
+}
+
+fn check_depth(e: &Expr) -> Result<(), SyntaxError> {
+    if tree_depth(e) > MAX_TREE_DEPTH {
+        return Err(SyntaxError {
+            at: e.span.start,
+            expected: None,
+            message: Some(format!(
+                "expression is nested more than {MAX_TREE_DEPTH} levels deep"
+            )),
+            hint: Some("split it into steps or definitions".into()),
+        });
+    }
+    Ok(())
+}
+
+fn item_exprs(kind: &ItemKind) -> Vec<&Expr> {
+    match kind {
+        ItemKind::Def(_, e) | ItemKind::Milestone(e) => vec![e],
+        ItemKind::Assume(a, _, b) | ItemKind::Claim(_, a, _, b) => vec![a, b],
+        ItemKind::Sample { dist, lo, hi, .. } => vec![dist, lo, hi],
+        ItemKind::Steps(list) => list.iter().map(|(_, e)| e).collect(),
+        ItemKind::Chain(c) => std::iter::once(&c.start)
+            .chain(c.steps.iter().map(|s| &s.expr))
+            .collect(),
+        _ => vec![],
+    }
 }
 
 fn finish<O>(r: PResult<O>) -> Result<O, SyntaxError> {
@@ -1407,7 +1474,10 @@ pub fn parse_file(text: &str) -> ParsedFile {
                         let (j, _) = end_of_line(j)?;
                         Ok((j, item))
                     });
-                    match finish(r) {
+                    match finish(r).and_then(|kind| {
+                        item_exprs(&kind).into_iter().try_for_each(check_depth)?;
+                        Ok(kind)
+                    }) {
                         Ok(kind) => out.items.push(Item { kind, span: code }),
                         Err(e) => out.errors.push(e),
                     }
@@ -1425,7 +1495,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
                 let (j, _) = end_of_line(j)?;
                 Ok((j, (label, e)))
             })();
-            match finish(r) {
+            match finish(r).and_then(|entry| check_depth(&entry.1).map(|_| entry)) {
                 Ok(entry) => {
                     *span = span.join(code);
                     list.push(entry);
@@ -1435,7 +1505,12 @@ pub fn parse_file(text: &str) -> ParsedFile {
             continue;
         }
 
-        match finish(chain_line(input)) {
+        let line = finish(chain_line(input)).and_then(|(lead, first, rest)| {
+            check_depth(&first)?;
+            rest.iter().try_for_each(|(_, e)| check_depth(e))?;
+            Ok((lead, first, rest))
+        });
+        match line {
             Ok((lead, first, rest)) => {
                 if let Some((rel, rspan)) = lead {
                     match open.as_mut() {
@@ -1600,6 +1675,15 @@ mod tests {
         assert!(parse_expr(&src, 0).is_err());
         let src = "-".repeat(5000) + "x";
         assert!(parse_expr(&src, 0).is_err());
+    }
+
+    #[test]
+    fn long_operator_chains_are_bounded() {
+        let src = vec!["x"; 5000].join(" + ");
+        let e = parse_expr(&src, 0).unwrap_err();
+        assert!(e.message.unwrap().contains("levels deep"));
+        let f = parse_file(&format!("{src}\n= 1\n"));
+        assert_eq!(f.errors.len(), 1);
     }
 
     #[test]
