@@ -14,5 +14,6 @@ pub mod montecarlo;
 pub mod numeric;
 pub mod report;
 pub mod resolve;
+pub mod symbolic;
 pub mod syntax;
 pub mod verdict;

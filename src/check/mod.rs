@@ -16,6 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::montecarlo::MonteCarloEngine;
 use crate::numeric::NumericEngine;
 use crate::resolve::{resolve, Program, ResolvedChain};
+use crate::symbolic::SymbolicEngine;
 use crate::syntax::ast::Relation;
 use crate::syntax::parser::parse_file;
 use crate::syntax::{Source, Span};
@@ -51,6 +52,9 @@ impl Default for Options {
 /// The engines the options ask for, in the order they are asked.
 pub fn engines(opts: &Options) -> Vec<Box<dyn Engine>> {
     let mut list: Vec<Box<dyn Engine>> = Vec::new();
+    if opts.symbolic {
+        list.push(Box::new(SymbolicEngine::default()));
+    }
     if opts.numeric {
         list.push(Box::new(NumericEngine {
             trials: opts.trials.max(1),

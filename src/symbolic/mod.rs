@@ -1,0 +1,263 @@
+//! The symbolic engine: proofs by normal forms.
+//!
+//! In: a step (two resolved terms and a relation). Out: `proved` when the
+//! difference of the two sides normalises to zero (for `≥`/`≤` to a number
+//! of the right sign, for `∝` a ratio that is a positive number), naming
+//! the rules that fired; otherwise undecided, and the next engine is asked.
+//! Normal forms that differ are never a refutation: the engine is sound,
+//! not complete. Its rules are listed in [`rules`].
+
+pub mod normalize;
+#[cfg(test)]
+mod proptests;
+pub mod q;
+pub mod rules;
+pub mod store;
+
+use crate::syntax::ast::Relation;
+use crate::verdict::{Decision, Engine, Problem, Verdict};
+use normalize::{Budget, Normalizer};
+use rules::Rule;
+
+/// The symbolic engine.
+#[derive(Clone, Debug, Default)]
+pub struct SymbolicEngine {
+    /// Bounds on one step's normalisation.
+    pub budget: Budget,
+}
+
+/// The outcome of the symbolic engine on a step, with the rules that fired.
+pub fn prove(problem: &Problem, budget: Budget) -> Result<Vec<String>, String> {
+    let mut n = Normalizer::new(problem.program, budget);
+    let l = n.normalize(problem.lhs)?;
+    let r = n.normalize(problem.rhs)?;
+    match problem.relation {
+        Relation::Eq => {
+            let d = n.sub(&l, &r)?;
+            let d = n.clear_denominators(d)?;
+            if d.is_zero() {
+                Ok(n.rules.names())
+            } else {
+                Err("the normal forms differ".into())
+            }
+        }
+        Relation::Le | Relation::Ge => {
+            let d = n.sub(&l, &r)?;
+            match d.as_constant() {
+                Some(c)
+                    if (problem.relation == Relation::Ge && !c.is_negative())
+                        || (problem.relation == Relation::Le && !c.is_positive()) =>
+                {
+                    n.rules.insert(Rule::ConstantComparison);
+                    Ok(n.rules.names())
+                }
+                _ => Err("the difference is not a number of the right sign".into()),
+            }
+        }
+        Relation::Propto => {
+            if l.is_zero() && r.is_zero() {
+                return Ok(n.rules.names());
+            }
+            let inv = n.pow_int(&r, -1)?;
+            let ratio = n.mul(&l, &inv)?;
+            match ratio.as_constant() {
+                Some(c) if c.is_positive() => {
+                    n.rules.insert(Rule::ConstantComparison);
+                    Ok(n.rules.names())
+                }
+                _ => Err("the ratio is not a positive number".into()),
+            }
+        }
+        Relation::Approx => Err("a ≈ step is decided by the Monte Carlo engine".into()),
+    }
+}
+
+impl Engine for SymbolicEngine {
+    fn name(&self) -> &'static str {
+        "symbolic"
+    }
+
+    fn decide(&self, problem: &Problem) -> Decision {
+        match prove(problem, self.budget) {
+            Ok(rules) => Decision::Decided(Verdict::Proved { rules }),
+            Err(reason) => Decision::Undecided(reason),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::resolve_text;
+
+    /// Whether the symbolic engine proves `lhs rel rhs` under `decls`.
+    #[track_caller]
+    fn proves(decls: &str, step: &str) -> Result<Vec<String>, String> {
+        let (prog, syntax) = resolve_text(&format!("{decls}\n\n{step}\n"));
+        assert!(syntax.is_empty(), "{syntax:?}");
+        assert!(prog.errors.is_empty(), "{:?}", prog.errors);
+        let chain = &prog.chains[0];
+        let problem = Problem {
+            program: &prog,
+            lhs: &chain.start.term,
+            rhs: &chain.steps[0].expr.term,
+            relation: chain.steps[0].relation,
+            seed: 0,
+        };
+        prove(&problem, Budget::default())
+    }
+
+    /// One-line cases: `proved!(name, decls, "a = b")` and
+    /// `not_proved!(name, decls, "a = b")`.
+    macro_rules! proved {
+        ($name:ident, $decls:expr, $step:expr) => {
+            #[test]
+            fn $name() {
+                let r = proves($decls, $step);
+                assert!(r.is_ok(), "{}: {r:?}", $step);
+            }
+        };
+    }
+
+    macro_rules! not_proved {
+        ($name:ident, $decls:expr, $step:expr) => {
+            #[test]
+            fn $name() {
+                let r = proves($decls, $step);
+                assert!(r.is_err(), "{} was proved: {r:?}", $step);
+            }
+        };
+    }
+
+    const PG: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+                      fun q(τ) : dist τ\nfun f(τ) : positive\nfun g(τ)\nconst b\nconst c : positive\n\
+                      def J(θ) = Σ_τ Pr_θ(τ) R(τ)";
+    const MDP: &str = "mdp states S actions A horizon H";
+
+    proved!(definition_unfolds, PG, "∇_θ J(θ) = ∇_θ Σ_τ Pr_θ(τ) R(τ)");
+    proved!(
+        gradient_through_sum,
+        PG,
+        "∇_θ Σ_τ Pr_θ(τ) R(τ) = Σ_τ ∇_θ Pr_θ(τ) R(τ)"
+    );
+    proved!(
+        multiply_and_divide,
+        PG,
+        "Σ_τ ∇_θ Pr_θ(τ) R(τ) = Σ_τ Pr_θ(τ) (∇_θ Pr_θ(τ) / Pr_θ(τ)) R(τ)"
+    );
+    proved!(
+        log_derivative,
+        PG,
+        "Σ_τ Pr_θ(τ) (∇_θ Pr_θ(τ) / Pr_θ(τ)) R(τ) = Σ_τ Pr_θ(τ) ∇_θ log Pr_θ(τ) R(τ)"
+    );
+    proved!(
+        expectation_is_a_weighted_sum,
+        PG,
+        "Σ_τ Pr_θ(τ) ∇_θ log Pr_θ(τ) R(τ) = E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]"
+    );
+    proved!(
+        policy_gradient_in_one_step,
+        PG,
+        "∇_θ J(θ) = E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]"
+    );
+    proved!(distribution_sums_to_one, PG, "Σ_τ Pr_θ(τ) = 1");
+    proved!(score_has_zero_mean, PG, "E_{τ~Pr_θ}[∇_θ log Pr_θ(τ)] = 0");
+    proved!(
+        baseline_does_not_bias,
+        PG,
+        "∇_θ J(θ) = E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) (R(τ) - b)]"
+    );
+    proved!(
+        importance_sampling,
+        PG,
+        "Σ_τ Pr_θ(τ) R(τ) = E_{τ~q}[(Pr_θ(τ) / q(τ)) R(τ)]"
+    );
+    proved!(
+        renamed_bound_variable,
+        PG,
+        "Σ_τ Pr_θ(τ) R(τ) = Σ_{x ∈ T} R(x) Pr_θ(x)"
+    );
+    proved!(
+        log_of_product_of_positives,
+        PG,
+        "log (f(τ) c) = log f(τ) + log c"
+    );
+    proved!(exp_of_sum, PG, "exp(g(τ) + b) = exp(g(τ)) exp(b)");
+    proved!(log_exp, PG, "log exp(g(τ)) = g(τ)");
+    proved!(exp_log, PG, "exp(2 log f(τ)) = f(τ)^2");
+    proved!(arithmetic, "", "0.7 · 20 + 0.3 · (-10) = 11");
+    proved!(constant_inequality, "", "11 ≥ 0.4 · 20 + 0.6 · (-10)");
+    proved!(
+        polynomial_identity,
+        "var x\nvar y",
+        "(x + y)^2 = x^2 + 2 x y + y^2"
+    );
+    proved!(
+        scalar_derivative,
+        "param x",
+        "d/dx (x^3 + exp(2 x)) = 3 x^2 + 2 exp(2 x)"
+    );
+    proved!(
+        quotient_derivative,
+        "param x",
+        "d/dx (1 / (x^2 + 1)) = -2 x / (x^2 + 1)^2"
+    );
+    proved!(common_denominator, "var x", "1/(x + 1) + x/(x + 1) = 1");
+    proved!(
+        trajectory_log_probability,
+        MDP,
+        "∇_θ log Pr_θ(τ) = Σ_{t=0}^{H-1} ∇_θ log π_θ(a_t | s_t)"
+    );
+    proved!(sqrt_of_positive_square, PG, "sqrt(f(τ)^2) = f(τ)");
+    proved!(proportional_to_a_constant_multiple, PG, "2 f(τ) ∝ f(τ)");
+
+    not_proved!(
+        dropped_log,
+        PG,
+        "Σ_τ ∇_θ Pr_θ(τ) R(τ) = Σ_τ Pr_θ(τ) ∇_θ Pr_θ(τ) R(τ)"
+    );
+    not_proved!(
+        forgotten_weight,
+        PG,
+        "Σ_τ ∇_θ log Pr_θ(τ) R(τ) = E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]"
+    );
+    not_proved!(log_of_sum, PG, "log Σ_τ f(τ) = Σ_τ log f(τ)");
+    not_proved!(
+        log_of_real_product,
+        PG,
+        "log (g(τ) R(τ)) = log g(τ) + log R(τ)"
+    );
+    not_proved!(sqrt_of_real_square, PG, "sqrt(g(τ)^2) = g(τ)");
+    not_proved!(sum_of_non_distribution, PG, "Σ_τ f(τ) = 1");
+    not_proved!(
+        sign_error,
+        PG,
+        "∇_θ J(θ) = -E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]"
+    );
+    not_proved!(
+        gradient_of_reward_inside,
+        PG,
+        "∇_θ E_{τ~Pr_θ}[R(τ)] = E_{τ~Pr_θ}[∇_θ R(τ)]"
+    );
+    not_proved!(wrong_inequality, "", "1 ≥ 2");
+
+    #[test]
+    fn rules_are_named_in_the_verdict() {
+        let rules = proves(
+            PG,
+            "Σ_τ Pr_θ(τ) (∇_θ Pr_θ(τ) / Pr_θ(τ)) R(τ) = Σ_τ Pr_θ(τ) ∇_θ log Pr_θ(τ) R(τ)",
+        )
+        .unwrap();
+        assert!(rules.contains(&"log-derivative".to_string()), "{rules:?}");
+        assert!(rules.contains(&"cancellation".to_string()), "{rules:?}");
+    }
+
+    #[test]
+    fn expansion_is_bounded() {
+        let r = proves(
+            "var x\nvar y\nvar z",
+            "(x + y + z + 1)^12 · (x - y + z + 2)^12 = 0",
+        );
+        assert!(r.unwrap_err().contains("terms"));
+    }
+}

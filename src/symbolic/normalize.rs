@@ -1,0 +1,1009 @@
+//! Normalisation: resolved terms → polynomial normal forms.
+//!
+//! Definitions are unfolded, `E_{x~p}[f]` becomes `Σ_x p(x)·f`, products
+//! are expanded and like terms collected, monomial factors cancel by
+//! exponent arithmetic, gradients are pushed through sums, products,
+//! quotients, log, exp and powers down to the abstract `∇_θ f_θ(…)` atoms,
+//! log and exp laws apply where the arguments are known positive, and Σ is
+//! linear with factors independent of its variable pulled out. Each law is
+//! a [`Rule`] recorded when it fires. Anything outside the rules' side
+//! conditions is left as an atom, so normal forms may differ for equal
+//! values (the step then goes to the numeric engine), never the reverse.
+
+use super::q::Q;
+use super::rules::{Rule, Rules};
+use super::store::{Atom, AtomId, Dom, Mono, Poly, PolyId, Store};
+use crate::resolve::{BigDomain, DefInput, FunKind, Input, ParamId, Program, Term, VarId};
+use crate::syntax::ast::{BigOp, Func};
+use std::collections::HashMap;
+
+/// Bounds on one normalisation. Running out declines the step (the
+/// numeric engine decides it).
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// Most monomials in one polynomial. Default: 4,000.
+    pub max_terms: usize,
+    /// Most elementary operations in one step. Default: 2,000,000.
+    pub max_ops: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_terms: 4_000,
+            max_ops: 2_000_000,
+        }
+    }
+}
+
+/// Why a term was not normalised.
+pub type Decline = String;
+type R<T> = Result<T, Decline>;
+
+#[derive(Clone, Copy, Debug)]
+enum Binding {
+    /// Bound by a binder opened at this depth.
+    Bound(u32),
+    /// A definition's argument, normalised at this depth.
+    Value(PolyId, u32),
+}
+
+/// Turns resolved terms into normal forms in a shared store.
+pub struct Normalizer<'a> {
+    prog: &'a Program,
+    /// The interning store.
+    pub store: Store,
+    env: Vec<Option<Binding>>,
+    alias: Vec<ParamId>,
+    depth: u32,
+    /// The rules that fired.
+    pub rules: Rules,
+    ops: u64,
+    budget: Budget,
+    shift_memo: HashMap<(PolyId, u32, i32), PolyId>,
+}
+
+impl<'a> Normalizer<'a> {
+    /// A normalizer for a program.
+    pub fn new(prog: &'a Program, budget: Budget) -> Self {
+        Normalizer {
+            prog,
+            store: Store::new(),
+            env: vec![None; prog.vars.len()],
+            alias: (0..prog.params.len()).collect(),
+            depth: 0,
+            rules: Rules::default(),
+            ops: 0,
+            budget,
+            shift_memo: HashMap::new(),
+        }
+    }
+
+    fn tick(&mut self, n: u64) -> R<()> {
+        self.ops += n;
+        if self.ops > self.budget.max_ops {
+            return Err(format!(
+                "normalisation needs more than {} operations",
+                self.budget.max_ops
+            ));
+        }
+        Ok(())
+    }
+
+    fn atom(&mut self, a: Atom, positive: bool) -> AtomId {
+        self.store.intern_atom(a, positive)
+    }
+
+    fn atom_poly(&mut self, a: Atom, positive: bool) -> Poly {
+        Poly::atom(self.atom(a, positive))
+    }
+
+    fn intern(&mut self, p: Poly) -> PolyId {
+        self.store.intern_poly(p)
+    }
+
+    // ------------------------------------------------------- arithmetic
+
+    /// `a + b`.
+    pub fn add(&mut self, a: &Poly, b: &Poly) -> R<Poly> {
+        self.tick((a.0.len() + b.0.len()) as u64)?;
+        let mut out = Vec::with_capacity(a.0.len() + b.0.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.0.len() && j < b.0.len() {
+            match a.0[i].0.cmp(&b.0[j].0) {
+                std::cmp::Ordering::Less => {
+                    out.push(a.0[i].clone());
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(b.0[j].clone());
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    let c = a.0[i].1.add(&b.0[j].1);
+                    if !c.is_zero() {
+                        out.push((a.0[i].0.clone(), c));
+                    } else {
+                        self.rules.insert(Rule::CollectTerms);
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&a.0[i..]);
+        out.extend_from_slice(&b.0[j..]);
+        if out.len() > self.budget.max_terms {
+            return Err(format!(
+                "the expansion has more than {} terms",
+                self.budget.max_terms
+            ));
+        }
+        Ok(Poly(out))
+    }
+
+    /// `a - b`.
+    pub fn sub(&mut self, a: &Poly, b: &Poly) -> R<Poly> {
+        let nb = self.scale(b, &Q::int(-1));
+        self.add(a, &nb)
+    }
+
+    fn scale(&self, a: &Poly, q: &Q) -> Poly {
+        if q.is_zero() {
+            return Poly::zero();
+        }
+        Poly(a.0.iter().map(|(m, c)| (m.clone(), c.mul(q))).collect())
+    }
+
+    fn mul_mono(&mut self, a: &Mono, b: &Mono) -> Mono {
+        let mut out = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => {
+                    out.push(a[i].clone());
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(b[j].clone());
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    let e = a[i].1.add(&b[j].1);
+                    if e.is_zero() {
+                        self.rules.insert(Rule::Cancellation);
+                    } else {
+                        out.push((a[i].0, e));
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&a[i..]);
+        out.extend_from_slice(&b[j..]);
+        out
+    }
+
+    /// `a · b`, expanded.
+    pub fn mul(&mut self, a: &Poly, b: &Poly) -> R<Poly> {
+        let n = a.0.len() * b.0.len();
+        if n > self.budget.max_terms * 4 {
+            return Err(format!(
+                "the expansion has more than {} terms",
+                self.budget.max_terms
+            ));
+        }
+        self.tick(n as u64)?;
+        if a.0.len() > 1 || b.0.len() > 1 {
+            self.rules.insert(Rule::Expansion);
+        }
+        let mut terms: Vec<(Mono, Q)> = Vec::with_capacity(n);
+        for (ma, ca) in &a.0 {
+            for (mb, cb) in &b.0 {
+                let m = self.mul_mono(ma, mb);
+                // A product of two vectors has no meaning here.
+                let vectors: usize = m
+                    .iter()
+                    .filter(|(x, _)| self.store.info(*x).vector)
+                    .map(|(_, e)| e.as_i64().unwrap_or(2).unsigned_abs() as usize)
+                    .sum();
+                if vectors > 1 {
+                    return Err("a product of two gradient vectors".into());
+                }
+                terms.push((m, ca.mul(cb)));
+            }
+        }
+        terms.sort_by(|x, y| x.0.cmp(&y.0));
+        let mut out: Vec<(Mono, Q)> = Vec::with_capacity(terms.len());
+        for (m, c) in terms {
+            match out.last_mut() {
+                Some((lm, lc)) if *lm == m => {
+                    *lc = lc.add(&c);
+                    self.rules.insert(Rule::CollectTerms);
+                }
+                _ => out.push((m, c)),
+            }
+        }
+        out.retain(|(_, c)| !c.is_zero());
+        if out.len() > self.budget.max_terms {
+            return Err(format!(
+                "the expansion has more than {} terms",
+                self.budget.max_terms
+            ));
+        }
+        Ok(Poly(out))
+    }
+
+    /// `p ^ k` for an integer `k`: expansion for `k ≥ 0`; for `k < 0`
+    /// monomials invert exponent-wise, sums become [`Atom::Inv`].
+    pub fn pow_int(&mut self, p: &Poly, k: i64) -> R<Poly> {
+        if k == 0 {
+            return Ok(Poly::constant(Q::ONE));
+        }
+        if k > 0 {
+            if p.0.len() > 1 && k > 12 {
+                return Err(format!("a power {k} of a sum is too large to expand"));
+            }
+            let mut acc = p.clone();
+            for _ in 1..k {
+                acc = self.mul(&acc, p)?;
+            }
+            return Ok(acc);
+        }
+        match p.0.as_slice() {
+            [] => Err("division by zero".into()),
+            [(m, c)] => {
+                let c = c.powi(k).ok_or("a coefficient power too large")?;
+                let m = m
+                    .iter()
+                    .map(|(a, e)| (*a, e.mul(&Q::int(k))))
+                    .collect::<Vec<_>>();
+                if m.iter().any(|(a, _)| self.store.info(*a).vector) {
+                    return Err("division by a gradient vector".into());
+                }
+                Ok(Poly(vec![(m, c)]))
+            }
+            _ => {
+                if p.0
+                    .iter()
+                    .any(|(m, _)| m.iter().any(|(a, _)| self.store.info(*a).vector))
+                {
+                    return Err("division by a gradient vector".into());
+                }
+                // 1/P with P = c·P' (P' leading coefficient 1): c⁻¹ · Inv(P').
+                let lead = p.0[0].1.clone();
+                let inv_lead = lead.recip().ok_or("division by zero")?;
+                let normal = self.scale(p, &inv_lead);
+                let pid = self.intern(normal);
+                let inv = self.atom(Atom::Inv(pid), false);
+                let c = inv_lead.powi(-k).ok_or("a coefficient power too large")?;
+                Ok(Poly(vec![(vec![(inv, Q::int(-k))], c)]))
+            }
+        }
+    }
+
+    /// `p ^ q` for a rational `q`.
+    fn pow_q(&mut self, p: &Poly, q: &Q) -> R<Poly> {
+        if let Some(k) = q.as_i64() {
+            return self.pow_int(p, k);
+        }
+        // (c · Π aᵢ^eᵢ)^q = Π aᵢ^(q·eᵢ) for positive atoms and c = 1.
+        if let [(m, c)] = p.0.as_slice() {
+            if c.is_one() && m.iter().all(|(a, _)| self.store.info(*a).positive) {
+                self.rules.insert(Rule::PowerOfProduct);
+                let m = m.iter().map(|(a, e)| (*a, e.mul(q))).collect();
+                return Ok(Poly(vec![(m, Q::ONE)]));
+            }
+        }
+        let b = self.intern(p.clone());
+        let e = self.intern(Poly::constant(q.clone()));
+        let pos = self.store.positive(p);
+        Ok(self.atom_poly(Atom::Pow(b, e), pos))
+    }
+
+    // ------------------------------------------------ de Bruijn shifting
+
+    /// Add `delta` to every free index `≥ cutoff`.
+    fn shift(&mut self, p: PolyId, cutoff: u32, delta: i32) -> R<PolyId> {
+        if delta == 0 || self.store.poly_refs(p) >> cutoff == 0 {
+            return Ok(p);
+        }
+        if let Some(&r) = self.shift_memo.get(&(p, cutoff, delta)) {
+            return Ok(r);
+        }
+        let poly = self.store.poly(p).clone();
+        let mut terms = Vec::with_capacity(poly.0.len());
+        for (m, c) in poly.0 {
+            let mut nm: Mono = Vec::with_capacity(m.len());
+            for (a, e) in m {
+                nm.push((self.shift_atom(a, cutoff, delta)?, e));
+            }
+            nm.sort_by_key(|x| x.0);
+            terms.push((nm, c));
+        }
+        terms.sort_by(|x, y| x.0.cmp(&y.0));
+        let r = self.intern(Poly(terms));
+        self.shift_memo.insert((p, cutoff, delta), r);
+        Ok(r)
+    }
+
+    fn shift_dom(&mut self, d: &Dom, cutoff: u32, delta: i32) -> R<Dom> {
+        Ok(match d {
+            Dom::Set(s) => Dom::Set(*s),
+            Dom::Range(lo, hi) => Dom::Range(
+                self.shift(*lo, cutoff, delta)?,
+                self.shift(*hi, cutoff, delta)?,
+            ),
+        })
+    }
+
+    fn shift_atom(&mut self, a: AtomId, cutoff: u32, delta: i32) -> R<AtomId> {
+        self.tick(1)?;
+        if self.store.info(a).refs >> cutoff == 0 {
+            return Ok(a);
+        }
+        let pos = self.store.info(a).positive;
+        let atom = self.store.atom(a).clone();
+        let new = match atom {
+            Atom::Bound(i) => {
+                let j = i as i64 + delta as i64;
+                if j < 0 {
+                    return Err("internal: a bound variable escaped its binder".into());
+                }
+                Atom::Bound(j as u32)
+            }
+            Atom::Component(t, f, time) => Atom::Component(
+                self.shift_atom(t, cutoff, delta)?,
+                f,
+                self.shift(time, cutoff, delta)?,
+            ),
+            Atom::Sample(s, i) => Atom::Sample(s, self.shift(i, cutoff, delta)?),
+            Atom::Call(f, args) => {
+                let mut v = Vec::with_capacity(args.len());
+                for x in args {
+                    v.push(self.shift(x, cutoff, delta)?);
+                }
+                Atom::Call(f, v)
+            }
+            Atom::Grad(p, x) => Atom::Grad(p, self.shift_atom(x, cutoff, delta)?),
+            Atom::Log(p) => Atom::Log(self.shift(p, cutoff, delta)?),
+            Atom::Exp(p) => Atom::Exp(self.shift(p, cutoff, delta)?),
+            Atom::Abs(p) => Atom::Abs(self.shift(p, cutoff, delta)?),
+            Atom::Inv(p) => Atom::Inv(self.shift(p, cutoff, delta)?),
+            Atom::Pow(b, e) => {
+                Atom::Pow(self.shift(b, cutoff, delta)?, self.shift(e, cutoff, delta)?)
+            }
+            Atom::Sum(d, body) => Atom::Sum(
+                self.shift_dom(&d, cutoff, delta)?,
+                self.shift(body, cutoff + 1, delta)?,
+            ),
+            Atom::Prod(d, body) => Atom::Prod(
+                self.shift_dom(&d, cutoff, delta)?,
+                self.shift(body, cutoff + 1, delta)?,
+            ),
+            Atom::Card(d) => Atom::Card(self.shift_dom(&d, cutoff, delta)?),
+            other => other,
+        };
+        Ok(self.atom(new, pos))
+    }
+
+    // ------------------------------------------------------ conversion
+
+    /// The normal form of a resolved term.
+    pub fn normalize(&mut self, t: &Term) -> R<Poly> {
+        self.tick(1)?;
+        Ok(match t {
+            Term::Num(n) => Poly::constant(Q::from_big(n.clone())),
+            Term::Param(p) => {
+                let p = self.alias[*p];
+                self.atom_poly(Atom::Param(p), false)
+            }
+            Term::Const(c) => {
+                let pos = !matches!(
+                    self.prog.consts[*c].kind,
+                    crate::syntax::ast::ConstKind::Real
+                );
+                self.atom_poly(Atom::Const(*c), pos)
+            }
+            Term::Var(v) => self.var(*v)?,
+            Term::Component { traj, field, time } => {
+                let traj = self.var(*traj)?;
+                let traj = traj
+                    .as_atom()
+                    .ok_or("a trajectory that is not a variable")?;
+                let time = self.normalize(time)?;
+                let time = self.intern(time);
+                self.atom_poly(Atom::Component(traj, *field, time), false)
+            }
+            Term::Sample { family, index } => {
+                let i = self.normalize(index)?;
+                let i = self.intern(i);
+                self.atom_poly(Atom::Sample(*family, i), false)
+            }
+            Term::Call { fun, args } => {
+                let mut v = Vec::with_capacity(args.len());
+                for a in args {
+                    let p = self.normalize(a)?;
+                    if p.0
+                        .iter()
+                        .any(|(m, _)| m.iter().any(|(x, _)| self.store.info(*x).vector))
+                    {
+                        return Err("a gradient vector as a function argument".into());
+                    }
+                    v.push(self.intern(p));
+                }
+                let pos = !matches!(self.prog.funs[*fun].kind, FunKind::Real);
+                self.atom_poly(Atom::Call(*fun, v), pos)
+            }
+            Term::DefCall { def, args } => self.unfold(*def, args)?,
+            Term::Add(a, b) => {
+                let (a, b) = (self.normalize(a)?, self.normalize(b)?);
+                self.add(&a, &b)?
+            }
+            Term::Sub(a, b) => {
+                let (a, b) = (self.normalize(a)?, self.normalize(b)?);
+                self.sub(&a, &b)?
+            }
+            Term::Neg(a) => {
+                let a = self.normalize(a)?;
+                self.scale(&a, &Q::int(-1))
+            }
+            Term::Mul(a, b) => {
+                let (a, b) = (self.normalize(a)?, self.normalize(b)?);
+                self.mul(&a, &b)?
+            }
+            Term::Div(a, b) => {
+                let (a, b) = (self.normalize(a)?, self.normalize(b)?);
+                let inv = self.pow_int(&b, -1)?;
+                self.mul(&a, &inv)?
+            }
+            Term::Pow(a, b) => {
+                let (a, b) = (self.normalize(a)?, self.normalize(b)?);
+                match b.as_constant() {
+                    Some(q) => self.pow_q(&a, &q)?,
+                    None => {
+                        let (ai, bi) = (self.intern(a.clone()), self.intern(b));
+                        let pos = self.store.positive(&a);
+                        self.atom_poly(Atom::Pow(ai, bi), pos)
+                    }
+                }
+            }
+            Term::Func(f, a) => {
+                let a = self.normalize(a)?;
+                if a.0
+                    .iter()
+                    .any(|(m, _)| m.iter().any(|(x, _)| self.store.info(*x).vector))
+                {
+                    return Err("log, exp or sqrt of a gradient vector".into());
+                }
+                match f {
+                    Func::Log => self.log(&a)?,
+                    Func::Exp => self.exp(&a)?,
+                    Func::Sqrt => self.pow_q(&a, &Q::Small(1, 2))?,
+                }
+            }
+            Term::Abs(a) => {
+                let a = self.normalize(a)?;
+                if self.store.positive(&a) {
+                    self.rules.insert(Rule::AbsOfPositive);
+                    a
+                } else {
+                    let id = self.intern(a);
+                    self.atom_poly(Atom::Abs(id), false)
+                }
+            }
+            Term::Grad { param, body } => {
+                let b = self.normalize(body)?;
+                let p = self.alias[*param];
+                self.grad(&b, p)?
+            }
+            Term::Big {
+                op,
+                var,
+                domain,
+                body,
+            } => {
+                let dom = match domain {
+                    BigDomain::Set(s) => Dom::Set(*s),
+                    BigDomain::Range(lo, hi) => {
+                        let lo = self.normalize(lo)?;
+                        let hi = self.normalize(hi)?;
+                        Dom::Range(self.intern(lo), self.intern(hi))
+                    }
+                };
+                let body = self.under_binder(*var, |n| n.normalize(body))?;
+                match op {
+                    BigOp::Sum => self.sum(&dom, &body)?,
+                    BigOp::Prod => self.prod(&dom, &body)?,
+                }
+            }
+            Term::Expect { dist, body } => {
+                self.rules.insert(Rule::ExpectationAsSum);
+                let wb = self.under_binder(dist.var, |n| {
+                    let w = n.normalize(&dist.weight)?;
+                    let b = n.normalize(body)?;
+                    n.mul(&w, &b)
+                })?;
+                self.sum(&Dom::Set(dist.set), &wb)?
+            }
+        })
+    }
+
+    fn under_binder(&mut self, var: VarId, f: impl FnOnce(&mut Self) -> R<Poly>) -> R<Poly> {
+        if self.depth >= 60 {
+            return Err("more than 60 nested binders".into());
+        }
+        let saved = self.env[var];
+        self.env[var] = Some(Binding::Bound(self.depth));
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        self.env[var] = saved;
+        r
+    }
+
+    fn var(&mut self, v: VarId) -> R<Poly> {
+        match self.env[v] {
+            Some(Binding::Bound(d0)) => {
+                let i = self.depth - d0 - 1;
+                Ok(self.atom_poly(Atom::Bound(i), false))
+            }
+            Some(Binding::Value(p, d0)) => {
+                let s = self.shift(p, 0, (self.depth - d0) as i32)?;
+                Ok(self.store.poly(s).clone())
+            }
+            None => {
+                if self.prog.vars[v].bound {
+                    return Err(format!("`{}` has no binding", self.prog.vars[v].name));
+                }
+                Ok(self.atom_poly(Atom::Free(v), false))
+            }
+        }
+    }
+
+    fn unfold(&mut self, def: usize, args: &[Term]) -> R<Poly> {
+        self.rules.insert(Rule::Definition);
+        let info = &self.prog.defs[def];
+        let mut binds: Vec<(VarId, Binding)> = Vec::new();
+        let mut aliases: Vec<(ParamId, ParamId)> = Vec::new();
+        for (input, arg) in info.inputs.iter().zip(args) {
+            match input {
+                DefInput::Param(q) => {
+                    let Term::Param(p) = arg else {
+                        return Err("a parameter input needs a parameter".into());
+                    };
+                    aliases.push((*q, self.alias[*p]));
+                }
+                DefInput::Var(v) => {
+                    let p = self.normalize(arg)?;
+                    let id = self.intern(p);
+                    binds.push((*v, Binding::Value(id, self.depth)));
+                }
+            }
+        }
+        let saved_env: Vec<(VarId, Option<Binding>)> =
+            binds.iter().map(|(v, _)| (*v, self.env[*v])).collect();
+        let saved_alias: Vec<(ParamId, ParamId)> =
+            aliases.iter().map(|(q, _)| (*q, self.alias[*q])).collect();
+        for (v, b) in binds {
+            self.env[v] = Some(b);
+        }
+        for (q, p) in aliases {
+            self.alias[q] = p;
+        }
+        let r = self.normalize(&self.prog.defs[def].body);
+        for (v, b) in saved_env.into_iter().rev() {
+            self.env[v] = b;
+        }
+        for (q, p) in saved_alias.into_iter().rev() {
+            self.alias[q] = p;
+        }
+        r
+    }
+
+    // ---------------------------------------------------- big operators
+
+    /// `Σ` over `dom` of `body` (which binds index 0): linear in the body,
+    /// factors without the bound variable pulled out, `Σ_x p(x) = 1` and
+    /// `Σ_x ∇p(x) = 0` for a declared distribution `p` over `x`'s set.
+    pub fn sum(&mut self, dom: &Dom, body: &Poly) -> R<Poly> {
+        if body.0.len() > 1 {
+            self.rules.insert(Rule::SumLinearity);
+        }
+        let mut acc = Poly::zero();
+        for (m, c) in &body.0 {
+            let (indep, dep): (Mono, Mono) = m
+                .iter()
+                .cloned()
+                .partition(|(a, _)| self.store.info(*a).refs & 1 == 0);
+            let mut outside: Mono = Vec::with_capacity(indep.len());
+            for (a, e) in indep {
+                outside.push((self.shift_atom(a, 0, -1)?, e));
+            }
+            outside.sort_by_key(|x| x.0);
+            if dep.len() < m.len() {
+                self.rules.insert(Rule::SumFactorOut);
+            }
+            let inner = if dep.is_empty() {
+                self.rules.insert(Rule::SumOfConstant);
+                self.card(dom)?
+            } else if let Some(r) = self.distribution_sum(dom, &dep) {
+                r
+            } else {
+                let body = self.intern(Poly(vec![(dep, Q::ONE)]));
+                let vector = self.store.poly_vector(body);
+                let pos = matches!(dom, Dom::Set(_))
+                    && self.store.positive(&self.store.poly(body).clone());
+                let a = self.atom(Atom::Sum(dom.clone(), body), pos);
+                let _ = vector;
+                Poly::atom(a)
+            };
+            let term = self.mul(&Poly(vec![(outside, c.clone())]), &inner)?;
+            acc = self.add(&acc, &term)?;
+        }
+        Ok(acc)
+    }
+
+    /// `Σ_x p(x|…)` = 1 and `Σ_x ∇p(x|…)` = 0 when `dep` is exactly such a
+    /// factor, the conditions do not involve `x`, and `x` ranges over the
+    /// distribution's set.
+    fn distribution_sum(&mut self, dom: &Dom, dep: &Mono) -> Option<Poly> {
+        let [(a, e)] = dep.as_slice() else {
+            return None;
+        };
+        if !e.is_one() {
+            return None;
+        }
+        let (call, grad) = match self.store.atom(*a) {
+            Atom::Grad(_, inner) => (*inner, true),
+            Atom::Call(..) => (*a, false),
+            _ => return None,
+        };
+        let Atom::Call(fun, args) = self.store.atom(call).clone() else {
+            return None;
+        };
+        let FunKind::Dist(k) = self.prog.funs[fun].kind else {
+            return None;
+        };
+        let Input::Set(set) = self.prog.funs[fun].inputs[k] else {
+            return None;
+        };
+        if *dom != Dom::Set(set) {
+            return None;
+        }
+        let bound0 = self.store.intern_atom(Atom::Bound(0), false);
+        if self.store.poly(args[k]).as_atom() != Some(bound0) {
+            return None;
+        }
+        let others_free = args
+            .iter()
+            .enumerate()
+            .all(|(j, p)| j == k || self.store.poly_refs(*p) & 1 == 0);
+        if !others_free {
+            return None;
+        }
+        if grad {
+            self.rules.insert(Rule::SumOfDistributionGradient);
+            Some(Poly::zero())
+        } else {
+            self.rules.insert(Rule::SumOfDistribution);
+            Some(Poly::constant(Q::ONE))
+        }
+    }
+
+    fn card(&mut self, dom: &Dom) -> R<Poly> {
+        if let Dom::Range(lo, hi) = dom {
+            if let (Some(lo), Some(hi)) = (
+                self.store.poly(*lo).as_constant(),
+                self.store.poly(*hi).as_constant(),
+            ) {
+                if let (Some(lo), Some(hi)) = (lo.as_i64(), hi.as_i64()) {
+                    return Ok(Poly::constant(Q::int((hi - lo + 1).max(0))));
+                }
+            }
+        }
+        Ok(self.atom_poly(Atom::Card(dom.clone()), matches!(dom, Dom::Set(_))))
+    }
+
+    fn prod(&mut self, dom: &Dom, body: &Poly) -> R<Poly> {
+        if body.as_constant() == Some(Q::ONE) {
+            return Ok(Poly::constant(Q::ONE));
+        }
+        let id = self.intern(body.clone());
+        let pos = self.store.positive(body);
+        Ok(self.atom_poly(Atom::Prod(dom.clone(), id), pos))
+    }
+
+    // ------------------------------------------------------- log and exp
+
+    /// `log p`: a monomial with a positive coefficient and positive atoms
+    /// splits into a sum of logs; everything else is an atom.
+    pub fn log(&mut self, p: &Poly) -> R<Poly> {
+        if let [(m, c)] = p.0.as_slice() {
+            if c.is_positive() && m.iter().all(|(a, _)| self.store.info(*a).positive) {
+                let mut acc = if c.is_one() {
+                    Poly::zero()
+                } else {
+                    let cid = self.intern(Poly::constant(c.clone()));
+                    self.atom_poly(Atom::Log(cid), false)
+                };
+                if m.len() > 1 || !c.is_one() {
+                    self.rules.insert(Rule::LogOfProduct);
+                }
+                for (a, e) in m.clone() {
+                    if !e.is_one() {
+                        self.rules.insert(Rule::LogOfPower);
+                    }
+                    let l = self.log_atom(a)?;
+                    let t = self.scale(&l, &e);
+                    acc = self.add(&acc, &t)?;
+                }
+                return Ok(acc);
+            }
+        }
+        let id = self.intern(p.clone());
+        Ok(self.atom_poly(Atom::Log(id), false))
+    }
+
+    fn log_atom(&mut self, a: AtomId) -> R<Poly> {
+        match self.store.atom(a).clone() {
+            Atom::Exp(m) => {
+                self.rules.insert(Rule::LogOfExp);
+                Ok(self.store.poly(m).clone())
+            }
+            Atom::Prod(dom, body) => {
+                self.rules.insert(Rule::LogOfProductOperator);
+                let b = self.store.poly(body).clone();
+                let l = self.log(&b)?;
+                self.sum(&dom, &l)
+            }
+            Atom::Pow(b, e) if self.store.positive(&self.store.poly(b).clone()) => {
+                self.rules.insert(Rule::LogOfPower);
+                let bp = self.store.poly(b).clone();
+                let l = self.log(&bp)?;
+                let ep = self.store.poly(e).clone();
+                self.mul(&ep, &l)
+            }
+            Atom::Inv(p) => {
+                self.rules.insert(Rule::LogOfPower);
+                let pp = self.store.poly(p).clone();
+                let l = self.log(&pp)?;
+                Ok(self.scale(&l, &Q::int(-1)))
+            }
+            _ => {
+                let id = self.intern(Poly::atom(a));
+                Ok(self.atom_poly(Atom::Log(id), false))
+            }
+        }
+    }
+
+    /// `exp p` = Π over the monomials `c·m` of `exp(m)^c`; `exp(c·log u)`
+    /// = `u^c` for positive `u`.
+    pub fn exp(&mut self, p: &Poly) -> R<Poly> {
+        if p.0.len() > 1 {
+            self.rules.insert(Rule::ExpOfSum);
+        }
+        let mut acc = Poly::constant(Q::ONE);
+        for (m, c) in p.0.clone() {
+            let factor = match m.as_slice() {
+                [(a, e)] if e.is_one() => match self.store.atom(*a).clone() {
+                    Atom::Log(u) if self.store.positive(&self.store.poly(u).clone()) => {
+                        self.rules.insert(Rule::ExpOfLog);
+                        let up = self.store.poly(u).clone();
+                        Some(self.pow_q(&up, &c)?)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            let factor = match factor {
+                Some(f) => f,
+                None => {
+                    let mid = self.intern(Poly(vec![(m, Q::ONE)]));
+                    let e = self.atom(Atom::Exp(mid), true);
+                    Poly(vec![(vec![(e, c)], Q::ONE)])
+                }
+            };
+            acc = self.mul(&acc, &factor)?;
+        }
+        Ok(acc)
+    }
+
+    // --------------------------------------------------------- gradients
+
+    fn depends(&self, a: AtomId, p: ParamId) -> bool {
+        match self.store.atom(a) {
+            Atom::Param(q) => *q == p,
+            Atom::Const(_) | Atom::Free(_) | Atom::Bound(_) | Atom::Card(_) => false,
+            Atom::Component(t, _, time) => self.depends(*t, p) || self.poly_depends(*time, p),
+            Atom::Sample(_, i) => self.poly_depends(*i, p),
+            Atom::Call(_, args) => args.iter().any(|x| self.poly_depends(*x, p)),
+            Atom::Grad(_, x) => self.depends(*x, p),
+            Atom::Log(x) | Atom::Exp(x) | Atom::Abs(x) | Atom::Inv(x) => self.poly_depends(*x, p),
+            Atom::Pow(b, e) => self.poly_depends(*b, p) || self.poly_depends(*e, p),
+            Atom::Sum(d, body) | Atom::Prod(d, body) => {
+                self.poly_depends(*body, p)
+                    || matches!(d, Dom::Range(lo, hi) if self.poly_depends(*lo, p) || self.poly_depends(*hi, p))
+            }
+        }
+    }
+
+    fn poly_depends(&self, x: PolyId, p: ParamId) -> bool {
+        self.store
+            .poly(x)
+            .0
+            .iter()
+            .any(|(m, _)| m.iter().any(|(a, _)| self.depends(*a, p)))
+    }
+
+    /// `∇_p` of a normal form.
+    pub fn grad(&mut self, poly: &Poly, p: ParamId) -> R<Poly> {
+        let mut acc = Poly::zero();
+        if poly.0.len() > 1 {
+            self.rules.insert(Rule::GradientLinearity);
+        }
+        for (m, c) in poly.0.clone() {
+            if m.len() > 1 && m.iter().filter(|(a, _)| self.depends(*a, p)).count() > 1 {
+                self.rules.insert(Rule::ProductRule);
+            }
+            for (i, (a, e)) in m.iter().enumerate() {
+                if !self.depends(*a, p) {
+                    if m.len() == 1 {
+                        self.rules.insert(Rule::GradientOfConstant);
+                    }
+                    continue;
+                }
+                let da = self.grad_atom(*a, p)?;
+                if da.is_zero() {
+                    continue;
+                }
+                // e · a^(e-1) · ∇a · Π_{j≠i} m_j
+                let mut rest: Mono = m.clone();
+                let new_e = e.add(&Q::int(-1));
+                if new_e.is_zero() {
+                    rest.remove(i);
+                } else {
+                    if !e.is_one() {
+                        self.rules.insert(Rule::PowerRule);
+                    }
+                    rest[i].1 = new_e;
+                }
+                let term = self.mul(&Poly(vec![(rest, c.mul(e))]), &da)?;
+                acc = self.add(&acc, &term)?;
+            }
+        }
+        if poly
+            .0
+            .iter()
+            .all(|(m, _)| m.iter().all(|(a, _)| !self.depends(*a, p)))
+        {
+            self.rules.insert(Rule::GradientOfConstant);
+        }
+        Ok(acc)
+    }
+
+    fn grad_atom(&mut self, a: AtomId, p: ParamId) -> R<Poly> {
+        self.tick(1)?;
+        match self.store.atom(a).clone() {
+            Atom::Param(q) if q == p => {
+                if !self.prog.scalar_params {
+                    return Err("the gradient of a parameter vector".into());
+                }
+                Ok(Poly::constant(Q::ONE))
+            }
+            Atom::Call(_, args) => {
+                let fun_inputs_ok = args.iter().all(|x| {
+                    let poly = self.store.poly(*x);
+                    poly.as_atom()
+                        .is_some_and(|at| matches!(self.store.atom(at), Atom::Param(_)))
+                        || !self.poly_depends(*x, p)
+                });
+                if !fun_inputs_ok {
+                    return Err("a function whose argument depends on the parameter (chain rule through an abstract function)".into());
+                }
+                let pos = false;
+                Ok(self.atom_poly(Atom::Grad(p, a), pos))
+            }
+            Atom::Grad(..) => Err("second derivatives".into()),
+            Atom::Log(u) => {
+                self.rules.insert(Rule::LogDerivative);
+                let up = self.store.poly(u).clone();
+                let du = self.grad(&up, p)?;
+                let inv = self.pow_int(&up, -1)?;
+                self.mul(&du, &inv)
+            }
+            Atom::Exp(m) => {
+                self.rules.insert(Rule::ChainRule);
+                let mp = self.store.poly(m).clone();
+                let dm = self.grad(&mp, p)?;
+                self.mul(&Poly::atom(a), &dm)
+            }
+            Atom::Inv(u) => {
+                self.rules.insert(Rule::QuotientRule);
+                let up = self.store.poly(u).clone();
+                let du = self.grad(&up, p)?;
+                let inv2 = Poly(vec![(vec![(a, Q::int(2))], Q::int(-1))]);
+                self.mul(&du, &inv2)
+            }
+            Atom::Pow(b, e) => {
+                self.rules.insert(Rule::ChainRule);
+                let bp = self.store.poly(b).clone();
+                let ep = self.store.poly(e).clone();
+                let db = self.grad(&bp, p)?;
+                let de = self.grad(&ep, p)?;
+                let binv = self.pow_int(&bp, -1)?;
+                // ∇(b^e) = b^e · (∇e · log b + e · ∇b / b)
+                let t1 = if de.is_zero() {
+                    Poly::zero()
+                } else {
+                    let lb = self.log(&bp)?;
+                    self.mul(&de, &lb)?
+                };
+                let t2 = {
+                    let x = self.mul(&ep, &db)?;
+                    self.mul(&x, &binv)?
+                };
+                let s = self.add(&t1, &t2)?;
+                self.mul(&Poly::atom(a), &s)
+            }
+            Atom::Sum(d, body) => {
+                self.rules.insert(Rule::GradientThroughSum);
+                let bp = self.store.poly(body).clone();
+                let db = self.grad(&bp, p)?;
+                self.sum(&d, &db)
+            }
+            Atom::Prod(d, body) => {
+                self.rules.insert(Rule::ProductRule);
+                // ∇Π f = Π f · Σ ∇f / f
+                let bp = self.store.poly(body).clone();
+                let db = self.grad(&bp, p)?;
+                let inv = self.pow_int(&bp, -1)?;
+                let q = self.mul(&db, &inv)?;
+                let s = self.sum(&d, &q)?;
+                self.mul(&Poly::atom(a), &s)
+            }
+            Atom::Abs(_) => Err("the gradient of an absolute value".into()),
+            _ => Ok(Poly::zero()),
+        }
+    }
+
+    /// Clear denominators of [`Atom::Inv`] atoms at the top level: `N = 0`
+    /// exactly where `N · P = 0` for each `1/P` in `N` (wherever `N` is
+    /// defined, `P ≠ 0`).
+    pub fn clear_denominators(&mut self, mut n: Poly) -> R<Poly> {
+        for _ in 0..8 {
+            let inv =
+                n.0.iter()
+                    .flat_map(|(m, _)| m.iter())
+                    .find(|(a, e)| matches!(self.store.atom(*a), Atom::Inv(_)) && !e.is_negative())
+                    .map(|(a, _)| *a);
+            let Some(inv) = inv else {
+                return Ok(n);
+            };
+            let Atom::Inv(pid) = self.store.atom(inv).clone() else {
+                return Ok(n);
+            };
+            self.rules.insert(Rule::CommonDenominator);
+            let p = self.store.poly(pid).clone();
+            let mut out = Poly::zero();
+            for (m, c) in n.0.clone() {
+                let term = if let Some(pos) = m.iter().position(|(a, _)| *a == inv) {
+                    let mut m2 = m.clone();
+                    let e = m2[pos].1.add(&Q::int(-1));
+                    if e.is_zero() {
+                        m2.remove(pos);
+                    } else {
+                        m2[pos].1 = e;
+                    }
+                    Poly(vec![(m2, c)])
+                } else {
+                    self.mul(&Poly(vec![(m, c)]), &p)?
+                };
+                out = self.add(&out, &term)?;
+            }
+            n = out;
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,215 @@
+//! Soundness of the symbolic engine, refereed by the numeric engine.
+//!
+//! Pairs of expressions are generated together: the second is the first
+//! with random true rewrites applied (commutativity, distribution, the
+//! log-derivative, E as Σ, Σ-linearity, the product rule, log and exp laws,
+//! multiplying and dividing by a positive factor, …). Whenever the symbolic
+//! engine proves a pair, the numeric engine must confirm it. Wrong pairs add
+//! a term that no rewrite can cancel; they must never be proved, and the
+//! numeric engine must refute them.
+
+use super::normalize::Budget;
+use super::prove;
+use crate::numeric::NumericEngine;
+use crate::resolve::resolve_text;
+use crate::syntax::ast::Relation;
+use crate::verdict::{Decision, Engine, Problem, Verdict};
+use proptest::prelude::*;
+
+const DECLS: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun g(τ)\nfun Pr_θ(τ) : dist τ\n\
+                     fun q(τ) : dist τ\nfun f(τ) : positive\nfun w(τ) : positive\nfun h_θ(τ) : positive\n\
+                     const b\nconst c : positive";
+
+/// An expression, an equal one, and whether it is a gradient vector.
+type Pair = (String, String, bool);
+
+fn leaf() -> impl Strategy<Value = Pair> {
+    let scalar = |s: &str| (s.to_string(), s.to_string(), false);
+    prop_oneof![
+        Just(scalar("R(τ)")),
+        Just(scalar("g(τ)")),
+        Just(scalar("f(τ)")),
+        Just(scalar("Pr_θ(τ)")),
+        Just(scalar("h_θ(τ)")),
+        Just(scalar("b")),
+        Just(scalar("c")),
+        Just(scalar("2")),
+        Just(scalar("0.5")),
+        Just(("∇_θ Pr_θ(τ)".into(), "∇_θ Pr_θ(τ)".into(), true)),
+        Just((
+            "∇_θ log Pr_θ(τ)".into(),
+            "(∇_θ Pr_θ(τ) / Pr_θ(τ))".into(),
+            true
+        )),
+        Just(("log(f(τ) · c)".into(), "(log f(τ) + log c)".into(), false)),
+        Just(("exp(R(τ) + b)".into(), "(exp(R(τ)) · exp(b))".into(), false)),
+        Just(("log exp(g(τ))".into(), "g(τ)".into(), false)),
+        Just((
+            "∇_θ log h_θ(τ)".into(),
+            "(∇_θ h_θ(τ) / h_θ(τ))".into(),
+            true
+        )),
+    ]
+}
+
+fn pairs() -> impl Strategy<Value = Pair> {
+    leaf().prop_recursive(4, 40, 3, |inner| {
+        prop_oneof![
+            // commutativity of + and ·
+            (inner.clone(), inner.clone()).prop_filter_map("same kind", |(a, b)| {
+                (a.2 == b.2).then(|| {
+                    (
+                        format!("({} + {})", a.0, b.0),
+                        format!("({} + {})", b.1, a.1),
+                        a.2,
+                    )
+                })
+            }),
+            (inner.clone(), inner.clone()).prop_filter_map("one vector at most", |(a, b)| {
+                (!(a.2 && b.2)).then(|| {
+                    (
+                        format!("({} · {})", a.0, b.0),
+                        format!("({} · {})", b.1, a.1),
+                        a.2 || b.2,
+                    )
+                })
+            }),
+            // distribution
+            (inner.clone(), inner.clone(), inner.clone()).prop_filter_map("kinds", |(a, b, c)| {
+                (b.2 == c.2 && !(a.2 && b.2)).then(|| {
+                    (
+                        format!("({} · ({} + {}))", a.0, b.0, c.0),
+                        format!("({} · {} + {} · {})", a.1, b.1, a.1, c.1),
+                        a.2 || b.2,
+                    )
+                })
+            }),
+            // multiply and divide by a positive factor
+            inner
+                .clone()
+                .prop_map(|a| (a.0, format!("({} · f(τ) / f(τ))", a.1), a.2)),
+            // division by a positive factor
+            inner.clone().prop_map(|a| (
+                format!("({} / c)", a.0),
+                format!("({} · c^(-1))", a.1),
+                a.2
+            )),
+            // E as Σ
+            inner.clone().prop_map(|a| (
+                format!("E_{{τ~Pr_θ}}[{}]", a.0),
+                format!("(Σ_τ Pr_θ(τ) · ({}))", a.1),
+                a.2
+            )),
+            // Σ-linearity and factoring out a constant
+            (inner.clone(), inner.clone()).prop_filter_map("same kind", |(a, b)| {
+                (a.2 == b.2).then(|| {
+                    (
+                        format!("(Σ_τ ({} + {}))", a.0, b.0),
+                        format!("(Σ_τ ({}) + Σ_τ ({}))", a.1, b.1),
+                        a.2,
+                    )
+                })
+            }),
+            inner.clone().prop_map(|a| (
+                format!("(Σ_τ (c · {}))", a.0),
+                format!("(c · Σ_τ ({}))", a.1),
+                a.2
+            )),
+            // gradients of scalars: inside, and the product rule
+            inner.clone().prop_filter_map("scalar", |a| {
+                (!a.2).then(|| (format!("∇_θ ({})", a.0), format!("∇_θ ({})", a.1), true))
+            }),
+            (inner.clone(), inner).prop_filter_map("scalars", |(a, b)| {
+                (!a.2 && !b.2).then(|| {
+                    (
+                        format!("∇_θ ({} · {})", a.0, b.0),
+                        format!("(∇_θ ({}) · {} + {} · ∇_θ ({}))", a.1, b.1, a.1, b.1),
+                        true,
+                    )
+                })
+            }),
+        ]
+    })
+}
+
+/// The verdicts of the symbolic and the numeric engine on `a = b`.
+fn judge(a: &str, b: &str, seed: u64) -> (Result<Vec<String>, String>, Verdict) {
+    let (prog, syntax) = resolve_text(&format!("{DECLS}\n\n{a}\n= {b}\n"));
+    assert!(syntax.is_empty(), "{a} = {b}: {syntax:?}");
+    assert!(prog.errors.is_empty(), "{a} = {b}: {:?}", prog.errors);
+    let chain = &prog.chains[0];
+    let problem = Problem {
+        program: &prog,
+        lhs: &chain.start.term,
+        rhs: &chain.steps[0].expr.term,
+        relation: Relation::Eq,
+        seed,
+    };
+    let symbolic = prove(&problem, Budget::default());
+    let numeric = match NumericEngine::default().decide(&problem) {
+        Decision::Decided(v) => v,
+        Decision::Undecided(r) => Verdict::Unknown { reason: r },
+    };
+    (symbolic, numeric)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn what_is_proved_the_numeric_engine_confirms((a, b, _) in pairs(), seed in any::<u64>()) {
+        let (symbolic, numeric) = judge(&a, &b, seed);
+        prop_assert!(
+            !matches!(numeric, Verdict::Refuted { .. }),
+            "a true rewrite was refuted numerically: {a} = {b}: {numeric:?}"
+        );
+        if symbolic.is_ok() {
+            prop_assert!(
+                !matches!(numeric, Verdict::Refuted { .. }),
+                "proved but refuted: {a} = {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_rewrites_are_never_proved((a, b, vector) in pairs(), seed in any::<u64>()) {
+        let wrong = if vector {
+            format!("{b} + w(τ) · ∇_θ Pr_θ(τ)")
+        } else {
+            format!("{b} + w(τ)")
+        };
+        let (symbolic, numeric) = judge(&a, &wrong, seed);
+        prop_assert!(symbolic.is_err(), "a wrong step was proved: {a} = {wrong}: {symbolic:?}");
+        prop_assert!(
+            !matches!(numeric, Verdict::Confirmed { .. }),
+            "a wrong step was confirmed: {a} = {wrong}"
+        );
+    }
+}
+
+#[test]
+fn most_true_rewrites_are_proved() {
+    // Coverage, not soundness: the engine should close the rewrites it has
+    // rules for. Deterministic sample of the generator.
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        proptest::test_runner::TestRng::deterministic_rng(
+            proptest::test_runner::RngAlgorithm::ChaCha,
+        ),
+    );
+    let strategy = pairs();
+    let (mut proved, mut total) = (0, 0);
+    for _ in 0..300 {
+        let (a, b, _) = strategy.new_tree(&mut runner).expect("a pair").current();
+        total += 1;
+        if judge(&a, &b, 1).0.is_ok() {
+            proved += 1;
+        }
+    }
+    assert!(
+        proved * 10 >= total * 9,
+        "only {proved} of {total} true rewrites proved"
+    );
+}

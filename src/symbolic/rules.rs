@@ -1,0 +1,172 @@
+//! The rewrite rules of the symbolic engine, as data: each with its name
+//! (reported in a `proved` verdict's detail) and its side condition.
+//!
+//! Every rule is an identity under its side condition and the declared
+//! assumptions (a `dist` function is strictly positive and sums to 1 over
+//! its variable; a `positive` function or constant is strictly positive;
+//! sets are finite and non-empty; a quotient is an identity wherever both
+//! sides are defined). `tests` in this module and the soundness properties
+//! in `proptests` check each against the numeric engine.
+
+/// A named rewrite rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rule {
+    /// `J(θ′)` is the body of `J` with θ replaced by θ′. Always.
+    Definition,
+    /// `E_{x~p}[f] = Σ_x p(x) f`. Always (the definition of E).
+    ExpectationAsSum,
+    /// `a·(b + c) = a·b + a·c`. Always.
+    Expansion,
+    /// `c₁·m + c₂·m = (c₁ + c₂)·m`. Always.
+    CollectTerms,
+    /// `a^j · a^k = a^(j+k)`, so `a · a⁻¹ = 1`. Where `a ≠ 0`; rational
+    /// exponents only on positive atoms.
+    Cancellation,
+    /// `(Π aᵢ)^q = Π aᵢ^q`. When every aᵢ is positive.
+    PowerOfProduct,
+    /// `|a| = a`. When a is positive.
+    AbsOfPositive,
+    /// `Σ_x (f + g) = Σ_x f + Σ_x g`. Always (finite sums).
+    SumLinearity,
+    /// `Σ_x c·f(x) = c·Σ_x f(x)`. When c does not involve x.
+    SumFactorOut,
+    /// `Σ_x c = c·|X|`. When c does not involve x.
+    SumOfConstant,
+    /// `Σ_x p(x|y) = 1`. When p is declared `dist x` and y does not involve x.
+    SumOfDistribution,
+    /// `Σ_x ∇_θ p_θ(x|y) = 0`. As above: the gradient of the constant 1.
+    SumOfDistributionGradient,
+    /// `∇(f + g) = ∇f + ∇g`. Always.
+    GradientLinearity,
+    /// `∇c = 0`. When c does not depend on the parameter (SPEC §1).
+    GradientOfConstant,
+    /// `∇(f·g) = ∇f·g + f·∇g`; `∇Π f = Π f · Σ ∇f/f`. Always; the second
+    /// where f ≠ 0.
+    ProductRule,
+    /// `∇(f^k) = k f^(k-1) ∇f`. Where defined.
+    PowerRule,
+    /// `∇(1/P) = -∇P / P²`. Where P ≠ 0.
+    QuotientRule,
+    /// `∇ log u = ∇u / u`. Where u > 0 (where log u is defined).
+    LogDerivative,
+    /// `∇ exp u = exp u · ∇u`, `∇ b^e = b^e (∇e log b + e ∇b / b)`. Where
+    /// defined.
+    ChainRule,
+    /// `∇ Σ_x f = Σ_x ∇f`. Finite sums whose range does not depend on θ.
+    GradientThroughSum,
+    /// `log(a·b) = log a + log b`, `log c·a = log c + log a`. When a, b, c
+    /// are positive.
+    LogOfProduct,
+    /// `log(a^k) = k log a`. When a is positive.
+    LogOfPower,
+    /// `log Π_x f = Σ_x log f`. When f is positive.
+    LogOfProductOperator,
+    /// `log exp u = u`. Always (real u).
+    LogOfExp,
+    /// `exp(c · log u) = u^c`. When u is positive.
+    ExpOfLog,
+    /// `exp(a + b) = exp a · exp b`. Always.
+    ExpOfSum,
+    /// `N / P = 0` iff `N = 0`. Where P ≠ 0.
+    CommonDenominator,
+    /// `a ≥ b` when `a − b` normalises to a non-negative number; `a ∝ b`
+    /// when `a / b` normalises to a positive number.
+    ConstantComparison,
+}
+
+impl Rule {
+    /// Every rule, in report order.
+    pub const ALL: [Rule; 28] = [
+        Rule::Definition,
+        Rule::ExpectationAsSum,
+        Rule::Expansion,
+        Rule::CollectTerms,
+        Rule::Cancellation,
+        Rule::PowerOfProduct,
+        Rule::AbsOfPositive,
+        Rule::SumLinearity,
+        Rule::SumFactorOut,
+        Rule::SumOfConstant,
+        Rule::SumOfDistribution,
+        Rule::SumOfDistributionGradient,
+        Rule::GradientLinearity,
+        Rule::GradientOfConstant,
+        Rule::ProductRule,
+        Rule::PowerRule,
+        Rule::QuotientRule,
+        Rule::LogDerivative,
+        Rule::ChainRule,
+        Rule::GradientThroughSum,
+        Rule::LogOfProduct,
+        Rule::LogOfPower,
+        Rule::LogOfProductOperator,
+        Rule::LogOfExp,
+        Rule::ExpOfLog,
+        Rule::ExpOfSum,
+        Rule::CommonDenominator,
+        Rule::ConstantComparison,
+    ];
+
+    /// The name shown in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Definition => "definition",
+            Rule::ExpectationAsSum => "E as Σ",
+            Rule::Expansion => "expansion",
+            Rule::CollectTerms => "like terms",
+            Rule::Cancellation => "cancellation",
+            Rule::PowerOfProduct => "power of a product",
+            Rule::AbsOfPositive => "|positive|",
+            Rule::SumLinearity => "Σ-linearity",
+            Rule::SumFactorOut => "Σ factor out",
+            Rule::SumOfConstant => "Σ of a constant",
+            Rule::SumOfDistribution => "Σ p = 1",
+            Rule::SumOfDistributionGradient => "Σ ∇p = 0",
+            Rule::GradientLinearity => "∇-linearity",
+            Rule::GradientOfConstant => "∇ of a constant",
+            Rule::ProductRule => "product rule",
+            Rule::PowerRule => "power rule",
+            Rule::QuotientRule => "quotient rule",
+            Rule::LogDerivative => "log-derivative",
+            Rule::ChainRule => "chain rule",
+            Rule::GradientThroughSum => "∇ through Σ",
+            Rule::LogOfProduct => "log of a product",
+            Rule::LogOfPower => "log of a power",
+            Rule::LogOfProductOperator => "log Π = Σ log",
+            Rule::LogOfExp => "log exp",
+            Rule::ExpOfLog => "exp log",
+            Rule::ExpOfSum => "exp of a sum",
+            Rule::CommonDenominator => "common denominator",
+            Rule::ConstantComparison => "constant comparison",
+        }
+    }
+
+    fn bit(self) -> u64 {
+        1 << (Rule::ALL.iter().position(|r| *r == self).unwrap_or(0) as u64)
+    }
+}
+
+/// A set of rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rules(u64);
+
+impl Rules {
+    /// Record a rule.
+    pub fn insert(&mut self, r: Rule) {
+        self.0 |= r.bit();
+    }
+
+    /// Whether a rule is in the set.
+    pub fn contains(&self, r: Rule) -> bool {
+        self.0 & r.bit() != 0
+    }
+
+    /// The names, in report order.
+    pub fn names(&self) -> Vec<String> {
+        Rule::ALL
+            .iter()
+            .filter(|r| self.contains(**r))
+            .map(|r| r.name().to_string())
+            .collect()
+    }
+}
