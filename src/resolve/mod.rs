@@ -152,11 +152,13 @@ enum Binding {
     Var(VarId),
 }
 
+#[derive(Clone)]
 struct Mdp {
     state_var: String,
     action_var: String,
 }
 
+#[derive(Clone)]
 struct Resolver {
     p: Program,
     globals: HashMap<String, (Global, Span)>,
@@ -178,26 +180,71 @@ pub fn resolve_text(text: &str) -> (Program, Vec<crate::syntax::parser::SyntaxEr
 
 /// Resolve parsed items.
 pub fn resolve(items: &[Item]) -> Program {
-    let mut r = Resolver {
-        p: Program::default(),
-        globals: HashMap::new(),
-        families: HashMap::new(),
-        variants: HashMap::new(),
-        scope: Vec::new(),
-        binders_seen: Vec::new(),
-        mdp: None,
-        errors: Vec::new(),
-    };
-    let mut pending_claim: Option<usize> = None;
-    for item in items {
-        r.scope.clear();
-        r.binders_seen.clear();
-        if let Err(e) = r.item(item, &mut pending_claim) {
-            r.errors.push(e);
+    Declarations::new().resolve(items)
+}
+
+/// A resolver state after some items (an assignment's or a `--with`
+/// file's declarations), from which further items are resolved without
+/// reading the declarations again: cloning it is cheaper than re-parsing.
+#[derive(Clone)]
+pub struct Declarations {
+    r: Resolver,
+    pending_claim: Option<usize>,
+}
+
+impl Default for Declarations {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Declarations {
+    /// No declarations.
+    pub fn new() -> Self {
+        Declarations {
+            r: Resolver {
+                p: Program::default(),
+                globals: HashMap::new(),
+                families: HashMap::new(),
+                variants: HashMap::new(),
+                scope: Vec::new(),
+                binders_seen: Vec::new(),
+                mdp: None,
+                errors: Vec::new(),
+            },
+            pending_claim: None,
         }
     }
-    r.p.errors = r.errors;
-    r.p
+
+    /// Add items (declarations, claims, chains) to this state.
+    pub fn add(&mut self, items: &[Item]) {
+        for item in items {
+            self.r.scope.clear();
+            self.r.binders_seen.clear();
+            if let Err(e) = self.r.item(item, &mut self.pending_claim) {
+                self.r.errors.push(e);
+            }
+        }
+    }
+
+    /// The errors found so far.
+    pub fn errors(&self) -> &[ResolveError] {
+        &self.r.errors
+    }
+
+    /// The program so far.
+    pub fn program(&self) -> &Program {
+        &self.r.p
+    }
+
+    /// Resolve further items on top of these declarations.
+    pub fn resolve(&self, items: &[Item]) -> Program {
+        let mut d = self.clone();
+        d.add(items);
+        let mut p = d.r.p;
+        p.errors = d.r.errors;
+        p
+    }
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -15,7 +15,7 @@ use super::rules::{Rule, Rules};
 use super::store::{Atom, AtomId, Dom, Mono, Poly, PolyId, Store};
 use crate::resolve::{BigDomain, DefInput, FunKind, Input, ParamId, Program, Term, VarId};
 use crate::syntax::ast::{BigOp, Func};
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 /// Bounds on one normalisation. Running out declines the step (the
 /// numeric engine decides it).

@@ -104,6 +104,11 @@ impl Q {
 
     /// Sum.
     pub fn add(&self, o: &Q) -> Q {
+        if let (Q::Small(a, 1), Q::Small(c, 1)) = (self, o) {
+            if let Some(s) = a.checked_add(*c).filter(|s| *s != i64::MIN) {
+                return Q::Small(s, 1);
+            }
+        }
         if let (Q::Small(a, b), Q::Small(c, d)) = (self, o) {
             let (a, b, c, d) = (*a as i128, *b as i128, *c as i128, *d as i128);
             return Q::small(a * d + c * b, b * d);
@@ -113,6 +118,11 @@ impl Q {
 
     /// Product.
     pub fn mul(&self, o: &Q) -> Q {
+        if let (Q::Small(a, 1), Q::Small(c, 1)) = (self, o) {
+            if let Some(p) = a.checked_mul(*c).filter(|p| *p != i64::MIN) {
+                return Q::Small(p, 1);
+            }
+        }
         if let (Q::Small(a, b), Q::Small(c, d)) = (self, o) {
             let (a, b, c, d) = (*a as i128, *b as i128, *c as i128, *d as i128);
             return Q::small(a * c, b * d);

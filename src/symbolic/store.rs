@@ -10,7 +10,7 @@
 
 use super::q::Q;
 use crate::resolve::{ConstId, Field, FunId, ParamId, SampleId, SetId, VarId};
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Id of an interned atom.
 pub type AtomId = u32;

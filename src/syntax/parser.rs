@@ -184,16 +184,27 @@ impl Drop for DepthGuard {
 /// Skip whitespace and `#` comments.
 fn sp(i: In) -> In {
     let s = i.fragment();
-    let mut n = 0;
     let b = s.as_bytes();
+    // Fast path: most calls start at a token.
+    match b.first() {
+        Some(b' ' | b'\t' | b'\n' | b'\r' | b'#') => {}
+        Some(c) if *c >= 0x80 => {}
+        _ => return i,
+    }
+    let mut n = 0;
     while n < b.len() {
-        let c = s[n..].chars().next().unwrap_or(' ');
-        if c.is_whitespace() {
-            n += c.len_utf8();
-        } else if c == '#' {
-            n = s[n..].find('\n').map_or(s.len(), |k| n + k);
-        } else {
-            break;
+        match b[n] {
+            b' ' | b'\t' | b'\n' | b'\r' => n += 1,
+            b'#' => n = s[n..].find('\n').map_or(s.len(), |k| n + k),
+            c if c >= 0x80 => {
+                let ch = s[n..].chars().next().unwrap_or('x');
+                if ch.is_whitespace() {
+                    n += ch.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            _ => break,
         }
     }
     i.take_from(n)
@@ -237,11 +248,21 @@ fn expect<'a>(i: In<'a>, spellings: &[&str], what: &'static str) -> PResult<'a, 
 }
 
 fn is_ident_start(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    // Greek letters are the common case after ASCII.
+    if ('\u{03B1}'..='\u{03C9}').contains(&c) {
+        return true;
+    }
     c.is_alphabetic() && !matches!(c, 'Σ' | 'Π' | '𝔼' | '∑' | '∏')
 }
 
 fn is_ident_continue(c: char) -> bool {
-    c.is_alphanumeric() && !matches!(c, 'Σ' | 'Π' | '𝔼' | '∑' | '∏')
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    is_ident_start(c) || c.is_numeric()
 }
 
 /// Words that are never names.
@@ -618,6 +639,14 @@ fn prefixed(i: In) -> PResult<Expr> {
     let _g = DepthGuard::enter(&i)?;
     let i = sp(i);
     let start = abs(&i);
+    // Most factors are names and numbers: dispatch on the first character
+    // before trying the operator spellings.
+    match peek(&i) {
+        Some(
+            '∇' | 'g' | '∂' | 'p' | 'd' | 'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'Π' | '∏' | '𝔼' | 'E',
+        ) => {}
+        _ => return power(i),
+    }
     // ∇_θ X
     if let Some((j, _)) = sym(i, &["∇", "grad"]) {
         let (j, param) = if peek(&j) == Some('_') {
