@@ -158,6 +158,9 @@ pub enum Decision {
     /// The engine could not decide; the next one is asked. The reason
     /// becomes an `unknown` verdict's reason if no engine decides.
     Undecided(String),
+    /// The engine does not decide steps of this kind (the Monte Carlo
+    /// engine and `=`, the numeric engine and `≈`).
+    NotApplicable,
 }
 
 /// A decision procedure for steps.

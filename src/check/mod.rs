@@ -182,6 +182,7 @@ pub fn decide(engines: &[Box<dyn Engine>], problem: &Problem) -> (Verdict, Optio
         match e.decide(problem) {
             Decision::Decided(v) => return (v, Some(e.name())),
             Decision::Undecided(r) => reasons.push(format!("{}: {r}", e.name())),
+            Decision::NotApplicable => {}
         }
     }
     let reason = if reasons.is_empty() {
@@ -349,5 +350,37 @@ mod tests {
             .steps
             .iter()
             .all(|s| matches!(s.verdict, Verdict::Unknown { .. })));
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Whatever the text, checking it ends with verdicts or errors,
+        /// never a panic or a hang.
+        #[test]
+        fn checking_token_soup_never_panics(
+            tokens in prop::collection::vec(prop::sample::select(vec![
+                "param θ\n", "set T\n", "var τ in T\n", "fun R(τ)\n", "fun Pr_θ(τ) : dist τ\n",
+                "fun f(τ) : positive\n", "const N : count\n", "sample τ_i ~ Pr_θ for i = 1..N\n",
+                "mdp states S actions A horizon H\n", "def J(θ) = Σ_τ Pr_θ(τ) R(τ)\n", "\n",
+                "∇_θ", " J(θ)", " Σ_τ", " Pr_θ(τ)", " R(τ)", " log", " exp", " f(τ)", " (", " )",
+                " E_{τ~Pr_θ}[", " ]", " /", " +", " -", " ^", " 2", " 0", " = ", " ≈ ", " ≥ ", " ∝ ",
+                "\n= ", "\n≈ ", " τ_i", " Σ_{i=1}^{N}", " Σ_{t=0}^{H-1}", " π_θ(a_t | s_t)",
+                " sqrt", " |", " 1e9", " x",
+            ]), 0..40)
+        ) {
+            let text: String = tokens.concat();
+            let opts = Options { trials: 2, samples: 20, ..Options::default() };
+            let r = check_text("soup.deriv", &text, &opts);
+            for c in &r.chains {
+                prop_assert!(c.steps.len() < 1000);
+            }
+        }
     }
 }

@@ -129,7 +129,7 @@ impl Engine for MonteCarloEngine {
 
     fn decide(&self, problem: &Problem) -> Decision {
         if problem.relation != Relation::Approx {
-            return Decision::Undecided("only ≈ steps are estimated".into());
+            return Decision::NotApplicable;
         }
         if has_samples(problem.lhs) {
             return Decision::Undecided(
@@ -273,6 +273,9 @@ mod tests {
         match MonteCarloEngine::default().decide(&problem) {
             Decision::Decided(v) => v,
             Decision::Undecided(r) => Verdict::Unknown { reason: r },
+            Decision::NotApplicable => Verdict::Unknown {
+                reason: "not applicable".into(),
+            },
         }
     }
 

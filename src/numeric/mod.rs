@@ -418,6 +418,9 @@ mod tests {
         match NumericEngine::default().decide(&problem) {
             Decision::Decided(v) => v,
             Decision::Undecided(r) => Verdict::Unknown { reason: r },
+            Decision::NotApplicable => Verdict::Unknown {
+                reason: "not applicable".into(),
+            },
         }
     }
 

@@ -84,6 +84,9 @@ fn decide(decls: &str, lhs: &str, rhs: &str, seed: u64) -> Verdict {
     match NumericEngine::default().decide(&problem) {
         Decision::Decided(v) => v,
         Decision::Undecided(r) => Verdict::Unknown { reason: r },
+        Decision::NotApplicable => Verdict::Unknown {
+            reason: "not applicable".into(),
+        },
     }
 }
 

@@ -78,6 +78,9 @@ impl Engine for SymbolicEngine {
     }
 
     fn decide(&self, problem: &Problem) -> Decision {
+        if problem.relation == Relation::Approx {
+            return Decision::NotApplicable;
+        }
         match prove(problem, self.budget) {
             Ok(rules) => Decision::Decided(Verdict::Proved { rules }),
             Err(reason) => Decision::Undecided(reason),

@@ -149,6 +149,9 @@ fn judge(a: &str, b: &str, seed: u64) -> (Result<Vec<String>, String>, Verdict) 
     let numeric = match NumericEngine::default().decide(&problem) {
         Decision::Decided(v) => v,
         Decision::Undecided(r) => Verdict::Unknown { reason: r },
+        Decision::NotApplicable => Verdict::Unknown {
+            reason: "not applicable".into(),
+        },
     };
     (symbolic, numeric)
 }
