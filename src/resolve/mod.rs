@@ -158,8 +158,18 @@ struct Mdp {
     action_var: String,
 }
 
+/// A key inserted into one of the resolver's maps, for undoing it.
+#[derive(Clone, Debug)]
+enum Journal {
+    Global(String),
+    Family(String),
+    Variant(String),
+}
+
 #[derive(Clone)]
 struct Resolver {
+    /// When set, every key inserted into a map is recorded here.
+    journal: Option<Vec<Journal>>,
     p: Program,
     globals: HashMap<String, (Global, Span)>,
     families: HashMap<String, SampleId>,
@@ -203,6 +213,7 @@ impl Declarations {
     pub fn new() -> Self {
         Declarations {
             r: Resolver {
+                journal: None,
                 p: Program::default(),
                 globals: HashMap::new(),
                 families: HashMap::new(),
@@ -235,6 +246,78 @@ impl Declarations {
     /// The program so far.
     pub fn program(&self) -> &Program {
         &self.r.p
+    }
+
+    /// Resolve further items on top of these declarations, hand the
+    /// program to `f`, then undo them: the declarations are as before, and
+    /// nothing was cloned. The program's `errors` are those of `items`.
+    pub fn scoped<T>(&mut self, items: &[Item], f: impl FnOnce(&Program) -> T) -> T {
+        let p = &self.r.p;
+        let lens = [
+            p.sets.len(),
+            p.params.len(),
+            p.consts.len(),
+            p.vars.len(),
+            p.funs.len(),
+            p.defs.len(),
+            p.samples.len(),
+            p.claims.len(),
+            p.assumptions.len(),
+            p.chains.len(),
+            p.milestones.len(),
+            p.labelled_steps.len(),
+            self.r.errors.len(),
+        ];
+        let saved = (
+            p.scalar_params,
+            p.points.clone(),
+            p.rubric.clone(),
+            p.broken_chains,
+            self.pending_claim,
+            self.r.mdp.clone(),
+        );
+        let outer_journal = self.r.journal.replace(Vec::new());
+        self.add(items);
+        self.r.p.errors = self.r.errors[lens[12]..].to_vec();
+        let out = f(&self.r.p);
+        for entry in self.r.journal.take().unwrap_or_default().into_iter().rev() {
+            match entry {
+                Journal::Global(k) => {
+                    self.r.globals.remove(&k);
+                }
+                Journal::Family(k) => {
+                    self.r.families.remove(&k);
+                }
+                Journal::Variant(k) => {
+                    self.r.variants.remove(&k);
+                }
+            }
+        }
+        self.r.journal = outer_journal;
+        let p = &mut self.r.p;
+        p.sets.truncate(lens[0]);
+        p.params.truncate(lens[1]);
+        p.consts.truncate(lens[2]);
+        p.vars.truncate(lens[3]);
+        p.funs.truncate(lens[4]);
+        p.defs.truncate(lens[5]);
+        p.samples.truncate(lens[6]);
+        p.claims.truncate(lens[7]);
+        p.assumptions.truncate(lens[8]);
+        p.chains.truncate(lens[9]);
+        p.milestones.truncate(lens[10]);
+        p.labelled_steps.truncate(lens[11]);
+        p.errors.clear();
+        self.r.errors.truncate(lens[12]);
+        (
+            p.scalar_params,
+            p.points,
+            p.rubric,
+            p.broken_chains,
+            self.pending_claim,
+            self.r.mdp,
+        ) = saved;
+        out
     }
 
     /// Resolve further items on top of these declarations.
@@ -271,6 +354,9 @@ impl Resolver {
                 format!("`{key}` is declared twice"),
                 Some("give the second one another name".into()),
             ));
+        }
+        if let Some(j) = self.journal.as_mut() {
+            j.push(Journal::Global(key.clone()));
         }
         self.globals.insert(key, (g, span));
         Ok(())
@@ -424,6 +510,9 @@ impl Resolver {
                     lo,
                     hi,
                 });
+                if let Some(j) = self.journal.as_mut() {
+                    j.push(Journal::Family(key.clone()));
+                }
                 self.families.insert(key, self.p.samples.len() - 1);
             }
             ItemKind::Points(n) => self.p.points = Some(n.clone()),
@@ -1333,6 +1422,9 @@ impl Resolver {
                 Some(v) => *v,
                 None => {
                     let v = self.new_var(key.clone(), domain, false);
+                    if let Some(j) = self.journal.as_mut() {
+                        j.push(Journal::Variant(key.clone()));
+                    }
                     self.variants.insert(key, v);
                     v
                 }
@@ -1630,6 +1722,28 @@ mod tests {
             "{:?}",
             p.errors.first()
         );
+    }
+
+    #[test]
+    fn scoped_items_leave_the_declarations_as_they_were() {
+        let mut d = Declarations::new();
+        d.add(&crate::syntax::parser::parse_file(PG).items);
+        let before = (d.program().vars.len(), d.program().defs.len());
+        for _ in 0..3 {
+            let items = crate::syntax::parser::parse_file(
+                "def K(θ) = 2 J(θ)\nvar z in T\n\nΣ_τ K(θ) + R(z)\n= 1\n",
+            )
+            .items;
+            let n = d.scoped(&items, |p| {
+                assert!(p.errors.is_empty(), "{:?}", p.errors);
+                p.chains.len()
+            });
+            assert_eq!(n, 1);
+        }
+        assert_eq!((d.program().vars.len(), d.program().defs.len()), before);
+        let broken = crate::syntax::parser::parse_file("Q(τ)\n= 1\n").items;
+        assert_eq!(d.scoped(&broken, |p| p.errors.len()), 1);
+        assert!(d.errors().is_empty());
     }
 
     #[test]
