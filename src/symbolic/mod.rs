@@ -211,6 +211,16 @@ mod tests {
         MDP,
         "∇_θ log Pr_θ(τ) = Σ_{t=0}^{H-1} ∇_θ log π_θ(a_t | s_t)"
     );
+    proved!(
+        linearity_of_expectation_over_time,
+        "mdp states S actions A horizon H\nfun G(τ)",
+        "E_{τ~Pr_θ}[(Σ_{t=0}^{H-1} ∇_θ log π_θ(a_t | s_t)) G(τ)] = Σ_{t=0}^{H-1} E_{τ~Pr_θ}[∇_θ log π_θ(a_t | s_t) G(τ)]"
+    );
+    not_proved!(
+        interchange_keeps_the_variables_apart,
+        "mdp states S actions A horizon H",
+        "Σ_τ Σ_{t=0}^{H-1} r(s_t, a_t) = Σ_{t=0}^{H-1} Σ_τ r(s_0, a_0)"
+    );
     proved!(sqrt_of_positive_square, PG, "sqrt(f(τ)^2) = f(τ)");
     proved!(proportional_to_a_constant_multiple, PG, "2 f(τ) ∝ f(τ)");
 

@@ -40,6 +40,15 @@ impl Default for Budget {
 pub type Decline = String;
 type R<T> = Result<T, Decline>;
 
+/// How free de Bruijn indices are rewritten.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Remap {
+    /// Add this to every free index.
+    Shift(i32),
+    /// Exchange the two innermost free indices (0 and 1).
+    Swap01,
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Binding {
     /// Bound by a binder opened at this depth.
@@ -60,7 +69,7 @@ pub struct Normalizer<'a> {
     pub rules: Rules,
     ops: u64,
     budget: Budget,
-    shift_memo: HashMap<(PolyId, u32, i32), PolyId>,
+    shift_memo: HashMap<(PolyId, u32, Remap), PolyId>,
 }
 
 impl<'a> Normalizer<'a> {
@@ -306,10 +315,19 @@ impl<'a> Normalizer<'a> {
 
     /// Add `delta` to every free index `≥ cutoff`.
     fn shift(&mut self, p: PolyId, cutoff: u32, delta: i32) -> R<PolyId> {
-        if delta == 0 || self.store.poly_refs(p) >> cutoff == 0 {
+        if delta == 0 {
             return Ok(p);
         }
-        if let Some(&r) = self.shift_memo.get(&(p, cutoff, delta)) {
+        self.remap(p, cutoff, Remap::Shift(delta))
+    }
+
+    /// Rewrite the free indices of `p` (those `≥ cutoff`, counted from
+    /// `cutoff`).
+    fn remap(&mut self, p: PolyId, cutoff: u32, how: Remap) -> R<PolyId> {
+        if self.store.poly_refs(p) >> cutoff == 0 {
+            return Ok(p);
+        }
+        if let Some(&r) = self.shift_memo.get(&(p, cutoff, how)) {
             return Ok(r);
         }
         let poly = self.store.poly(p).clone();
@@ -317,28 +335,46 @@ impl<'a> Normalizer<'a> {
         for (m, c) in poly.0 {
             let mut nm: Mono = Vec::with_capacity(m.len());
             for (a, e) in m {
-                nm.push((self.shift_atom(a, cutoff, delta)?, e));
+                nm.push((self.remap_atom(a, cutoff, how)?, e));
             }
             nm.sort_by_key(|x| x.0);
-            terms.push((nm, c));
+            // Remapping can make two factors equal (`a_0 · a_1` swapped).
+            let mut merged: Mono = Vec::with_capacity(nm.len());
+            for (a, e) in nm {
+                match merged.last_mut() {
+                    Some((la, le)) if *la == a => *le = le.add(&e),
+                    _ => merged.push((a, e)),
+                }
+            }
+            merged.retain(|(_, e)| !e.is_zero());
+            terms.push((merged, c));
         }
-        terms.sort_by(|x, y| x.0.cmp(&y.0));
-        let r = self.intern(Poly(terms));
-        self.shift_memo.insert((p, cutoff, delta), r);
+        let mut poly = Poly::zero();
+        for (m, c) in terms {
+            poly = self.add(&poly, &Poly(vec![(m, c)]))?;
+        }
+        let r = self.intern(poly);
+        self.shift_memo.insert((p, cutoff, how), r);
         Ok(r)
     }
 
-    fn shift_dom(&mut self, d: &Dom, cutoff: u32, delta: i32) -> R<Dom> {
+    fn shift_atom(&mut self, a: AtomId, cutoff: u32, delta: i32) -> R<AtomId> {
+        if delta == 0 {
+            return Ok(a);
+        }
+        self.remap_atom(a, cutoff, Remap::Shift(delta))
+    }
+
+    fn remap_dom(&mut self, d: &Dom, cutoff: u32, how: Remap) -> R<Dom> {
         Ok(match d {
             Dom::Set(s) => Dom::Set(*s),
-            Dom::Range(lo, hi) => Dom::Range(
-                self.shift(*lo, cutoff, delta)?,
-                self.shift(*hi, cutoff, delta)?,
-            ),
+            Dom::Range(lo, hi) => {
+                Dom::Range(self.remap(*lo, cutoff, how)?, self.remap(*hi, cutoff, how)?)
+            }
         })
     }
 
-    fn shift_atom(&mut self, a: AtomId, cutoff: u32, delta: i32) -> R<AtomId> {
+    fn remap_atom(&mut self, a: AtomId, cutoff: u32, how: Remap) -> R<AtomId> {
         self.tick(1)?;
         if self.store.info(a).refs >> cutoff == 0 {
             return Ok(a);
@@ -346,43 +382,46 @@ impl<'a> Normalizer<'a> {
         let pos = self.store.info(a).positive;
         let atom = self.store.atom(a).clone();
         let new = match atom {
-            Atom::Bound(i) => {
-                let j = i as i64 + delta as i64;
-                if j < 0 {
-                    return Err("internal: a bound variable escaped its binder".into());
+            Atom::Bound(i) => match how {
+                Remap::Shift(delta) => {
+                    let j = i as i64 + delta as i64;
+                    if j < 0 {
+                        return Err("internal: a bound variable escaped its binder".into());
+                    }
+                    Atom::Bound(j as u32)
                 }
-                Atom::Bound(j as u32)
-            }
+                Remap::Swap01 if i == cutoff => Atom::Bound(cutoff + 1),
+                Remap::Swap01 if i == cutoff + 1 => Atom::Bound(cutoff),
+                Remap::Swap01 => Atom::Bound(i),
+            },
             Atom::Component(t, f, time) => Atom::Component(
-                self.shift_atom(t, cutoff, delta)?,
+                self.remap_atom(t, cutoff, how)?,
                 f,
-                self.shift(time, cutoff, delta)?,
+                self.remap(time, cutoff, how)?,
             ),
-            Atom::Sample(s, i) => Atom::Sample(s, self.shift(i, cutoff, delta)?),
+            Atom::Sample(s, i) => Atom::Sample(s, self.remap(i, cutoff, how)?),
             Atom::Call(f, args) => {
                 let mut v = Vec::with_capacity(args.len());
                 for x in args {
-                    v.push(self.shift(x, cutoff, delta)?);
+                    v.push(self.remap(x, cutoff, how)?);
                 }
                 Atom::Call(f, v)
             }
-            Atom::Grad(p, x) => Atom::Grad(p, self.shift_atom(x, cutoff, delta)?),
-            Atom::Log(p) => Atom::Log(self.shift(p, cutoff, delta)?),
-            Atom::Exp(p) => Atom::Exp(self.shift(p, cutoff, delta)?),
-            Atom::Abs(p) => Atom::Abs(self.shift(p, cutoff, delta)?),
-            Atom::Inv(p) => Atom::Inv(self.shift(p, cutoff, delta)?),
-            Atom::Pow(b, e) => {
-                Atom::Pow(self.shift(b, cutoff, delta)?, self.shift(e, cutoff, delta)?)
-            }
+            Atom::Grad(p, x) => Atom::Grad(p, self.remap_atom(x, cutoff, how)?),
+            Atom::Log(p) => Atom::Log(self.remap(p, cutoff, how)?),
+            Atom::Exp(p) => Atom::Exp(self.remap(p, cutoff, how)?),
+            Atom::Abs(p) => Atom::Abs(self.remap(p, cutoff, how)?),
+            Atom::Inv(p) => Atom::Inv(self.remap(p, cutoff, how)?),
+            Atom::Pow(b, e) => Atom::Pow(self.remap(b, cutoff, how)?, self.remap(e, cutoff, how)?),
             Atom::Sum(d, body) => Atom::Sum(
-                self.shift_dom(&d, cutoff, delta)?,
-                self.shift(body, cutoff + 1, delta)?,
+                self.remap_dom(&d, cutoff, how)?,
+                self.remap(body, cutoff + 1, how)?,
             ),
             Atom::Prod(d, body) => Atom::Prod(
-                self.shift_dom(&d, cutoff, delta)?,
-                self.shift(body, cutoff + 1, delta)?,
+                self.remap_dom(&d, cutoff, how)?,
+                self.remap(body, cutoff + 1, how)?,
             ),
-            Atom::Card(d) => Atom::Card(self.shift_dom(&d, cutoff, delta)?),
+            Atom::Card(d) => Atom::Card(self.remap_dom(&d, cutoff, how)?),
             other => other,
         };
         Ok(self.atom(new, pos))
@@ -630,6 +669,8 @@ impl<'a> Normalizer<'a> {
                 self.card(dom)?
             } else if let Some(r) = self.distribution_sum(dom, &dep) {
                 r
+            } else if let Some(r) = self.interchange(dom, &dep)? {
+                r
             } else {
                 let body = self.intern(Poly(vec![(dep, Q::ONE)]));
                 let vector = self.store.poly_vector(body);
@@ -643,6 +684,52 @@ impl<'a> Normalizer<'a> {
             acc = self.add(&acc, &term)?;
         }
         Ok(acc)
+    }
+
+    /// `Σ_x F(x) Σ_{t=lo}^{hi} g(t, x)` = `Σ_{t=lo}^{hi} Σ_x F(x) g(t, x)`
+    /// when the range does not involve x: a sum over a set inside a sum
+    /// over an integer range is the canonical nesting.
+    fn interchange(&mut self, dom: &Dom, dep: &Mono) -> R<Option<Poly>> {
+        if !matches!(dom, Dom::Set(_)) {
+            return Ok(None);
+        }
+        let ranges: Vec<usize> = dep
+            .iter()
+            .enumerate()
+            .filter(|(_, (a, _))| matches!(self.store.atom(*a), Atom::Sum(Dom::Range(..), _)))
+            .map(|(k, _)| k)
+            .collect();
+        let [k] = ranges.as_slice() else {
+            return Ok(None);
+        };
+        let (a, e) = &dep[*k];
+        if !e.is_one() {
+            return Ok(None);
+        }
+        let Atom::Sum(Dom::Range(lo, hi), g) = self.store.atom(*a).clone() else {
+            return Ok(None);
+        };
+        if (self.store.poly_refs(lo) | self.store.poly_refs(hi)) & 1 != 0 {
+            return Ok(None);
+        }
+        self.rules.insert(Rule::SumInterchange);
+        // F(x), moved under the range's binder (x becomes index 1).
+        let mut factors: Mono = Vec::new();
+        for (j, (b, f)) in dep.iter().enumerate() {
+            if j != *k {
+                factors.push((self.shift_atom(*b, 0, 1)?, f.clone()));
+            }
+        }
+        factors.sort_by_key(|x| x.0);
+        let g = self.store.poly(g).clone();
+        let body = self.mul(&Poly(vec![(factors, Q::ONE)]), &g)?;
+        // Exchange the binders: x becomes index 0, t index 1.
+        let body = self.intern(body);
+        let swapped = self.remap(body, 0, Remap::Swap01)?;
+        let swapped = self.store.poly(swapped).clone();
+        let inner = self.sum(dom, &swapped)?;
+        let range = Dom::Range(self.shift(lo, 0, -1)?, self.shift(hi, 0, -1)?);
+        Ok(Some(self.sum(&range, &inner)?))
     }
 
     /// `Σ_x p(x|…)` = 1 and `Σ_x ∇p(x|…)` = 0 when `dep` is exactly such a

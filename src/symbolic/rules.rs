@@ -36,6 +36,9 @@ pub enum Rule {
     SumOfDistribution,
     /// `Σ_x ∇_θ p_θ(x|y) = 0`. As above: the gradient of the constant 1.
     SumOfDistributionGradient,
+    /// `Σ_x Σ_{t=lo}^{hi} g = Σ_{t=lo}^{hi} Σ_x g`. Finite sums; the range
+    /// does not involve x.
+    SumInterchange,
     /// `∇(f + g) = ∇f + ∇g`. Always.
     GradientLinearity,
     /// `∇c = 0`. When c does not depend on the parameter (SPEC §1).
@@ -76,7 +79,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 28] = [
+    pub const ALL: [Rule; 29] = [
         Rule::Definition,
         Rule::ExpectationAsSum,
         Rule::Expansion,
@@ -89,6 +92,7 @@ impl Rule {
         Rule::SumOfConstant,
         Rule::SumOfDistribution,
         Rule::SumOfDistributionGradient,
+        Rule::SumInterchange,
         Rule::GradientLinearity,
         Rule::GradientOfConstant,
         Rule::ProductRule,
@@ -122,6 +126,7 @@ impl Rule {
             Rule::SumOfConstant => "Σ of a constant",
             Rule::SumOfDistribution => "Σ p = 1",
             Rule::SumOfDistributionGradient => "Σ ∇p = 0",
+            Rule::SumInterchange => "Σ interchange",
             Rule::GradientLinearity => "∇-linearity",
             Rule::GradientOfConstant => "∇ of a constant",
             Rule::ProductRule => "product rule",
