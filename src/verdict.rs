@@ -103,7 +103,8 @@ impl Verdict {
     /// A few words on how the verdict was reached, for one-line reports.
     pub fn short(&self) -> String {
         match self {
-            Verdict::Proved { .. } => "symbolic".into(),
+            Verdict::Proved { rules } if rules.is_empty() => "symbolic".into(),
+            Verdict::Proved { rules } => format!("symbolic: {}", rules.join(", ")),
             Verdict::Confirmed { instances } => format!("numeric, {instances} instances"),
             Verdict::Estimated {
                 statistic, samples, ..

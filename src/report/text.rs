@@ -132,7 +132,7 @@ pub fn render(files: &[FileResult]) -> String {
                 let how = format!("({})", s.verdict.short());
                 let _ = writeln!(
                     out,
-                    "    {:>4} {} {} {:<28} {}",
+                    "    {:>4} {} {} {:<40} {}",
                     s.line,
                     s.relation.symbol(),
                     verdict_word(&s.verdict),

@@ -33,7 +33,11 @@ pub fn prove(problem: &Problem, budget: Budget) -> Result<Vec<String>, String> {
     let r = n.normalize(problem.rhs)?;
     match problem.relation {
         Relation::Eq => {
+            // Comparing the sides collects like terms by construction; only
+            // what normalising each side needed is reported.
+            let rules = n.rules;
             let d = n.sub(&l, &r)?;
+            n.rules = rules;
             let d = n.clear_denominators(d)?;
             if d.is_zero() {
                 Ok(n.rules.names())
