@@ -211,6 +211,16 @@ mod tests {
     );
     proved!(common_denominator, "var x", "1/(x + 1) + x/(x + 1) = 1");
     proved!(
+        exact_division_inside_a_log,
+        "var x\nvar y",
+        "log((x^2 - y^2) / (x - y)) = log(x + y)"
+    );
+    not_proved!(
+        inexact_division_inside_a_log,
+        "var x\nvar y",
+        "log((x^2 + y^2) / (x - y)) = log(x + y)"
+    );
+    proved!(
         trajectory_log_probability,
         MDP,
         "∇_θ log Pr_θ(τ) = Σ_{t=0}^{H-1} ∇_θ log π_θ(a_t | s_t)"

@@ -292,6 +292,62 @@ impl<'a> Normalizer<'a> {
         }
     }
 
+    /// `a / b` when `b` divides `a` exactly as polynomials (both with
+    /// non-negative integer exponents): long division in graded
+    /// lexicographic order, which leaves no remainder exactly when `b`
+    /// divides `a`.
+    fn divide_exactly(&mut self, a: &Poly, b: &Poly) -> R<Option<Poly>> {
+        let polynomial = |p: &Poly| {
+            p.0.iter()
+                .all(|(m, _)| m.iter().all(|(_, e)| e.is_integer() && !e.is_negative()))
+        };
+        if !polynomial(a) || !polynomial(b) || a.is_zero() {
+            return Ok(None);
+        }
+        let lead = |p: &Poly| -> (Mono, Q) {
+            p.0.iter()
+                .max_by(|x, y| grlex(&x.0, &y.0))
+                .cloned()
+                .unwrap_or((Mono::new(), Q::ZERO))
+        };
+        let (lb, cb) = lead(b);
+        let mut r = a.clone();
+        let mut q = Poly::zero();
+        for _ in 0..self.budget.max_terms {
+            if r.is_zero() {
+                return Ok(Some(q));
+            }
+            let (lr, cr) = lead(&r);
+            // lb must divide lr.
+            let mut t: Mono = Vec::new();
+            let mut j = 0;
+            for (atom, e) in &lr {
+                let d = match lb.get(j) {
+                    Some((x, f)) if x == atom => {
+                        j += 1;
+                        e.add(&f.neg())
+                    }
+                    _ => e.clone(),
+                };
+                if d.is_negative() {
+                    return Ok(None);
+                }
+                if !d.is_zero() {
+                    t.push((*atom, d));
+                }
+            }
+            if j < lb.len() {
+                return Ok(None);
+            }
+            let c = cr.mul(&cb.recip().ok_or("division by zero")?);
+            let term = Poly(vec![(t, c)]);
+            q = self.add(&q, &term)?;
+            let tb = self.mul(&term, b)?;
+            r = self.sub(&r, &tb)?;
+        }
+        Ok(None)
+    }
+
     /// `p ^ q` for a rational `q`.
     fn pow_q(&mut self, p: &Poly, q: &Q) -> R<Poly> {
         if let Some(k) = q.as_i64() {
@@ -494,6 +550,12 @@ impl<'a> Normalizer<'a> {
             }
             Term::Div(a, b) => {
                 let (a, b) = (self.normalize(a)?, self.normalize(b)?);
+                if b.0.len() > 1 {
+                    if let Some(q) = self.divide_exactly(&a, &b)? {
+                        self.rules.insert(Rule::PolynomialDivision);
+                        return Ok(q);
+                    }
+                }
                 let inv = self.pow_int(&b, -1)?;
                 self.mul(&a, &inv)?
             }
@@ -1093,4 +1155,36 @@ impl<'a> Normalizer<'a> {
         }
         Ok(n)
     }
+}
+
+/// Graded lexicographic order on monomials with integer exponents: total
+/// degree first, then the larger exponent of the smallest atom id where
+/// they differ. A term order, as long division needs.
+fn grlex(a: &Mono, b: &Mono) -> std::cmp::Ordering {
+    let deg = |m: &Mono| m.iter().fold(Q::ZERO, |acc, (_, e)| acc.add(e));
+    deg(a).cmp(&deg(b)).then_with(|| {
+        let (mut i, mut j) = (0, 0);
+        loop {
+            match (a.get(i), b.get(j)) {
+                (None, None) => return std::cmp::Ordering::Equal,
+                (Some(_), None) => return std::cmp::Ordering::Greater,
+                (None, Some(_)) => return std::cmp::Ordering::Less,
+                (Some((x, e)), Some((y, f))) => {
+                    if x < y {
+                        return std::cmp::Ordering::Greater;
+                    }
+                    if y < x {
+                        return std::cmp::Ordering::Less;
+                    }
+                    match e.cmp(f) {
+                        std::cmp::Ordering::Equal => {
+                            i += 1;
+                            j += 1;
+                        }
+                        o => return o,
+                    }
+                }
+            }
+        }
+    })
 }

@@ -22,6 +22,8 @@ pub enum Rule {
     /// `a^j · a^k = a^(j+k)`, so `a · a⁻¹ = 1`. Where `a ≠ 0`; rational
     /// exponents only on positive atoms.
     Cancellation,
+    /// `a / b = q` when the polynomial `b` divides `a` exactly. Where b ≠ 0.
+    PolynomialDivision,
     /// `(Π aᵢ)^q = Π aᵢ^q`. When every aᵢ is positive.
     PowerOfProduct,
     /// `|a| = a`. When a is positive.
@@ -79,12 +81,13 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 29] = [
+    pub const ALL: [Rule; 30] = [
         Rule::Definition,
         Rule::ExpectationAsSum,
         Rule::Expansion,
         Rule::CollectTerms,
         Rule::Cancellation,
+        Rule::PolynomialDivision,
         Rule::PowerOfProduct,
         Rule::AbsOfPositive,
         Rule::SumLinearity,
@@ -119,6 +122,7 @@ impl Rule {
             Rule::Expansion => "expansion",
             Rule::CollectTerms => "like terms",
             Rule::Cancellation => "cancellation",
+            Rule::PolynomialDivision => "polynomial division",
             Rule::PowerOfProduct => "power of a product",
             Rule::AbsOfPositive => "|positive|",
             Rule::SumLinearity => "Σ-linearity",
