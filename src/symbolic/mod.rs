@@ -40,10 +40,24 @@ pub fn prove(problem: &Problem, budget: Budget) -> Result<Vec<String>, String> {
             n.rules = rules;
             let d = n.clear_denominators(d)?;
             if d.is_zero() {
-                Ok(n.rules.names())
-            } else {
-                Err("the normal forms differ".into())
+                return Ok(n.rules.names());
             }
+            // Splitting a first or last term off a range sum: two rounds.
+            let mut frontier = vec![d];
+            for _ in 0..2 {
+                let mut next = Vec::new();
+                for d in &frontier {
+                    for candidate in n.range_splits(d)? {
+                        if candidate.is_zero() {
+                            return Ok(n.rules.names());
+                        }
+                        next.push(candidate);
+                    }
+                }
+                next.truncate(16);
+                frontier = next;
+            }
+            Err("the normal forms differ".into())
         }
         Relation::Le | Relation::Ge => {
             let d = n.sub(&l, &r)?;
@@ -234,6 +248,43 @@ mod tests {
         interchange_keeps_the_variables_apart,
         "mdp states S actions A horizon H",
         "Σ_τ Σ_{t=0}^{H-1} r(s_t, a_t) = Σ_{t=0}^{H-1} Σ_τ r(s_0, a_0)"
+    );
+    proved!(small_range_written_out, "var x", "Σ_{i=1}^{3} i x = 6 x");
+    proved!(product_over_a_small_range, "var x", "Π_{i=1}^{3} x = x^3");
+    proved!(
+        index_shift,
+        MDP,
+        "Σ_{t=1}^{H} r(s_{t-1}, a_{t-1}) = Σ_{t=0}^{H-1} r(s_t, a_t)"
+    );
+    proved!(
+        index_shift_under_a_nested_sum,
+        "set T\nvar τ in T\nfun R(τ)\nconst N : count",
+        "Σ_{i=1}^{N} Σ_τ i R(τ) = Σ_{j=0}^{N-1} Σ_τ (j + 1) R(τ)"
+    );
+    proved!(
+        split_off_the_last_term,
+        MDP,
+        "Σ_{t=0}^{H-1} r(s_t, a_t) = Σ_{t=0}^{H-2} r(s_t, a_t) + r(s_{H-1}, a_{H-1})"
+    );
+    proved!(
+        split_off_the_first_term,
+        MDP,
+        "Σ_{t=0}^{H-1} r(s_t, a_t) = r(s_0, a_0) + Σ_{t=1}^{H-1} r(s_t, a_t)"
+    );
+    not_proved!(
+        no_split_of_a_possibly_empty_range,
+        "var x\nconst N : count\nfun f(x)",
+        "Σ_{i=0}^{N-2} i = Σ_{i=0}^{N-3} i + (N - 2)"
+    );
+    not_proved!(
+        split_off_a_wrong_term,
+        MDP,
+        "Σ_{t=0}^{H-1} r(s_t, a_t) = r(s_1, a_1) + Σ_{t=1}^{H-1} r(s_t, a_t)"
+    );
+    not_proved!(
+        index_shift_off_by_one,
+        MDP,
+        "Σ_{t=1}^{H} r(s_t, a_t) = Σ_{t=0}^{H-1} r(s_t, a_t)"
     );
     proved!(sqrt_of_positive_square, PG, "sqrt(f(τ)^2) = f(τ)");
     proved!(proportional_to_a_constant_multiple, PG, "2 f(τ) ∝ f(τ)");

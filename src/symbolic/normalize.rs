@@ -36,6 +36,9 @@ impl Default for Budget {
     }
 }
 
+/// Ranges of at most this many known integers are written out term by term.
+pub const MAX_UNROLL: i64 = 16;
+
 /// Why a term was not normalised.
 pub type Decline = String;
 type R<T> = Result<T, Decline>;
@@ -709,6 +712,9 @@ impl<'a> Normalizer<'a> {
     /// factors without the bound variable pulled out, `Σ_x p(x) = 1` and
     /// `Σ_x ∇p(x) = 0` for a declared distribution `p` over `x`'s set.
     pub fn sum(&mut self, dom: &Dom, body: &Poly) -> R<Poly> {
+        if let Some(r) = self.range_canonical(dom, body, BigOp::Sum)? {
+            return Ok(r);
+        }
         if body.0.len() > 1 {
             self.rules.insert(Rule::SumLinearity);
         }
@@ -746,6 +752,173 @@ impl<'a> Normalizer<'a> {
             acc = self.add(&acc, &term)?;
         }
         Ok(acc)
+    }
+
+    /// Integer ranges in canonical form: a range of at most
+    /// [`MAX_UNROLL`] known integers is written out term by term; any other
+    /// range starts at 0 (`Σ_{t=lo}^{hi} f(t)` = `Σ_{u=0}^{hi-lo} f(u+lo)`).
+    fn range_canonical(&mut self, dom: &Dom, body: &Poly, op: BigOp) -> R<Option<Poly>> {
+        let Dom::Range(lo, hi) = dom else {
+            return Ok(None);
+        };
+        let (lo, hi) = (*lo, *hi);
+        let known = |n: &Self, p: PolyId| n.store.poly(p).as_constant().and_then(|q| q.as_i64());
+        let body_id = self.intern(body.clone());
+        if let (Some(a), Some(b)) = (known(self, lo), known(self, hi)) {
+            if b - a < MAX_UNROLL {
+                self.rules.insert(Rule::RangeUnrolled);
+                let mut acc = Poly::constant(if op == BigOp::Sum { Q::ZERO } else { Q::ONE });
+                for k in a..=b {
+                    let value = self.intern(Poly::constant(Q::int(k)));
+                    let term = self.subst(body_id, 0, value)?;
+                    let term = self.shift(term, 0, -1)?;
+                    let term = self.store.poly(term).clone();
+                    acc = match op {
+                        BigOp::Sum => self.add(&acc, &term)?,
+                        BigOp::Prod => self.mul(&acc, &term)?,
+                    };
+                }
+                return Ok(Some(acc));
+            }
+        }
+        if known(self, lo) == Some(0) {
+            return Ok(None);
+        }
+        self.rules.insert(Rule::IndexShift);
+        // t = u + lo, with lo moved under the binder.
+        let lo_inside = self.shift(lo, 0, 1)?;
+        let u = self.atom_poly(Atom::Bound(0), false);
+        let lo_poly = self.store.poly(lo_inside).clone();
+        let repl = self.add(&u, &lo_poly)?;
+        let repl = self.intern(repl);
+        let shifted = self.subst(body_id, 0, repl)?;
+        let shifted = self.store.poly(shifted).clone();
+        let (lo_p, hi_p) = (self.store.poly(lo).clone(), self.store.poly(hi).clone());
+        let len = self.sub(&hi_p, &lo_p)?;
+        let zero = self.intern(Poly::zero());
+        let new_dom = Dom::Range(zero, self.intern(len));
+        Ok(Some(match op {
+            BigOp::Sum => self.sum(&new_dom, &shifted)?,
+            BigOp::Prod => self.prod(&new_dom, &shifted)?,
+        }))
+    }
+
+    /// Replace free index `cutoff` of `p` by `repl` (a polynomial in the
+    /// context where that index is 0), renormalising what it touches.
+    fn subst(&mut self, p: PolyId, cutoff: u32, repl: PolyId) -> R<PolyId> {
+        if (self.store.poly_refs(p) >> cutoff) & 1 == 0 {
+            return Ok(p);
+        }
+        let poly = self.store.poly(p).clone();
+        let mut acc = Poly::zero();
+        for (m, c) in poly.0 {
+            let mut term = Poly::constant(c);
+            for (a, e) in m {
+                let factor = self.subst_atom(a, cutoff, repl)?;
+                let powered = match e.as_i64() {
+                    Some(k) if factor.as_atom() != Some(a) => self.pow_int(&factor, k)?,
+                    _ if factor.as_atom() == Some(a) => Poly(vec![(vec![(a, e)], Q::ONE)]),
+                    _ => self.pow_q(&factor, &e)?,
+                };
+                term = self.mul(&term, &powered)?;
+            }
+            acc = self.add(&acc, &term)?;
+        }
+        Ok(self.intern(acc))
+    }
+
+    fn subst_atom(&mut self, a: AtomId, cutoff: u32, repl: PolyId) -> R<Poly> {
+        self.tick(1)?;
+        if (self.store.info(a).refs >> cutoff) & 1 == 0 {
+            return Ok(Poly::atom(a));
+        }
+        let pos = self.store.info(a).positive;
+        let sub = |n: &mut Self, x: PolyId| n.subst(x, cutoff, repl);
+        Ok(match self.store.atom(a).clone() {
+            Atom::Bound(i) if i == cutoff => {
+                let r = self.shift(repl, 0, cutoff as i32)?;
+                self.store.poly(r).clone()
+            }
+            Atom::Component(t, f, time) => {
+                let traj = self.subst_atom(t, cutoff, repl)?;
+                let traj = traj
+                    .as_atom()
+                    .ok_or("a trajectory that is not a variable")?;
+                let time = sub(self, time)?;
+                self.atom_poly(Atom::Component(traj, f, time), false)
+            }
+            Atom::Sample(fam, i) => {
+                let i = sub(self, i)?;
+                self.atom_poly(Atom::Sample(fam, i), false)
+            }
+            Atom::Call(f, args) => {
+                let mut v = Vec::with_capacity(args.len());
+                for x in args {
+                    v.push(sub(self, x)?);
+                }
+                self.atom_poly(Atom::Call(f, v), pos)
+            }
+            Atom::Grad(p, x) => {
+                let inner = self.subst_atom(x, cutoff, repl)?;
+                let inner = inner
+                    .as_atom()
+                    .ok_or("a gradient of something not a call")?;
+                self.atom_poly(Atom::Grad(p, inner), false)
+            }
+            Atom::Log(x) => {
+                let x = sub(self, x)?;
+                let x = self.store.poly(x).clone();
+                self.log(&x)?
+            }
+            Atom::Exp(x) => {
+                let x = sub(self, x)?;
+                let x = self.store.poly(x).clone();
+                self.exp(&x)?
+            }
+            Atom::Abs(x) => {
+                let x = sub(self, x)?;
+                self.atom_poly(Atom::Abs(x), false)
+            }
+            Atom::Inv(x) => {
+                let x = sub(self, x)?;
+                let x = self.store.poly(x).clone();
+                self.pow_int(&x, -1)?
+            }
+            Atom::Pow(b, e) => {
+                let b = sub(self, b)?;
+                let e = sub(self, e)?;
+                let bp = self.store.poly(b).clone();
+                match self.store.poly(e).as_constant() {
+                    Some(q) => self.pow_q(&bp, &q)?,
+                    None => {
+                        let pos = self.store.positive(&bp);
+                        self.atom_poly(Atom::Pow(b, e), pos)
+                    }
+                }
+            }
+            Atom::Sum(d, body) | Atom::Prod(d, body) => {
+                let is_sum = matches!(self.store.atom(a), Atom::Sum(..));
+                let d = match d {
+                    Dom::Set(s) => Dom::Set(s),
+                    Dom::Range(lo, hi) => Dom::Range(sub(self, lo)?, sub(self, hi)?),
+                };
+                let body = self.subst(body, cutoff + 1, repl)?;
+                let body = self.store.poly(body).clone();
+                if is_sum {
+                    self.sum(&d, &body)?
+                } else {
+                    self.prod(&d, &body)?
+                }
+            }
+            Atom::Card(d) => {
+                let d = match d {
+                    Dom::Set(s) => Dom::Set(s),
+                    Dom::Range(lo, hi) => Dom::Range(sub(self, lo)?, sub(self, hi)?),
+                };
+                self.card(&d)?
+            }
+            other => self.atom_poly(other, pos),
+        })
     }
 
     /// `Σ_x F(x) Σ_{t=lo}^{hi} g(t, x)` = `Σ_{t=lo}^{hi} Σ_x F(x) g(t, x)`
@@ -856,6 +1029,9 @@ impl<'a> Normalizer<'a> {
     }
 
     fn prod(&mut self, dom: &Dom, body: &Poly) -> R<Poly> {
+        if let Some(r) = self.range_canonical(dom, body, BigOp::Prod)? {
+            return Ok(r);
+        }
         if body.as_constant() == Some(Q::ONE) {
             return Ok(Poly::constant(Q::ONE));
         }
@@ -1115,6 +1291,101 @@ impl<'a> Normalizer<'a> {
             Atom::Abs(_) => Err("the gradient of an absolute value".into()),
             _ => Ok(Poly::zero()),
         }
+    }
+
+    /// The ways of splitting one term off a range sum in `d`: each range Σ
+    /// atom `Σ_{u=0}^{hi} g` at the top level, rewritten as
+    /// `Σ_{u=0}^{hi-1} g + g(hi)` and as `g(0) + Σ_{u=0}^{hi-1} g(u+1)`.
+    pub fn range_splits(&mut self, d: &Poly) -> R<Vec<Poly>> {
+        let mut atoms: Vec<AtomId> =
+            d.0.iter()
+                .flat_map(|(m, _)| m.iter().map(|(a, _)| *a))
+                .filter(|a| matches!(self.store.atom(*a), Atom::Sum(Dom::Range(..), _)))
+                .collect();
+        atoms.sort_unstable();
+        atoms.dedup();
+        atoms.truncate(6);
+        let mut out = Vec::new();
+        for a in atoms {
+            let Atom::Sum(Dom::Range(lo, hi), g) = self.store.atom(a).clone() else {
+                continue;
+            };
+            if self.store.poly(lo).as_constant() != Some(Q::ZERO) || !self.surely_nonnegative(hi) {
+                continue;
+            }
+            let zero = self.intern(Poly::zero());
+            let hi_p = self.store.poly(hi).clone();
+            let hi_minus = self.sub(&hi_p, &Poly::constant(Q::ONE))?;
+            let shorter = Dom::Range(zero, self.intern(hi_minus));
+            let g_poly = self.store.poly(g).clone();
+            // Σ_{0}^{hi-1} g + g(hi)
+            let rest = self.sum(&shorter, &g_poly)?;
+            let hi_inside = self.shift(hi, 0, 1)?;
+            let last = self.subst(g, 0, hi_inside)?;
+            let last = self.shift(last, 0, -1)?;
+            let last = self.store.poly(last).clone();
+            let split_last = self.add(&rest, &last)?;
+            // g(0) + Σ_{0}^{hi-1} g(u+1)
+            let first = self.subst(g, 0, zero)?;
+            let first = self.shift(first, 0, -1)?;
+            let first = self.store.poly(first).clone();
+            let u = self.atom_poly(Atom::Bound(0), false);
+            let next = self.add(&u, &Poly::constant(Q::ONE))?;
+            let next = self.intern(next);
+            let moved = self.subst(g, 0, next)?;
+            let moved = self.store.poly(moved).clone();
+            let rest = self.sum(&shorter, &moved)?;
+            let split_first = self.add(&first, &rest)?;
+            for replacement in [split_last, split_first] {
+                out.push(self.replace_atom(d, a, &replacement)?);
+            }
+        }
+        if !out.is_empty() {
+            self.rules.insert(Rule::RangeSplit);
+        }
+        Ok(out)
+    }
+
+    /// Whether `p` is at least 0 for every value of the declarations: a
+    /// number, plus counts (each at least 1) with positive coefficients.
+    fn surely_nonnegative(&self, p: PolyId) -> bool {
+        let mut least = Q::ZERO;
+        for (m, c) in &self.store.poly(p).0 {
+            match m.as_slice() {
+                [] => least = least.add(c),
+                [(a, e)] if e.is_one() && c.is_positive() => match self.store.atom(*a) {
+                    Atom::Const(k)
+                        if self.prog.consts[*k].kind == crate::syntax::ast::ConstKind::Count =>
+                    {
+                        least = least.add(c)
+                    }
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        }
+        !least.is_negative()
+    }
+
+    /// `d` with the top-level atom `a` replaced by `p`.
+    fn replace_atom(&mut self, d: &Poly, a: AtomId, p: &Poly) -> R<Poly> {
+        let mut acc = Poly::zero();
+        for (m, c) in &d.0 {
+            let mut term = Poly(vec![(
+                m.iter().filter(|(x, _)| *x != a).cloned().collect(),
+                c.clone(),
+            )]);
+            if let Some((_, e)) = m.iter().find(|(x, _)| *x == a) {
+                let k = e
+                    .as_i64()
+                    .filter(|k| *k > 0)
+                    .ok_or("a range sum with a fractional power")?;
+                let pk = self.pow_int(p, k)?;
+                term = self.mul(&term, &pk)?;
+            }
+            acc = self.add(&acc, &term)?;
+        }
+        Ok(acc)
     }
 
     /// Clear denominators of [`Atom::Inv`] atoms at the top level: `N = 0`

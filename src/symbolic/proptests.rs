@@ -18,7 +18,7 @@ use proptest::prelude::*;
 
 const DECLS: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun g(τ)\nfun Pr_θ(τ) : dist τ\n\
                      fun q(τ) : dist τ\nfun f(τ) : positive\nfun w(τ) : positive\nfun h_θ(τ) : positive\n\
-                     const b\nconst c : positive";
+                     const b\nconst c : positive\nconst N : count";
 
 /// An expression, an equal one, and whether it is a gradient vector.
 type Pair = (String, String, bool);

@@ -41,6 +41,15 @@ pub enum Rule {
     /// `Σ_x Σ_{t=lo}^{hi} g = Σ_{t=lo}^{hi} Σ_x g`. Finite sums; the range
     /// does not involve x.
     SumInterchange,
+    /// `Σ_{t=a}^{b} f(t) = f(a) + … + f(b)` for known integers a, b (an
+    /// empty range is 0 for Σ, 1 for Π). Always.
+    RangeUnrolled,
+    /// `Σ_{t=lo}^{hi} f(t) = Σ_{u=0}^{hi-lo} f(u+lo)`, likewise Π. Always.
+    IndexShift,
+    /// `Σ_{u=0}^{hi} g = Σ_{u=0}^{hi-1} g + g(hi) = g(0) + Σ_{u=0}^{hi-1}
+    /// g(u+1)`, tried when the normal forms differ. When hi ≥ 0 for every
+    /// value of the declarations (a number, plus counts, each at least 1).
+    RangeSplit,
     /// `∇(f + g) = ∇f + ∇g`. Always.
     GradientLinearity,
     /// `∇c = 0`. When c does not depend on the parameter (SPEC §1).
@@ -81,7 +90,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 30] = [
+    pub const ALL: [Rule; 33] = [
         Rule::Definition,
         Rule::ExpectationAsSum,
         Rule::Expansion,
@@ -96,6 +105,9 @@ impl Rule {
         Rule::SumOfDistribution,
         Rule::SumOfDistributionGradient,
         Rule::SumInterchange,
+        Rule::RangeUnrolled,
+        Rule::IndexShift,
+        Rule::RangeSplit,
         Rule::GradientLinearity,
         Rule::GradientOfConstant,
         Rule::ProductRule,
@@ -131,6 +143,9 @@ impl Rule {
             Rule::SumOfDistribution => "Σ p = 1",
             Rule::SumOfDistributionGradient => "Σ ∇p = 0",
             Rule::SumInterchange => "Σ interchange",
+            Rule::RangeUnrolled => "range written out",
+            Rule::IndexShift => "index shift",
+            Rule::RangeSplit => "split off a term",
             Rule::GradientLinearity => "∇-linearity",
             Rule::GradientOfConstant => "∇ of a constant",
             Rule::ProductRule => "product rule",
