@@ -239,16 +239,6 @@ mod tests {
         MDP,
         "∇_θ log Pr_θ(τ) = Σ_{t=0}^{H-1} ∇_θ log π_θ(a_t | s_t)"
     );
-    proved!(
-        linearity_of_expectation_over_time,
-        "mdp states S actions A horizon H\nfun G(τ)",
-        "E_{τ~Pr_θ}[(Σ_{t=0}^{H-1} ∇_θ log π_θ(a_t | s_t)) G(τ)] = Σ_{t=0}^{H-1} E_{τ~Pr_θ}[∇_θ log π_θ(a_t | s_t) G(τ)]"
-    );
-    not_proved!(
-        interchange_keeps_the_variables_apart,
-        "mdp states S actions A horizon H",
-        "Σ_τ Σ_{t=0}^{H-1} r(s_t, a_t) = Σ_{t=0}^{H-1} Σ_τ r(s_0, a_0)"
-    );
     proved!(small_range_written_out, "var x", "Σ_{i=1}^{3} i x = 6 x");
     proved!(product_over_a_small_range, "var x", "Π_{i=1}^{3} x = x^3");
     proved!(

@@ -48,8 +48,6 @@ type R<T> = Result<T, Decline>;
 enum Remap {
     /// Add this to every free index.
     Shift(i32),
-    /// Exchange the two innermost free indices (0 and 1).
-    Swap01,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -449,9 +447,6 @@ impl<'a> Normalizer<'a> {
                     }
                     Atom::Bound(j as u32)
                 }
-                Remap::Swap01 if i == cutoff => Atom::Bound(cutoff + 1),
-                Remap::Swap01 if i == cutoff + 1 => Atom::Bound(cutoff),
-                Remap::Swap01 => Atom::Bound(i),
             },
             Atom::Component(t, f, time) => Atom::Component(
                 self.remap_atom(t, cutoff, how)?,
@@ -737,8 +732,6 @@ impl<'a> Normalizer<'a> {
                 self.card(dom)?
             } else if let Some(r) = self.distribution_sum(dom, &dep) {
                 r
-            } else if let Some(r) = self.interchange(dom, &dep)? {
-                r
             } else {
                 let body = self.intern(Poly(vec![(dep, Q::ONE)]));
                 let vector = self.store.poly_vector(body);
@@ -919,52 +912,6 @@ impl<'a> Normalizer<'a> {
             }
             other => self.atom_poly(other, pos),
         })
-    }
-
-    /// `Σ_x F(x) Σ_{t=lo}^{hi} g(t, x)` = `Σ_{t=lo}^{hi} Σ_x F(x) g(t, x)`
-    /// when the range does not involve x: a sum over a set inside a sum
-    /// over an integer range is the canonical nesting.
-    fn interchange(&mut self, dom: &Dom, dep: &Mono) -> R<Option<Poly>> {
-        if !matches!(dom, Dom::Set(_)) {
-            return Ok(None);
-        }
-        let ranges: Vec<usize> = dep
-            .iter()
-            .enumerate()
-            .filter(|(_, (a, _))| matches!(self.store.atom(*a), Atom::Sum(Dom::Range(..), _)))
-            .map(|(k, _)| k)
-            .collect();
-        let [k] = ranges.as_slice() else {
-            return Ok(None);
-        };
-        let (a, e) = &dep[*k];
-        if !e.is_one() {
-            return Ok(None);
-        }
-        let Atom::Sum(Dom::Range(lo, hi), g) = self.store.atom(*a).clone() else {
-            return Ok(None);
-        };
-        if (self.store.poly_refs(lo) | self.store.poly_refs(hi)) & 1 != 0 {
-            return Ok(None);
-        }
-        self.rules.insert(Rule::SumInterchange);
-        // F(x), moved under the range's binder (x becomes index 1).
-        let mut factors: Mono = Vec::new();
-        for (j, (b, f)) in dep.iter().enumerate() {
-            if j != *k {
-                factors.push((self.shift_atom(*b, 0, 1)?, f.clone()));
-            }
-        }
-        factors.sort_by_key(|x| x.0);
-        let g = self.store.poly(g).clone();
-        let body = self.mul(&Poly(vec![(factors, Q::ONE)]), &g)?;
-        // Exchange the binders: x becomes index 0, t index 1.
-        let body = self.intern(body);
-        let swapped = self.remap(body, 0, Remap::Swap01)?;
-        let swapped = self.store.poly(swapped).clone();
-        let inner = self.sum(dom, &swapped)?;
-        let range = Dom::Range(self.shift(lo, 0, -1)?, self.shift(hi, 0, -1)?);
-        Ok(Some(self.sum(&range, &inner)?))
     }
 
     /// `Σ_x p(x|…)` = 1 and `Σ_x ∇p(x|…)` = 0 when `dep` is exactly such a

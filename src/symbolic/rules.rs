@@ -38,9 +38,6 @@ pub enum Rule {
     SumOfDistribution,
     /// `Σ_x ∇_θ p_θ(x|y) = 0`. As above: the gradient of the constant 1.
     SumOfDistributionGradient,
-    /// `Σ_x Σ_{t=lo}^{hi} g = Σ_{t=lo}^{hi} Σ_x g`. Finite sums; the range
-    /// does not involve x.
-    SumInterchange,
     /// `Σ_{t=a}^{b} f(t) = f(a) + … + f(b)` for known integers a, b (an
     /// empty range is 0 for Σ, 1 for Π). Always.
     RangeUnrolled,
@@ -90,7 +87,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 33] = [
+    pub const ALL: [Rule; 32] = [
         Rule::Definition,
         Rule::ExpectationAsSum,
         Rule::Expansion,
@@ -104,7 +101,6 @@ impl Rule {
         Rule::SumOfConstant,
         Rule::SumOfDistribution,
         Rule::SumOfDistributionGradient,
-        Rule::SumInterchange,
         Rule::RangeUnrolled,
         Rule::IndexShift,
         Rule::RangeSplit,
@@ -142,7 +138,6 @@ impl Rule {
             Rule::SumOfConstant => "Σ of a constant",
             Rule::SumOfDistribution => "Σ p = 1",
             Rule::SumOfDistributionGradient => "Σ ∇p = 0",
-            Rule::SumInterchange => "Σ interchange",
             Rule::RangeUnrolled => "range written out",
             Rule::IndexShift => "index shift",
             Rule::RangeSplit => "split off a term",
