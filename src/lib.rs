@@ -1,8 +1,8 @@
 //! derivcheck: a symbolic-plus-numeric derivation verifier.
 //!
 //! The library is a pipeline, one module a stage:
-//! [`syntax`] (text → syntax tree) → [`resolve`] (names → declarations) →
-//! the engines ([`numeric`]) → [`check`] (a chain's steps through the
+//! [`syntax`] and [`latex`] (`.deriv`, `.tex` and `.md` text → one syntax
+//! tree) → [`resolve`] (names → declarations) → the engines ([`numeric`]) → [`check`] (a chain's steps through the
 //! engines) → [`report`] (text and JSON). The binary is a thin command line
 //! over it.
 
@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod latex;
 pub mod montecarlo;
 pub mod numeric;
 pub mod report;

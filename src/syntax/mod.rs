@@ -13,7 +13,7 @@ pub mod lines;
 pub mod parser;
 pub mod print;
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 
 use serde::Serialize;
 
