@@ -2,9 +2,9 @@
 //!
 //! The library is a pipeline, one module a stage:
 //! [`syntax`] and [`latex`] (`.deriv`, `.tex` and `.md` text → one syntax
-//! tree) → [`resolve`] (names → declarations) → the engines ([`numeric`]) → [`check`] (a chain's steps through the
-//! engines) → [`report`] (text and JSON). The binary is a thin command line
-//! over it.
+//! tree) → [`resolve`] (names → declarations) → the engines ([`numeric`])
+//! → [`check`] (a chain's steps through the engines) → [`report`] (text
+//! and JSON). The binary is a thin command line over it.
 
 #![warn(missing_docs)]
 

@@ -47,6 +47,7 @@ pub struct Row {
 /// Cut a block into rows and translate each. Every row with a problem
 /// gives an error; the rows without one are returned all the same.
 pub fn rows(tokens: &[Token]) -> (Vec<Row>, Vec<SyntaxError>) {
+    let tokens = &without_inner_environments(tokens);
     let matching = match match_braces(tokens) {
         Ok(m) => m,
         Err(e) => return (Vec::new(), vec![e]),
@@ -88,6 +89,54 @@ pub fn rows(tokens: &[Token]) -> (Vec<Row>, Vec<SyntaxError>) {
         }
     }
     (out, errors)
+}
+
+/// The tokens without `\begin{aligned}` and `\end{aligned}` (and `split`,
+/// `gathered`, `alignedat`): inside display math they only lay the rows
+/// out.
+fn without_inner_environments(tokens: &[Token]) -> Vec<Token> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if t.is_cmd("begin") || t.is_cmd("end") {
+            let mut j = i + 1;
+            while tokens.get(j).is_some_and(Token::is_blank) {
+                j += 1;
+            }
+            if tokens.get(j).is_some_and(|x| x.tok == Tok::Open) {
+                let mut name = String::new();
+                let mut k = j + 1;
+                while let Some(Tok::Char(c)) = tokens.get(k).map(|x| &x.tok) {
+                    name.push(*c);
+                    k += 1;
+                }
+                let closed = tokens.get(k).is_some_and(|x| x.tok == Tok::Close);
+                let inner = matches!(
+                    name.trim_end_matches('*'),
+                    "aligned" | "split" | "gathered" | "alignedat"
+                );
+                if closed && inner {
+                    i = k + 1;
+                    if t.is_cmd("begin") && name == "alignedat" {
+                        // The column count `{2}`.
+                        let mut j = i;
+                        while tokens.get(j).is_some_and(Token::is_blank) {
+                            j += 1;
+                        }
+                        if tokens.get(j).is_some_and(|x| x.tok == Tok::Open) {
+                            let close = tokens[j..].iter().position(|x| x.tok == Tok::Close);
+                            i = close.map_or(i, |c| j + c + 1);
+                        }
+                    }
+                    continue;
+                }
+            }
+        }
+        out.push(t.clone());
+        i += 1;
+    }
+    out
 }
 
 /// After `\\`: an optional `*` and an optional `[length]`.
@@ -581,70 +630,110 @@ impl<'a> Translator<'a> {
         None
     }
 
-    /// A `\text{…}` that ends the row, possibly in brackets:
-    /// `\quad \text{(by …)}`, `\qquad (\text{…})`. Returns where it starts
-    /// and its text.
+    /// The justification written in the row itself: from the first
+    /// top-level `\text{…}` that holds prose (not a single word, which is a
+    /// name like `\text{Pr}`), is exactly `by`, or ends the row, to the end
+    /// of the row: `\quad \text{(by …)}`, `\text{by definition of } J`,
+    /// `\qquad (\text{…})`. Returns where it starts and its text.
     fn trailing_text(&self, lo: usize, hi: usize) -> Option<(usize, String)> {
-        let mut k = self.skip_back(lo, hi);
-        let bracketed = k > lo && self.toks[k - 1].tok == Tok::Char(')');
-        if bracketed {
-            k -= 1;
-            while k > lo && self.toks[k - 1].is_blank() {
-                k -= 1;
+        let end = self.skip_back(lo, hi);
+        let mut k = lo;
+        while k < end {
+            let t = &self.toks[k];
+            if t.tok == Tok::Open {
+                k = self.matching[k] + 1;
+                continue;
             }
-        }
-        if k == lo || self.toks[k - 1].tok != Tok::Close {
-            return None;
-        }
-        let open = self.matching[k - 1];
-        let c = self.command_before(lo, open)?;
-        if !is_text(cmd_name(&self.toks[c])?) {
-            return None;
-        }
-        if c > lo && matches!(self.toks[c - 1].tok, Tok::Sub | Tok::Sup) {
-            return None;
-        }
-        let text = self.prose(open + 1, k - 1);
-        let mut start = c;
-        if bracketed {
-            let mut b = start;
+            let is_text_cmd = cmd_name(t).is_some_and(is_text)
+                && !(k > lo && matches!(self.toks[k - 1].tok, Tok::Sub | Tok::Sup));
+            if !is_text_cmd {
+                k += 1;
+                continue;
+            }
+            let Ok((clo, chi, next)) = self.arg(k + 1, end, t, "") else {
+                return None;
+            };
+            let word = self.word(clo, chi);
+            let prose =
+                word.is_none() || word.as_deref() == Some("by") || self.skip_back(lo, end) <= next;
+            if !prose {
+                k = next;
+                continue;
+            }
+            let mut start = k;
+            let mut b = k;
             while b > lo && self.toks[b - 1].is_blank() {
                 b -= 1;
             }
-            if b == lo || self.toks[b - 1].tok != Tok::Char('(') {
-                return None;
+            if b > lo && self.toks[b - 1].tok == Tok::Char('(') {
+                let p = b - 1;
+                let spaced = p == lo
+                    || match &self.toks[p - 1].tok {
+                        Tok::Space | Tok::Amp | Tok::Comment(_) => true,
+                        Tok::Cmd(n) => is_spacing(n),
+                        _ => false,
+                    };
+                if spaced {
+                    start = p;
+                }
             }
-            b -= 1;
-            let before_ok = b == lo
-                || match &self.toks[b - 1].tok {
-                    Tok::Space | Tok::Amp | Tok::Comment(_) => true,
-                    Tok::Cmd(n) => is_spacing(n),
-                    _ => false,
-                };
-            if !before_ok {
-                return None;
-            }
-            start = b;
+            return Some((start, self.prose(start, end)));
         }
-        Some((start, text))
+        None
     }
 
     /// Tokens as prose: text commands unwrapped, escapes undone, formulas
     /// kept as written.
     fn prose(&self, lo: usize, hi: usize) -> String {
         let mut s = String::new();
+        // Inside a text command's braces spaces are words' spaces; in the
+        // formula around them they only keep letters apart.
+        let mut text_until = 0;
         let mut k = lo;
         while k < hi {
             let t = &self.toks[k];
+            if t.tok == Tok::Open && k > lo && cmd_name(&self.toks[k - 1]).is_some_and(is_text) {
+                text_until = text_until.max(self.matching[k]);
+            }
             match &t.tok {
                 Tok::Char('$') => {}
+                Tok::Space if k >= text_until => {
+                    let next_letter = self.next_solid(k + 1, hi).is_some_and(
+                        |j| matches!(self.toks[j].tok, Tok::Char(c) if c.is_alphanumeric()),
+                    );
+                    if next_letter && s.ends_with(|c: char| c.is_alphanumeric()) {
+                        s.push(' ');
+                    }
+                }
                 Tok::Char('~') | Tok::Space | Tok::Amp => s.push(' '),
                 Tok::Char(c) => s.push(*c),
                 Tok::Sub => s.push('_'),
                 Tok::Sup => s.push('^'),
                 Tok::Open | Tok::Close | Tok::Comment(_) | Tok::Param(_) => {}
+                Tok::Cmd(n) if is_skipped_with_argument(n) => {
+                    if let Some(j) = self.next_solid(k + 1, hi) {
+                        if self.toks[j].tok == Tok::Open {
+                            k = self.matching[j];
+                        }
+                    }
+                }
                 Tok::Cmd(n) => match n.as_str() {
                     "textbackslash" => s.push('\\'),
+                    "nonumber" | "notag" | "left" | "right" | "displaystyle" => {}
+                    "Pr" | "log" | "ln" | "exp" => s.push_str(n),
+                    "nabla" => s.push('∇'),
+                    "partial" => s.push('∂'),
+                    "sum" => s.push('Σ'),
+                    "prod" => s.push('Π'),
+                    "cdot" => s.push('·'),
+                    "times" => s.push('×'),
+                    "sim" => s.push('~'),
+                    "in" => s.push('∈'),
+                    "mid" => s.push('|'),
+                    "approx" => s.push('≈'),
+                    "leq" | "le" => s.push('≤'),
+                    "geq" | "ge" => s.push('≥'),
+                    n if is_font(n) => {}
                     "textasciitilde" => s.push('~'),
                     "textasciicircum" => s.push('^'),
                     "_" | "%" | "&" | "#" | "$" | "{" | "}" => s.push_str(n),
@@ -895,11 +984,7 @@ impl<'a> Translator<'a> {
         self.nested(lo, chi, t.span)?;
         self.out.trim_end();
         let end = self.toks[next - 1].span;
-        self.emit(
-            "}",
-            Span::new(end.end.saturating_sub(1), end.end),
-            Kind::Sym,
-        );
+        self.emit("}", end, Kind::Sym);
         Ok(next)
     }
 
@@ -1034,30 +1119,15 @@ impl<'a> Translator<'a> {
                 Ok(next)
             }
             "begin" | "end" => {
-                let (lo, chi, mut next) = self.arg(i + 1, hi, t, "an environment name")?;
-                let env: String = self.toks[lo..chi]
-                    .iter()
-                    .map(|x| match &x.tok {
-                        Tok::Char(c) => *c,
-                        _ => '?',
-                    })
-                    .collect();
-                match env.as_str() {
-                    "aligned" | "split" | "gathered" => {}
-                    "alignedat" if name == "begin" => {
-                        next = self.arg(next, hi, t, "a column count")?.2
-                    }
-                    "alignedat" => {}
-                    _ => {
-                        return Err(error(
-                            span.start,
-                            format!("the environment `{env}` cannot hold a derivation"),
-                            Some("write steps in align, equation, gather or multline".into()),
-                        ))
-                    }
-                }
-                self.emit(" ", span, Kind::Space);
-                Ok(next)
+                // `aligned` and its kin were taken out before; any other
+                // environment inside a formula is not a derivation's.
+                let (lo, chi, _) = self.arg(i + 1, hi, t, "an environment name")?;
+                let env = self.prose(lo, chi);
+                Err(error(
+                    span.start,
+                    format!("the environment `{env}` cannot hold a derivation"),
+                    Some("write steps in align, equation, gather or multline".into()),
+                ))
             }
             "\\" | "cr" => Err(error(
                 span.start,
