@@ -74,7 +74,12 @@ impl Diagnostic {
                     .unwrap_or(r.len())
                     .max(r.chars().next().map_or(0, char::len_utf8))
             }
-            None => rest.chars().next().map_or(0, char::len_utf8),
+            // The end of a line is a place, not a character to underline.
+            None => rest
+                .chars()
+                .next()
+                .filter(|c| *c != '\n' && *c != '\r')
+                .map_or(0, char::len_utf8),
         };
         let mut d = Diagnostic::error(Span::new(at, at + width), message, e.hint.clone());
         d.label = e

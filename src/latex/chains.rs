@@ -144,6 +144,13 @@ pub fn build(
         };
         let mut failed = false;
         'rows: for row in rows {
+            if let (Some(j), Some(c)) = (row.justification_above.clone(), current.as_mut()) {
+                if let Some(last) = c.steps.last_mut() {
+                    if last.justification.is_none() {
+                        last.justification = Some(j);
+                    }
+                }
+            }
             let has_rel = row.parts.iter().any(|p| matches!(p, Part::Rel(..)));
             for (pi, part) in row.parts.into_iter().enumerate() {
                 match part {

@@ -42,6 +42,9 @@ pub struct Row {
     pub parts: Vec<Part>,
     /// The row's justification, without a leading `by`.
     pub justification: Option<String>,
+    /// A `% by …` comment before any formula of the row (just after the
+    /// `\\` that ended the row above): the justification of the step above.
+    pub justification_above: Option<String>,
 }
 
 /// Cut a block into rows and translate each. Every row with a problem
@@ -521,6 +524,8 @@ impl<'a> Translator<'a> {
 
     fn row(&mut self, lo: usize, hi: usize) -> Res<Row> {
         let mut justification = None;
+        let mut justification_above = None;
+        let mut formula_seen = false;
         let mut k = lo;
         while k < hi {
             let t = &self.toks[k];
@@ -528,13 +533,23 @@ impl<'a> Translator<'a> {
                 Tok::Comment(c) => {
                     let c = c.trim();
                     if c == "by" || c.starts_with("by ") {
-                        justification = justification.or_else(|| clean_justification(c));
+                        let slot = if formula_seen {
+                            &mut justification
+                        } else {
+                            &mut justification_above
+                        };
+                        if slot.is_none() {
+                            *slot = clean_justification(c);
+                        }
                     }
                 }
+                Tok::Space | Tok::Amp => {}
+                Tok::Cmd(n) if is_spacing(n) || is_noop(n) => {}
                 Tok::Open => {
+                    formula_seen = true;
                     k = self.matching[k];
                 }
-                _ => {}
+                _ => formula_seen = true,
             }
             k += 1;
         }
@@ -558,6 +573,7 @@ impl<'a> Translator<'a> {
         Ok(Row {
             parts: std::mem::take(&mut self.parts),
             justification,
+            justification_above,
         })
     }
 

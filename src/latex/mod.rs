@@ -314,6 +314,25 @@ and so
     }
 
     #[test]
+    fn a_justification_on_its_own_row_belongs_to_the_step_above() {
+        let text = "\\begin{align}\na &= b \\\\ % by one\n\\intertext{and so}\n&= c\\\\\n\\text{by two}\n\\end{align}";
+        let f = read_latex(text);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        let c = chains(&f)[0];
+        let just: Vec<Option<&str>> = c.steps.iter().map(|s| s.justification.as_deref()).collect();
+        assert_eq!(just, vec![Some("one"), Some("two")]);
+    }
+
+    #[test]
+    fn sets_in_calligraphic_letters_and_user_macros_are_names() {
+        let text =
+            "\\newcommand{\\R}[1]{R(#1)}\n$$\\sum_{\\tau \\in \\mathcal{T}} \\R{\\tau} = 0$$";
+        let f = read_latex(text);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert_eq!(print_expr(&chains(&f)[0].start), "Σ_{τ ∈ T} R(τ)");
+    }
+
+    #[test]
     fn a_leading_relation_without_a_chain_is_an_error() {
         let f = read_latex("$$ = b $$");
         assert_eq!(f.errors.len(), 1);
@@ -380,5 +399,51 @@ and so
         assert!(!read_latex(&huge).errors.is_empty());
         let too_big = "x".repeat(MAX_FILE_BYTES + 1);
         assert_eq!(read_markdown(&too_big).errors.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod diagnostics {
+    use super::*;
+    use crate::diagnostic::Diagnostic;
+    use crate::syntax::Source;
+
+    fn rendered(name: &str, text: &str) -> String {
+        let source = Source::new(name, text);
+        let f = InputFormat::from_path(Path::new(name)).read(text);
+        f.errors
+            .iter()
+            .map(|e| Diagnostic::from_syntax(e, &source).render(&source))
+            .collect()
+    }
+
+    /// What a user sees for an unknown command: the original line, the
+    /// command underlined whole, and what to do.
+    #[test]
+    fn an_unknown_command_as_the_user_sees_it() {
+        let text = "%! param θ\n\\begin{align}\n  \\nabla_\\theta J &= \\Ex[R]\n\\end{align}\n";
+        insta::assert_snapshot!(rendered("student.tex", text), @r"
+        error: unknown LaTeX command `\Ex`
+          ┌─ student.tex:3:22
+          │
+        3 │   \nabla_\theta J &= \Ex[R]
+          │                      ^^^
+          │
+          = hint: define it with \newcommand before it is used, or write it with the commands listed in the README
+        ");
+    }
+
+    /// A grammar error found in the translated text is shown in the
+    /// original, naming the LaTeX written there.
+    #[test]
+    fn a_grammar_error_as_the_user_sees_it() {
+        let text = "Some prose.\n\n$$\n\\sum_{\\tau} R(\\tau) = \\log\n$$\n";
+        insta::assert_snapshot!(rendered("answer.md", text), @r"
+        error: expected an expression, found the end of the step
+          ┌─ answer.md:4:27
+          │
+        4 │ \sum_{\tau} R(\tau) = \log
+          │                           ^ expected an expression
+        ");
     }
 }
