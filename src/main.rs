@@ -160,8 +160,14 @@ fn fmt(path: &std::path::Path, latex: bool) -> i32 {
     let source = Source::new(path.display().to_string(), text);
     let parsed = InputFormat::from_path(path).read(&source.text);
     if !parsed.errors.is_empty() {
-        for e in &parsed.errors {
-            eprint!("{}", Diagnostic::from_syntax(e, &source).render(&source));
+        let mut errors: Vec<Diagnostic> = parsed
+            .errors
+            .iter()
+            .map(|e| Diagnostic::from_syntax(e, &source))
+            .collect();
+        check::limit_errors(&mut errors);
+        for d in &errors {
+            eprint!("{}", d.render(&source));
         }
         return 2;
     }

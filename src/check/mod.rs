@@ -183,6 +183,7 @@ pub fn check_text_with(
             .map(Diagnostic::from_resolve),
     );
     errors.sort_by_key(|d| d.span.start);
+    limit_errors(&mut errors);
     let engines = engines(opts);
     let chains = program
         .chains
@@ -195,6 +196,27 @@ pub fn check_text_with(
         errors,
         chains,
     }
+}
+
+/// Most diagnostics reported for one file; past it, one more says how
+/// many were left out. A file of a hundred thousand broken lines is then
+/// reported in a moment, not rendered line by line. Default: 100.
+pub const MAX_ERRORS_PER_FILE: usize = 100;
+
+/// Keep the first [`MAX_ERRORS_PER_FILE`] diagnostics and say how many more
+/// there were.
+pub fn limit_errors(errors: &mut Vec<Diagnostic>) {
+    if errors.len() <= MAX_ERRORS_PER_FILE {
+        return;
+    }
+    let more = errors.len() - MAX_ERRORS_PER_FILE;
+    errors.truncate(MAX_ERRORS_PER_FILE);
+    let at = errors.last().map_or(Span::default(), |d| d.span);
+    errors.push(Diagnostic::error(
+        at,
+        format!("{more} more errors in this file are not shown"),
+        Some("fix the ones above and check again".into()),
+    ));
 }
 
 /// Decide one step with the engines, in order.

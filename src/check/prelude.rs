@@ -73,6 +73,7 @@ impl Prelude {
                 .map(Diagnostic::from_resolve),
         );
         errors.sort_by_key(|d| d.span.start);
+        super::limit_errors(&mut errors);
         FileResult {
             source: self.source.clone(),
             errors,

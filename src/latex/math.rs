@@ -1276,14 +1276,13 @@ impl<'a> Translator<'a> {
 
     /// The operator, the differentiated body and the parameter of a
     /// derivative written as a fraction.
-    #[allow(clippy::type_complexity)]
     fn derivative(
         &self,
         nlo: usize,
         nhi: usize,
         dlo: usize,
         dhi: usize,
-    ) -> Res<Option<(&'static str, (usize, usize), (usize, usize))>> {
+    ) -> Res<Option<Derivative>> {
         let (Some(n0), Some(d0)) = (self.next_solid(nlo, nhi), self.next_solid(dlo, dhi)) else {
             return Ok(None);
         };
@@ -1315,6 +1314,10 @@ impl<'a> Translator<'a> {
         Ok(Some(("d", (n1, nhi), (d1, dhi))))
     }
 }
+
+/// A derivative written as a fraction: the operator (`∂` or `d`), the token
+/// range of the differentiated body and of the parameter.
+type Derivative = (&'static str, (usize, usize), (usize, usize));
 
 /// A token as written, for messages.
 fn show(t: &Token) -> String {

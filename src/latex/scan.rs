@@ -12,6 +12,7 @@ use super::lexer::{lex, Lexer};
 use super::macros::{expand, is_definition, read_definition, Macros};
 use crate::syntax::parser::SyntaxError;
 use crate::syntax::Span;
+use std::collections::HashMap;
 
 /// A display-math block.
 #[derive(Clone, Debug)]
@@ -37,6 +38,11 @@ pub struct Doc {
     pub errors: Vec<SyntaxError>,
     /// The macros defined so far.
     pub macros: Macros,
+    /// Closing delimiters known to be absent from a position to the end of
+    /// a range: `(delimiter, range end) → position`. An unclosed
+    /// environment is reported once, and a thousand of them cost one
+    /// search, not a thousand.
+    never_closed: HashMap<(String, usize), usize>,
 }
 
 /// Environments whose content is a display formula.
@@ -92,7 +98,9 @@ fn env_name(text: &str, i: usize, end: usize) -> Option<(&str, usize)> {
     if !r.starts_with('{') {
         return None;
     }
-    let close = r.find('}')?;
+    // An environment's name is short: look a little way only, so that a
+    // file of unclosed `\begin{` stays linear.
+    let close = r.char_indices().take(64).find(|&(_, c)| c == '}')?.0;
     let name = &r[1..close];
     if name.len() > 40 || name.contains(['{', '\n', '\\']) {
         return None;
@@ -100,7 +108,35 @@ fn env_name(text: &str, i: usize, end: usize) -> Option<(&str, usize)> {
     Some((name, i + lead + close + 1))
 }
 
+/// An opening to report when its closing is missing: where, what, a hint.
+type Unclosed = (usize, String, String);
+
 impl Doc {
+    /// The position of `close` in `text[from..end]`. When it is missing,
+    /// the opening is reported as unclosed, the first time only.
+    fn find_close(
+        &mut self,
+        text: &str,
+        (from, end): (usize, usize),
+        close: &str,
+        unclosed: Option<Unclosed>,
+    ) -> Option<usize> {
+        let key = (close.to_string(), end);
+        if self.never_closed.get(&key).is_some_and(|&f| from >= f) {
+            return None;
+        }
+        if let Some(k) = text[from..end].find(close) {
+            return Some(from + k);
+        }
+        let known = self.never_closed.contains_key(&key);
+        let f = self.never_closed.entry(key).or_insert(from);
+        *f = (*f).min(from);
+        if let (false, Some((at, message, hint))) = (known, unclosed) {
+            self.errors.push(error(at, message, Some(hint)));
+        }
+        None
+    }
+
     /// Lex and expand a display block and record it.
     fn block(&mut self, text: &str, start: usize, end: usize) {
         let tokens = lex(text, start, end);
@@ -174,6 +210,9 @@ pub fn markdown(text: &str, doc: &mut Doc) {
 fn scan(text: &str, start: usize, end: usize, md: bool, doc: &mut Doc) {
     let b = text.as_bytes();
     let mut i = start;
+    // The end of the line `i` is on, found once a line so that a long line
+    // full of backticks stays linear.
+    let mut line = (usize::MAX, 0);
     while i < end {
         if md && (i == 0 || b[i - 1] == b'\n') {
             if let Some(next) = fence(text, i, end, doc) {
@@ -186,9 +225,11 @@ fn scan(text: &str, start: usize, end: usize, md: bool, doc: &mut Doc) {
             b'`' if md => {
                 let run = text[i..end].bytes().take_while(|&c| c == b'`').count();
                 let ticks = &text[i..i + run];
-                let line = line_end(text, i + run, end);
-                i = match text[i + run..line].find(ticks) {
-                    Some(k) => i + run + k + run,
+                if line.0 == usize::MAX || line.1 < i {
+                    line = (i, line_end(text, i, end));
+                }
+                i = match doc.find_close(text, (i + run, line.1), ticks, None) {
+                    Some(at) => at + run,
                     None => i + run,
                 };
             }
@@ -197,19 +238,17 @@ fn scan(text: &str, start: usize, end: usize, md: bool, doc: &mut Doc) {
             }
             b'$' if b.get(i + 1) == Some(&b'$') && i + 1 < end => {
                 let from = i + 2;
-                match text[from..end].find("$$") {
-                    Some(k) => {
-                        doc.block(text, from, from + k);
-                        i = from + k + 2;
+                let unclosed = (
+                    i,
+                    "unclosed `$$`".to_string(),
+                    "close the display formula with `$$`".to_string(),
+                );
+                match doc.find_close(text, (from, end), "$$", Some(unclosed)) {
+                    Some(at) => {
+                        doc.block(text, from, at);
+                        i = at + 2;
                     }
-                    None => {
-                        doc.errors.push(error(
-                            i,
-                            "unclosed `$$`",
-                            Some("close the display formula with `$$`".into()),
-                        ));
-                        i = from;
-                    }
+                    None => i = from,
                 }
             }
             b'$' if !md => {
@@ -248,52 +287,49 @@ fn command(text: &str, i: usize, end: usize, doc: &mut Doc) -> usize {
             };
             if is_math_env(env) {
                 let close = format!("\\end{{{env}}}");
-                match text[after_env..end].find(&close) {
-                    Some(k) => {
+                let unclosed = (
+                    i,
+                    format!("unclosed `\\begin{{{env}}}`"),
+                    format!("end it with `{close}`"),
+                );
+                match doc.find_close(text, (after_env, end), &close, Some(unclosed)) {
+                    Some(at) => {
                         let mut from = after_env;
                         if env.starts_with("alignat") {
-                            if let Some((_, a)) = env_name(text, from, after_env + k) {
+                            if let Some((_, a)) = env_name(text, from, at) {
                                 from = a;
                             }
                         }
-                        doc.block(text, from, after_env + k);
-                        after_env + k + close.len()
+                        doc.block(text, from, at);
+                        at + close.len()
                     }
-                    None => {
-                        doc.errors.push(error(
-                            i,
-                            format!("unclosed `\\begin{{{env}}}`"),
-                            Some(format!("end it with `\\end{{{env}}}`")),
-                        ));
-                        after_env
-                    }
+                    None => after_env,
                 }
             } else if is_verbatim_env(env) {
                 let close = format!("\\end{{{env}}}");
-                text[after_env..end]
-                    .find(&close)
-                    .map_or(end, |k| after_env + k + close.len())
+                doc.find_close(text, (after_env, end), &close, None)
+                    .map_or(end, |at| at + close.len())
             } else {
                 after_env
             }
         }
-        "[" => match text[after..end].find("\\]") {
-            Some(k) => {
-                doc.block(text, after, after + k);
-                after + k + 2
+        "[" => {
+            let unclosed = (
+                i,
+                "unclosed `\\[`".to_string(),
+                "close the display formula with `\\]`".to_string(),
+            );
+            match doc.find_close(text, (after, end), "\\]", Some(unclosed)) {
+                Some(at) => {
+                    doc.block(text, after, at);
+                    at + 2
+                }
+                None => after,
             }
-            None => {
-                doc.errors.push(error(
-                    i,
-                    "unclosed `\\[`",
-                    Some("close the display formula with `\\]`".into()),
-                ));
-                after
-            }
-        },
-        "(" => text[after..end]
-            .find("\\)")
-            .map_or(after, |k| after + k + 2),
+        }
+        "(" => doc
+            .find_close(text, (after, end), "\\)", None)
+            .map_or(after, |at| at + 2),
         "verb" => match text[after..end].chars().next() {
             Some(d) if !d.is_alphabetic() && !d.is_whitespace() => {
                 let from = after + d.len_utf8();
@@ -433,6 +469,17 @@ mod tests {
         let mut doc = Doc::default();
         latex(text, 0, text.len(), &mut doc);
         assert_eq!(doc.errors[0].at, 2);
+    }
+
+    #[test]
+    fn many_unclosed_openings_are_one_error_and_one_search() {
+        let text = "\\begin{align}\n".repeat(100_000) + &"\\[ $$ \\( \\begin{".repeat(50_000);
+        let started = std::time::Instant::now();
+        let mut doc = Doc::default();
+        latex(&text, 0, text.len(), &mut doc);
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+        // One for `\begin{align}`, one for `\[`; the `$$` pair up.
+        assert_eq!(doc.errors.len(), 2, "{:?}", doc.errors);
     }
 
     #[test]
