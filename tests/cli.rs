@@ -345,6 +345,11 @@ fn hostile_latex_gives_a_clear_error_not_a_crash() {
             "\\begin{align}\na &= b\n".to_string(),
             "unclosed `\\begin{align}`",
         ),
+        (
+            "many.md",
+            "$$ a = \\foo $$\n".repeat(150),
+            "50 more errors in this file are not shown",
+        ),
     ] {
         let (_d, path) = temp_file(name, &text);
         let (out, code) = stdout_of(derivcheck().arg("check").arg(&path));
