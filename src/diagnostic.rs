@@ -54,7 +54,8 @@ impl Diagnostic {
     /// From a syntax error, naming what was found where something else was
     /// expected.
     pub fn from_syntax(e: &SyntaxError, source: &Source) -> Self {
-        let found = source.text[e.at.min(source.text.len())..]
+        let at = crate::syntax::floor_char_boundary(&source.text, e.at);
+        let found = source.text[at..]
             .chars()
             .next()
             .filter(|c| *c != '\n' && *c != '#')
@@ -64,11 +65,23 @@ impl Diagnostic {
             (None, Some(x)) => format!("expected {x}, found {found}"),
             (None, None) => format!("unexpected {found}"),
         };
-        let width = source.text[e.at.min(source.text.len())..]
-            .chars()
-            .next()
-            .map_or(0, char::len_utf8);
-        let mut d = Diagnostic::error(Span::new(e.at, e.at + width), message, e.hint.clone());
+        let rest = &source.text[at..];
+        // A LaTeX command is underlined whole.
+        let width = match rest.strip_prefix('\\') {
+            Some(r) => {
+                1 + r
+                    .find(|c: char| !c.is_ascii_alphabetic())
+                    .unwrap_or(r.len())
+                    .max(r.chars().next().map_or(0, char::len_utf8))
+            }
+            // The end of a line is a place, not a character to underline.
+            None => rest
+                .chars()
+                .next()
+                .filter(|c| *c != '\n' && *c != '\r')
+                .map_or(0, char::len_utf8),
+        };
+        let mut d = Diagnostic::error(Span::new(at, at + width), message, e.hint.clone());
         d.label = e
             .expected
             .map(|x| format!("expected {x}"))

@@ -1,15 +1,16 @@
 //! derivcheck: a symbolic-plus-numeric derivation verifier.
 //!
 //! The library is a pipeline, one module a stage:
-//! [`syntax`] (text → syntax tree) → [`resolve`] (names → declarations) →
-//! the engines ([`numeric`]) → [`check`] (a chain's steps through the
-//! engines) → [`report`] (text and JSON). The binary is a thin command line
-//! over it.
+//! [`syntax`] and [`latex`] (`.deriv`, `.tex` and `.md` text → one syntax
+//! tree) → [`resolve`] (names → declarations) → the engines ([`numeric`])
+//! → [`check`] (a chain's steps through the engines) → [`report`] (text
+//! and JSON). The binary is a thin command line over it.
 
 #![warn(missing_docs)]
 
 pub mod check;
 pub mod diagnostic;
+pub mod latex;
 pub mod montecarlo;
 pub mod numeric;
 pub mod report;

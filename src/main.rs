@@ -3,11 +3,11 @@
 //! input).
 
 use clap::{Parser, Subcommand, ValueEnum};
-use derivcheck::check::{self, Options};
+use derivcheck::check::{self, FileResult, Options, Prelude};
 use derivcheck::diagnostic::Diagnostic;
+use derivcheck::latex::InputFormat;
 use derivcheck::report;
 use derivcheck::syntax::ast::ItemKind;
-use derivcheck::syntax::parser::parse_file;
 use derivcheck::syntax::print::print_chain;
 use derivcheck::syntax::Source;
 use std::io::IsTerminal;
@@ -38,9 +38,16 @@ enum Format {
 enum Command {
     /// Check every step of the derivations in files or directories.
     ///
-    /// Directories are searched recursively for .deriv files. Each step is
-    /// proved, confirmed on random instances, estimated, refuted with a
-    /// counterexample, or unknown with the reason.
+    /// Directories are searched recursively for .deriv, .tex and .md files.
+    /// Each step is proved, confirmed on random instances, estimated,
+    /// refuted with a counterexample, or unknown with the reason.
+    ///
+    /// In .tex and .md files the chains are the display math (align,
+    /// equation, gather, multline, $$…$$, \[…\]; `&=` and `\\` separate
+    /// steps; `\text{by …}`, `&& \text{…}` or `% by …` justify one). Their
+    /// declarations come from --with FILE.deriv, from `%! param θ` lines
+    /// (LaTeX) or from a ```deriv block (Markdown). Errors point at the
+    /// line and column of the original file.
     ///
     /// Exit status: 0 when every step is valid and every claim met; 1 when a
     /// step is refuted or unknown or a claim is not met; 2 for unusable input.
@@ -66,15 +73,21 @@ enum Command {
         /// Do not use the numeric engine.
         #[arg(long)]
         no_numeric: bool,
+        /// Declarations (and claims) for the .tex and .md files: a .deriv
+        /// file whose declarations come before each one's own.
+        #[arg(long, value_name = "FILE.deriv")]
+        with: Option<PathBuf>,
     },
     /// Print a file's chains canonically (or as LaTeX).
     ///
     /// The canonical form shows every bracket the grammar needs, so the
-    /// precedence of each step is visible.
+    /// precedence of each step is visible. The file may be .deriv, .tex or
+    /// .md, so `fmt` also shows how a LaTeX derivation was read.
     Fmt {
         /// The file.
         file: PathBuf,
-        /// Print LaTeX (align* environments) instead.
+        /// Print LaTeX (align* environments, read back by the .tex reader
+        /// as the same chains) instead.
         #[arg(long)]
         latex: bool,
     },
@@ -105,6 +118,7 @@ fn run(cli: Cli) -> i32 {
             samples,
             no_symbolic,
             no_numeric,
+            with,
         } => {
             let opts = Options {
                 seed,
@@ -113,7 +127,16 @@ fn run(cli: Cli) -> i32 {
                 symbolic: !no_symbolic,
                 numeric: !no_numeric,
             };
-            let files = check::check_paths(&paths, &opts);
+            let mut unreadable = None;
+            let prelude = with.and_then(|p| {
+                Prelude::read(&p)
+                    .map_err(|e| {
+                        unreadable = Some(FileResult::unreadable(&p.display().to_string(), e))
+                    })
+                    .ok()
+            });
+            let mut files: Vec<FileResult> = unreadable.into_iter().collect();
+            files.extend(check::check_paths_with(&paths, prelude.as_ref(), &opts));
             let out = match format {
                 Format::Text => report::text::render(&files),
                 Format::Json => report::json::render(&files),
@@ -135,10 +158,16 @@ fn fmt(path: &std::path::Path, latex: bool) -> i32 {
         }
     };
     let source = Source::new(path.display().to_string(), text);
-    let parsed = parse_file(&source.text);
+    let parsed = InputFormat::from_path(path).read(&source.text);
     if !parsed.errors.is_empty() {
-        for e in &parsed.errors {
-            eprint!("{}", Diagnostic::from_syntax(e, &source).render(&source));
+        let mut errors: Vec<Diagnostic> = parsed
+            .errors
+            .iter()
+            .map(|e| Diagnostic::from_syntax(e, &source))
+            .collect();
+        check::limit_errors(&mut errors);
+        for d in &errors {
+            eprint!("{}", d.render(&source));
         }
         return 2;
     }

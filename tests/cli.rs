@@ -208,8 +208,168 @@ fn help_teaches_the_commands() {
         "--trials",
         "--no-symbolic",
         "--no-numeric",
+        "--with",
+        ".tex",
         "Exit status",
     ] {
         assert!(out.contains(flag), "missing {flag}: {out}");
     }
+}
+
+/// A chain in LaTeX without declarations of its own: they come from
+/// `--with`.
+const STUDENT_TEX: &str = r"\documentclass{article}
+\begin{document}
+\begin{align*}
+\nabla_\theta J(\theta)
+  &= \nabla_\theta \sum_\tau \Pr_\theta(\tau) R(\tau) && \text{by definition of $J$} \\
+  &= \sum_\tau \nabla_\theta \Pr_\theta(\tau) R(\tau) \\
+  &= \sum_\tau \Pr_\theta(\tau) \nabla_\theta \log \Pr_\theta(\tau) R(\tau) \\
+  &= \mathbb{E}_{\tau \sim \Pr_\theta}\left[\nabla_\theta \log \Pr_\theta(\tau) R(\tau)\right]
+\end{align*}
+\end{document}
+";
+
+#[test]
+fn latex_and_markdown_files_are_checked_with_their_own_declarations() {
+    for file in [
+        "derivations/latex/policy_gradient.tex",
+        "derivations/latex/policy_gradient.md",
+    ] {
+        let (out, code) = stdout_of(derivcheck().args(["check", file]));
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains("claim met"), "{out}");
+        assert!(out.contains("5 steps"), "{out}");
+    }
+}
+
+#[test]
+fn a_refuted_latex_step_points_at_its_original_line_and_column() {
+    let (out, code) = stdout_of(derivcheck().args([
+        "check",
+        "--format",
+        "json",
+        "derivations/latex/flawed_dropped_log.tex",
+    ]));
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let step = &v["files"][0]["chains"][0]["steps"][2];
+    assert_eq!(step["verdict"], "refuted");
+    assert_eq!(step["line"], 29);
+    assert_eq!(step["column"], 8);
+    assert_eq!(step["justification"], "by the log-derivative trick");
+    let (out, _) =
+        stdout_of(derivcheck().args(["check", "derivations/latex/flawed_dropped_log.tex"]));
+    assert!(out.contains("flawed_dropped_log.tex:29:8"), "{out}");
+}
+
+#[test]
+fn with_supplies_declarations_and_the_claim_for_latex() {
+    let (_d, path) = temp_file("student.tex", STUDENT_TEX);
+    let (out, code) = stdout_of(
+        derivcheck()
+            .args(["check", "--with", "derivations/policy_gradient.deriv"])
+            .arg(&path),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("4 steps"), "{out}");
+    assert!(out.contains("claim met"), "{out}");
+    // Without the declarations every name is undeclared.
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(&path));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("student.tex:4:8"), "{out}");
+    assert!(out.contains("not a declared parameter"), "{out}");
+}
+
+#[test]
+fn errors_in_the_with_file_name_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let decls = dir.path().join("decls.deriv");
+    fs::write(&decls, "param θ\nfun f(x\n").unwrap();
+    let tex = dir.path().join("a.tex");
+    fs::write(&tex, "$$ \\nabla_\\theta 1 = 0 $$\n").unwrap();
+    let (out, code) = stdout_of(
+        derivcheck()
+            .arg("check")
+            .arg("--with")
+            .arg(&decls)
+            .arg(&tex),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("decls.deriv:2:6"), "{out}");
+    assert!(out.contains("a.tex"), "{out}");
+    let (out, code) = stdout_of(
+        derivcheck()
+            .arg("check")
+            .arg("--with")
+            .arg(dir.path().join("missing.deriv"))
+            .arg(&tex),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("cannot read"), "{out}");
+}
+
+#[test]
+fn an_unknown_latex_command_is_named_at_its_column() {
+    let (_d, path) = temp_file(
+        "bad.tex",
+        "%! param θ\n\\begin{equation}\n  \\nabla_\\theta \\foo = 0\n\\end{equation}\n",
+    );
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(&path));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("unknown LaTeX command `\\foo`"), "{out}");
+    assert!(out.contains("bad.tex:3:17"), "{out}");
+    assert!(out.contains("^^^^"), "{out}");
+}
+
+#[test]
+fn hostile_latex_gives_a_clear_error_not_a_crash() {
+    for (name, text, want) in [
+        (
+            "braces.tex",
+            "$$ \\frac{a}{b $$".to_string(),
+            "unclosed `{`",
+        ),
+        (
+            "runaway.tex",
+            "\\def\\a{\\a\\a}\n$$ \\a $$".to_string(),
+            "expands more than",
+        ),
+        (
+            "deep.md",
+            format!("$${}x{}$$", "{".repeat(5000), "}".repeat(5000)),
+            "nested more than",
+        ),
+        (
+            "open.tex",
+            "\\begin{align}\na &= b\n".to_string(),
+            "unclosed `\\begin{align}`",
+        ),
+        (
+            "many.md",
+            "$$ a = \\foo $$\n".repeat(150),
+            "50 more errors in this file are not shown",
+        ),
+    ] {
+        let (_d, path) = temp_file(name, &text);
+        let (out, code) = stdout_of(derivcheck().arg("check").arg(&path));
+        assert_eq!(code, 2, "{name}: {out}");
+        assert!(out.contains(want), "{name}: {out}");
+    }
+}
+
+#[test]
+fn fmt_reads_latex_and_its_latex_output_reads_back() {
+    let (out, code) =
+        stdout_of(derivcheck().args(["fmt", "derivations/latex/policy_gradient.tex"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("derivation \"policy gradient\""), "{out}");
+    assert!(out.contains("= Σ_τ ∇_θ Pr_θ(τ) · R(τ)"), "{out}");
+    let (latex, code) =
+        stdout_of(derivcheck().args(["fmt", "--latex", "derivations/latex/policy_gradient.tex"]));
+    assert_eq!(code, 0, "{latex}");
+    let (_d, path) = temp_file("again.tex", &latex);
+    let (again, code) = stdout_of(derivcheck().arg("fmt").arg(&path));
+    assert_eq!(code, 0, "{again}");
+    assert_eq!(again, out);
 }

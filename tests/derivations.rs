@@ -1,13 +1,24 @@
 //! Every file in `derivations/` is checked with its expected verdicts.
 //!
-//! Expectations are comments in the files themselves:
-//! - a step line ending in `# expect: refuted` (or `estimated`, `unknown`,
+//! Expectations are comments in the files themselves, in each format's own
+//! comment syntax, so they never change what is read:
+//! - in `.deriv` text — a `.deriv` file, a `%!` line of a `.tex` file, a
+//!   ```` ```deriv ```` block of a `.md` file — `# expect: …`;
+//! - in LaTeX math — a `.tex` file, or the `$$`/`\[` blocks of a `.md`
+//!   file — the LaTeX comment `% expect: …`.
+//!
+//! The rules:
+//! - a step whose lines carry `expect: refuted` (or `estimated`, `unknown`,
 //!   `proved`, `confirmed`) must get that verdict; a step without one must
 //!   be valid (proved, confirmed or estimated);
-//! - a `derivation` line ending in `# expect: claim not met` must not meet
-//!   its claim; any other chain with a claim must meet it;
-//! - every file under `derivations/flawed/` has a refuted step;
-//! - no file has a parse or declaration error.
+//! - a chain's first line (its `derivation` line, which in LaTeX and
+//!   Markdown is the `%!` line or the ```` ```deriv ```` line that names
+//!   it) ending in `expect: claim not met` must not meet its claim; any
+//!   other chain with a claim must meet it;
+//! - every file whose path contains `flawed` has a refuted step;
+//! - no file has a parse or declaration error;
+//! - the LaTeX and Markdown versions in `derivations/latex/` get exactly
+//!   the verdicts of the `.deriv` files they transcribe.
 
 use derivcheck::check::{check_text, collect_files, ClaimStatus, Options};
 use std::collections::HashMap;
@@ -17,8 +28,10 @@ fn expectations(text: &str) -> HashMap<usize, String> {
     text.lines()
         .enumerate()
         .filter_map(|(k, line)| {
-            let at = line.find("# expect:")?;
-            Some((k + 1, line[at + "# expect:".len()..].trim().to_string()))
+            let (at, marker) = ["# expect:", "% expect:"]
+                .iter()
+                .find_map(|m| line.find(m).map(|at| (at, *m)))?;
+            Some((k + 1, line[at + marker.len()..].trim().to_string()))
         })
         .collect()
 }
@@ -74,4 +87,45 @@ fn every_derivation_has_its_expected_verdicts() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The verdict of every step and the claim status of every chain.
+fn verdicts(path: &str) -> Vec<(Vec<&'static str>, Option<ClaimStatus>)> {
+    let text = std::fs::read_to_string(path).expect("readable");
+    let result = check_text(path, &text, &Options::default());
+    assert!(result.errors.is_empty(), "{path}: {:?}", result.errors);
+    result
+        .chains
+        .iter()
+        .map(|c| {
+            let steps = c.steps.iter().map(|s| s.verdict.name()).collect();
+            (steps, c.claim.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn latex_and_markdown_versions_get_the_verdicts_of_the_deriv_files() {
+    for (deriv, others) in [
+        (
+            "derivations/policy_gradient.deriv",
+            &[
+                "derivations/latex/policy_gradient.tex",
+                "derivations/latex/policy_gradient.md",
+            ][..],
+        ),
+        (
+            "derivations/flawed/dropped_log.deriv",
+            &["derivations/latex/flawed_dropped_log.tex"][..],
+        ),
+        (
+            "derivations/flawed/flawed_derivation.deriv",
+            &["derivations/latex/flawed_gradient_inside.md"][..],
+        ),
+    ] {
+        let want = verdicts(deriv);
+        for other in others {
+            assert_eq!(verdicts(other), want, "{other} against {deriv}");
+        }
+    }
 }

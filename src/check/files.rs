@@ -1,11 +1,14 @@
 //! Finding and reading the files of a run: directories are searched
-//! recursively; a file that cannot be read is that file's error, and the
-//! batch goes on.
+//! recursively for `.deriv`, `.tex` and `.md` files; a file that cannot be
+//! read is that file's error, and the batch goes on.
 
-use super::{check_text, FileResult, Options};
+use super::{check_text_with, FileResult, Options, Prelude};
+use crate::latex::InputFormat;
 
-/// Every `.deriv` file under the given paths (directories recursively, in
-/// name order); a path that cannot be read is an `Err` with the reason.
+/// Every `.deriv`, `.tex` and `.md` file under the given paths
+/// (directories recursively, in name order; a file named directly is taken
+/// whatever its extension); a path that cannot be read is an `Err` with
+/// the reason.
 pub fn collect_files(
     paths: &[std::path::PathBuf],
 ) -> Vec<Result<std::path::PathBuf, (String, String)>> {
@@ -22,7 +25,12 @@ pub fn collect_files(
         for p in list {
             if p.is_dir() {
                 walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "deriv") {
+            } else if p
+                .extension()
+                .and_then(|x| x.to_str())
+                .and_then(InputFormat::from_extension)
+                .is_some()
+            {
                 out.push(Ok(p));
             }
         }
@@ -41,19 +49,42 @@ pub fn collect_files(
 /// Check files and directories. A file that cannot be read, or is not
 /// UTF-8, is reported as that file's error; the batch goes on.
 pub fn check_paths(paths: &[std::path::PathBuf], opts: &Options) -> Vec<FileResult> {
-    collect_files(paths)
-        .into_iter()
-        .map(|p| match p {
-            Err((path, e)) => FileResult::unreadable(&path, format!("cannot read `{path}`: {e}")),
-            Ok(path) => {
-                let name = path.display().to_string();
-                match read_bounded(&path) {
-                    Ok(text) => check_text(&name, &text, opts),
-                    Err(e) => FileResult::unreadable(&name, e),
-                }
+    check_paths_with(paths, None, opts)
+}
+
+/// Like [`check_paths`], with declarations for the `.tex` and `.md` files
+/// (`check --with`). The prelude's own problems come first, once, under
+/// its name, unless it is itself one of the files checked.
+pub fn check_paths_with(
+    paths: &[std::path::PathBuf],
+    prelude: Option<&Prelude>,
+    opts: &Options,
+) -> Vec<FileResult> {
+    let files = collect_files(paths);
+    let mut out = Vec::new();
+    if let Some(p) = prelude {
+        let own = std::fs::canonicalize(&p.source.name).ok();
+        let checked_too = own.is_some()
+            && files
+                .iter()
+                .any(|f| matches!(f, Ok(path) if std::fs::canonicalize(path).ok() == own));
+        let report = p.report();
+        if !report.errors.is_empty() && !checked_too {
+            out.push(report);
+        }
+    }
+    out.extend(files.into_iter().map(|p| match p {
+        Err((path, e)) => FileResult::unreadable(&path, format!("cannot read `{path}`: {e}")),
+        Ok(path) => {
+            let name = path.display().to_string();
+            let takes_prelude = InputFormat::from_path(&path) != InputFormat::Deriv;
+            match read_bounded(&path) {
+                Ok(text) => check_text_with(&name, &text, prelude.filter(|_| takes_prelude), opts),
+                Err(e) => FileResult::unreadable(&name, e),
             }
-        })
-        .collect()
+        }
+    }));
+    out
 }
 
 /// Read a file of at most [`crate::syntax::parser::MAX_FILE_BYTES`] as UTF-8.

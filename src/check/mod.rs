@@ -9,16 +9,18 @@
 
 pub mod files;
 pub mod form;
+pub mod prelude;
 
-pub use files::{check_paths, collect_files, read_bounded};
+pub use files::{check_paths, check_paths_with, collect_files, read_bounded};
+pub use prelude::Prelude;
 
 use crate::diagnostic::Diagnostic;
+use crate::latex::InputFormat;
 use crate::montecarlo::MonteCarloEngine;
 use crate::numeric::NumericEngine;
 use crate::resolve::{resolve, Program, ResolvedChain};
 use crate::symbolic::SymbolicEngine;
-use crate::syntax::ast::Relation;
-use crate::syntax::parser::parse_file;
+use crate::syntax::ast::{Item, Relation};
 use crate::syntax::{Source, Span};
 use crate::verdict::{Decision, Engine, Problem, Verdict};
 
@@ -149,18 +151,43 @@ pub fn mix_seed(seed: u64, a: u64, b: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Parse, resolve and check one file's text.
+/// Parse, resolve and check one file's text. The format (`.deriv`,
+/// `.tex`, `.md`) follows the path's extension.
 pub fn check_text(path: &str, text: &str, opts: &Options) -> FileResult {
+    check_text_with(path, text, None, opts)
+}
+
+/// Like [`check_text`], with declarations from another file put before the
+/// file's own. Problems in that other file are not repeated here: they
+/// are [`Prelude::report`]'s, under its own name.
+pub fn check_text_with(
+    path: &str,
+    text: &str,
+    prelude: Option<&Prelude>,
+    opts: &Options,
+) -> FileResult {
     let source = Source::new(path, text);
-    let parsed = parse_file(text);
+    let parsed = InputFormat::from_path(std::path::Path::new(path)).read(text);
     let mut errors: Vec<Diagnostic> = parsed
         .errors
         .iter()
         .map(|e| Diagnostic::from_syntax(e, &source))
         .collect();
-    let program = resolve(&parsed.items);
-    errors.extend(program.errors.iter().map(Diagnostic::from_resolve));
+    // The prelude's spans go past the end of this file, so its problems
+    // can be told apart from this file's.
+    let offset = text.len() + 1;
+    let mut items: Vec<Item> = prelude.map_or_else(Vec::new, |p| p.items_from(offset));
+    items.extend(parsed.items);
+    let program = resolve(&items);
+    errors.extend(
+        program
+            .errors
+            .iter()
+            .filter(|e| e.span.start < offset)
+            .map(Diagnostic::from_resolve),
+    );
     errors.sort_by_key(|d| d.span.start);
+    limit_errors(&mut errors);
     let engines = engines(opts);
     let chains = program
         .chains
@@ -173,6 +200,27 @@ pub fn check_text(path: &str, text: &str, opts: &Options) -> FileResult {
         errors,
         chains,
     }
+}
+
+/// Most diagnostics reported for one file; past it, one more says how
+/// many were left out. A file of a hundred thousand broken lines is then
+/// reported in a moment, not rendered line by line. Default: 100.
+pub const MAX_ERRORS_PER_FILE: usize = 100;
+
+/// Keep the first [`MAX_ERRORS_PER_FILE`] diagnostics and say how many more
+/// there were.
+pub fn limit_errors(errors: &mut Vec<Diagnostic>) {
+    if errors.len() <= MAX_ERRORS_PER_FILE {
+        return;
+    }
+    let more = errors.len() - MAX_ERRORS_PER_FILE;
+    errors.truncate(MAX_ERRORS_PER_FILE);
+    let at = errors.last().map_or(Span::default(), |d| d.span);
+    errors.push(Diagnostic::error(
+        at,
+        format!("{more} more errors in this file are not shown"),
+        Some("fix the ones above and check again".into()),
+    ));
 }
 
 /// Decide one step with the engines, in order.

@@ -365,3 +365,148 @@ pub struct Item {
     /// The item's whole text.
     pub span: Span,
 }
+
+impl Name {
+    /// Apply `f` to every span in the name, its subscripts included.
+    pub fn map_spans(&mut self, f: &mut dyn FnMut(Span) -> Span) {
+        self.span = f(self.span);
+        for e in &mut self.sub {
+            e.map_spans(f);
+        }
+    }
+}
+
+impl Expr {
+    /// Apply `f` to every span in the tree. Readers that parse a translated
+    /// text (LaTeX, Markdown) use it to point every node back at the
+    /// original file. Recursion follows the tree, whose depth the parser
+    /// bounds.
+    pub fn map_spans(&mut self, f: &mut dyn FnMut(Span) -> Span) {
+        self.span = f(self.span);
+        match &mut self.kind {
+            ExprKind::Number(_) | ExprKind::Placeholder => {}
+            ExprKind::Name(n) => n.map_spans(f),
+            ExprKind::Apply { head, args, cond } => {
+                head.map_spans(f);
+                for e in args.iter_mut().chain(cond.iter_mut()) {
+                    e.map_spans(f);
+                }
+            }
+            ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => a.map_spans(f),
+            ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => {
+                a.map_spans(f);
+                b.map_spans(f);
+            }
+            ExprKind::Deriv { param, body } => {
+                if let Some(p) = param {
+                    p.map_spans(f);
+                }
+                body.map_spans(f);
+            }
+            ExprKind::Big {
+                var, domain, body, ..
+            } => {
+                var.map_spans(f);
+                match domain {
+                    Domain::Declared => {}
+                    Domain::Set(s) => s.map_spans(f),
+                    Domain::Range(lo, hi) => {
+                        lo.map_spans(f);
+                        hi.map_spans(f);
+                    }
+                }
+                body.map_spans(f);
+            }
+            ExprKind::Expect { draws, body } => {
+                for d in draws {
+                    d.var.map_spans(f);
+                    d.dist.map_spans(f);
+                }
+                body.map_spans(f);
+            }
+        }
+    }
+}
+
+impl Head {
+    /// Apply `f` to every span in the head.
+    pub fn map_spans(&mut self, f: &mut dyn FnMut(Span) -> Span) {
+        self.name.map_spans(f);
+        for n in self.args.iter_mut().chain(self.cond.iter_mut()) {
+            n.map_spans(f);
+        }
+    }
+}
+
+impl Item {
+    /// Apply `f` to every span in the item. Used to move declarations read
+    /// from another file (`check --with`) into a span range of their own,
+    /// so their diagnostics can be told apart.
+    pub fn map_spans(&mut self, f: &mut dyn FnMut(Span) -> Span) {
+        self.span = f(self.span);
+        let names = |ns: &mut Vec<Name>, f: &mut dyn FnMut(Span) -> Span| {
+            for n in ns {
+                n.map_spans(f);
+            }
+        };
+        match &mut self.kind {
+            ItemKind::Param(ns) | ItemKind::Set(ns) | ItemKind::Const(ns, _) => names(ns, f),
+            ItemKind::Var(ns, set) => {
+                names(ns, f);
+                if let Some(s) = set {
+                    s.map_spans(f);
+                }
+            }
+            ItemKind::Fun(head, attr) => {
+                head.map_spans(f);
+                if let Some(FunAttr::Dist(n)) = attr {
+                    n.map_spans(f);
+                }
+            }
+            ItemKind::Def(head, e) => {
+                head.map_spans(f);
+                e.map_spans(f);
+            }
+            ItemKind::Assume(a, _, b) | ItemKind::Claim(_, a, _, b) => {
+                a.map_spans(f);
+                b.map_spans(f);
+            }
+            ItemKind::Mdp {
+                states,
+                actions,
+                horizon,
+            } => {
+                states.map_spans(f);
+                actions.map_spans(f);
+                horizon.map_spans(f);
+            }
+            ItemKind::Sample {
+                var,
+                index,
+                dist,
+                lo,
+                hi,
+            } => {
+                var.map_spans(f);
+                index.map_spans(f);
+                dist.map_spans(f);
+                lo.map_spans(f);
+                hi.map_spans(f);
+            }
+            ItemKind::Points(_) | ItemKind::Rubric(_) => {}
+            ItemKind::Milestone(e) => e.map_spans(f),
+            ItemKind::Steps(list) => {
+                for (_, e) in list {
+                    e.map_spans(f);
+                }
+            }
+            ItemKind::Chain(c) => {
+                c.span = f(c.span);
+                c.start.map_spans(f);
+                for s in &mut c.steps {
+                    s.expr.map_spans(f);
+                }
+            }
+        }
+    }
+}

@@ -1,19 +1,22 @@
 //! Stage 1 of the pipeline: text → syntax tree.
 //!
-//! In: the text of a `.deriv` file. Out: a [`ast::File`]-like list of
-//! [`ast::Item`]s, each node with its [`Span`], and the syntax errors found
-//! (the parser recovers at the next line, so one run reports them all).
+//! In: the text of a `.deriv` file. Out: a list of [`ast::Item`]s
+//! ([`parser::ParsedFile`]), each node with its [`Span`], and the syntax
+//! errors found (the parser recovers at the next line, so one run reports
+//! them all).
 //!
 //! The text is first cut into logical lines ([`lines`]): a line runs on
 //! while a bracket is open, and `by …` ends it. Each logical line is then
-//! parsed by the nom grammar in [`parser`].
+//! parsed by the nom grammar in [`parser`]. `.tex` and `.md` files reach
+//! the same tree through [`crate::latex`], which translates their formulas
+//! and parses them with this grammar.
 
 pub mod ast;
 pub mod lines;
 pub mod parser;
 pub mod print;
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 
 use serde::Serialize;
 
@@ -84,7 +87,9 @@ impl Source {
     }
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+/// The largest character boundary of `s` at or before `i`.
+pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
     }

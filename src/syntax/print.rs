@@ -95,54 +95,84 @@ pub fn number_text(n: &BigRational) -> String {
     )
 }
 
+/// Greek letters and their LaTeX commands.
+const LATEX_LETTERS: &[(char, &str)] = &[
+    ('α', "\\alpha"),
+    ('β', "\\beta"),
+    ('γ', "\\gamma"),
+    ('δ', "\\delta"),
+    ('ε', "\\epsilon"),
+    ('ζ', "\\zeta"),
+    ('η', "\\eta"),
+    ('θ', "\\theta"),
+    ('ι', "\\iota"),
+    ('κ', "\\kappa"),
+    ('λ', "\\lambda"),
+    ('μ', "\\mu"),
+    ('ν', "\\nu"),
+    ('ξ', "\\xi"),
+    ('π', "\\pi"),
+    ('ρ', "\\rho"),
+    ('σ', "\\sigma"),
+    ('τ', "\\tau"),
+    ('υ', "\\upsilon"),
+    ('φ', "\\phi"),
+    ('χ', "\\chi"),
+    ('ψ', "\\psi"),
+    ('ω', "\\omega"),
+    ('Γ', "\\Gamma"),
+    ('Δ', "\\Delta"),
+    ('Θ', "\\Theta"),
+    ('Λ', "\\Lambda"),
+    ('Ξ', "\\Xi"),
+    ('Φ', "\\Phi"),
+    ('Ψ', "\\Psi"),
+    ('Ω', "\\Omega"),
+    ('ℓ', "\\ell"),
+];
+
+/// A name's base as LaTeX: one letter as itself (`x`, `\theta`), `Pr` as
+/// `\Pr`, any longer word upright in `\mathrm{…}` so the LaTeX reader
+/// reads it back as one name (`\mathrm{Traj}`, `\mathrm{\pi{}ref}`).
 fn latex_word(w: &str) -> String {
-    let greek = [
-        ("α", "\\alpha"),
-        ("β", "\\beta"),
-        ("γ", "\\gamma"),
-        ("δ", "\\delta"),
-        ("ε", "\\epsilon"),
-        ("ζ", "\\zeta"),
-        ("η", "\\eta"),
-        ("θ", "\\theta"),
-        ("κ", "\\kappa"),
-        ("λ", "\\lambda"),
-        ("μ", "\\mu"),
-        ("ν", "\\nu"),
-        ("ξ", "\\xi"),
-        ("π", "\\pi"),
-        ("ρ", "\\rho"),
-        ("σ", "\\sigma"),
-        ("τ", "\\tau"),
-        ("φ", "\\phi"),
-        ("χ", "\\chi"),
-        ("ψ", "\\psi"),
-        ("ω", "\\omega"),
-    ];
     if w == "Pr" {
         return "\\Pr".into();
     }
-    let mut out = String::new();
+    let letter = |c: char| LATEX_LETTERS.iter().find(|(g, _)| *g == c).map(|(_, l)| *l);
+    let mut chars = w.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        return letter(c).map_or_else(|| c.to_string(), str::to_string);
+    }
+    let mut out = String::from("\\mathrm{");
     for c in w.chars() {
-        let cs = c.to_string();
-        match greek.iter().find(|(g, _)| *g == cs) {
-            Some((_, l)) => {
+        match letter(c) {
+            Some(l) => {
                 out.push_str(l);
-                out.push(' ');
+                out.push_str("{}");
             }
             None => out.push(c),
         }
     }
-    let out = out.trim_end().to_string();
-    if w.chars().count() > 1
-        && !w
-            .chars()
-            .any(|c| greek.iter().any(|(g, _)| g.starts_with(c)))
-    {
-        format!("\\mathrm{{{out}}}")
-    } else {
-        out
+    out.push('}');
+    out
+}
+
+/// Text for `\text{…}`: LaTeX's special characters escaped.
+pub fn latex_text(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\textbackslash{}"),
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '{' | '}' | '$' | '&' | '#' | '_' | '%' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
     }
+    out
 }
 
 struct Printer {
@@ -378,16 +408,25 @@ pub fn print_chain(chain: &Chain, latex: bool) -> String {
     let p = |e: &Expr| if latex { latex_expr(e) } else { print_expr(e) };
     let mut out = String::new();
     if latex {
-        if let Some(n) = &chain.name {
-            let _ = writeln!(out, "% {n}");
+        // The header is a `%!` line, a comment to LaTeX, so the LaTeX
+        // reader gives the chain back its name.
+        if chain.name.is_some() || chain.proves.is_some() {
+            out.push_str("%! derivation");
+            if let Some(n) = &chain.name {
+                let _ = write!(out, " \"{n}\"");
+            }
+            if let Some(c) = &chain.proves {
+                let _ = write!(out, " proves {c}");
+            }
+            out.push('\n');
         }
         out.push_str("\\begin{align*}\n");
         let _ = write!(out, "  & {}", p(&chain.start));
         for step in &chain.steps {
             out.push_str(" \\\\\n");
-            let _ = write!(out, "  {} & {}", step.relation.latex(), p(&step.expr));
-            if let Some(j) = &step.justification {
-                let _ = write!(out, " && \\text{{{}}}", j.replace(['{', '}'], ""));
+            let _ = write!(out, "  &{} {}", step.relation.latex(), p(&step.expr));
+            if let Some(j) = step.justification.as_deref().filter(|j| !j.is_empty()) {
+                let _ = write!(out, " && \\text{{by {}}}", latex_text(j));
             }
         }
         out.push_str("\n\\end{align*}\n");

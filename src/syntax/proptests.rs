@@ -51,7 +51,8 @@ fn leaf() -> impl Strategy<Value = Expr> {
     ]
 }
 
-fn expr_tree() -> impl Strategy<Value = Expr> {
+/// Random expression trees of every kind the grammar has (spans empty).
+pub(crate) fn expr_tree() -> impl Strategy<Value = Expr> {
     leaf().prop_recursive(5, 48, 3, |inner| {
         let b = |e: Expr| Box::new(e);
         prop_oneof![
