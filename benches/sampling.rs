@@ -15,7 +15,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use derivcheck::montecarlo::checker::{run, McConfig};
-use derivcheck::montecarlo::estimators::{Accumulator, Sampler};
+use derivcheck::montecarlo::estimators::{ReinforceSum, Sampler};
 use derivcheck::montecarlo::mdp::{Mdp, Policy, Sizes};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -33,13 +33,13 @@ fn reinforce(c: &mut Criterion) {
     let mdp = Mdp::random(sizes, &mut rng);
     let policy = Policy::random(sizes, &mut rng);
     let sampler = Sampler::new(&mdp, &policy);
-    let mut acc = Accumulator::new(sizes);
+    let mut sum = ReinforceSum::new(sizes);
     let mut estimate = vec![0.0; sizes.params()];
     let mut group = c.benchmark_group("sampling");
     group.throughput(Throughput::Elements(TRAJECTORIES * sizes.horizon as u64));
     group.bench_function("reinforce", |b| {
         b.iter(|| {
-            sampler.reinforce(TRAJECTORIES, &mut rng, &mut acc, &mut estimate);
+            sampler.reinforce(TRAJECTORIES, &mut rng, &mut sum, &mut estimate);
             black_box(&estimate);
         })
     });

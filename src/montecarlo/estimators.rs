@@ -8,11 +8,13 @@
 //!
 //! Sampling is the hot loop, so it is shaped for speed: every categorical
 //! draw is one 64-bit random number through an alias table (O(1) whatever
-//! the number of outcomes), and a trajectory only adds into two
-//! gradient-sized tables indexed by (s, a) — the visits and the return
-//! accumulated before each visit — from which [`Accumulator::finish`] builds
-//! the score and all four estimators in one O(|θ|) pass. Nothing is
-//! allocated per step or per trajectory.
+//! the number of outcomes); a step only adds into tables indexed by (s, a),
+//! and the sink decides what: [`Accumulator`] keeps the visits and the
+//! return accumulated before each visit, from which
+//! [`Accumulator::finish`] builds the score and all four estimators in one
+//! O(|θ|) pass; [`ReinforceSum`] keeps O(H) a trajectory and applies the
+//! policy once at the end. Log-probabilities are looked up only for a sink
+//! that uses them. Nothing is allocated per step or per trajectory.
 
 use super::mdp::{enumerate, Mdp, Policy, Sizes};
 use rand::Rng;
@@ -168,50 +170,41 @@ impl Accumulator {
         self.ret = 0.0;
         self.log_prob = 0.0;
     }
-
-    /// The trajectory is over: add R(τ) ∇_θ log Pr_θ(τ) (REINFORCE) into
-    /// `sum`, and start afresh.
-    #[inline]
-    pub fn finish_reinforce(&mut self, probs: &[f64], sum: &mut [f64]) {
-        let na = self.actions;
-        let r = self.ret;
-        for (s, pi) in probs.chunks_exact(na).enumerate() {
-            let row = s * na..(s + 1) * na;
-            let v: f64 = self.visits[row.clone()].iter().sum();
-            for ((out, visits), &p) in sum[row.clone()]
-                .iter_mut()
-                .zip(&self.visits[row.clone()])
-                .zip(pi)
-            {
-                *out += r * (visits - v * p);
-            }
-            self.visits[row.clone()].fill(0.0);
-            self.before[row].fill(0.0);
-        }
-        self.ret = 0.0;
-        self.log_prob = 0.0;
-    }
 }
 
 /// Rows of alias tables (Walker; Vose's construction), one categorical
-/// distribution a row, all with `n` outcomes.
+/// distribution a row, all with `n` outcomes; a draw returns the outcome's
+/// payload `T` (its index, or whatever the caller precomputed for it).
 #[derive(Clone, Debug)]
-pub struct AliasRows {
+pub struct AliasRows<T> {
     n: usize,
-    /// Keep the column when the fractional part is below this (out of 2^64).
-    threshold: Vec<u64>,
-    /// Otherwise take this outcome.
-    alias: Vec<u32>,
+    entries: Vec<AliasEntry<T>>,
 }
 
-impl AliasRows {
-    /// Tables for the rows of `probs` (each of length `n`, summing to 1).
+/// One column of an alias table: keep the column's own payload when the
+/// fractional part of the draw is below `threshold` (out of 2^64), else
+/// take the alias's.
+#[derive(Clone, Copy, Debug)]
+struct AliasEntry<T> {
+    threshold: u64,
+    keep: T,
+    alias: T,
+}
+
+impl<T: Copy> AliasRows<T> {
+    /// Tables for the rows of `probs` (each of length `n`, summing to 1);
+    /// outcome `j` of row `row` carries `payload(row, j)`.
     ///
     /// Panics when `n` is 0 or does not divide the length of `probs`.
-    pub fn new(probs: &[f64], n: usize) -> AliasRows {
-        assert!(n > 0 && n <= u32::MAX as usize && probs.len().is_multiple_of(n));
-        let mut threshold = vec![u64::MAX; probs.len()];
-        let mut alias: Vec<u32> = (0..probs.len()).map(|i| (i % n) as u32).collect();
+    pub fn new(probs: &[f64], n: usize, payload: impl Fn(usize, usize) -> T) -> AliasRows<T> {
+        assert!(n > 0 && probs.len().is_multiple_of(n));
+        let mut entries: Vec<AliasEntry<T>> = (0..probs.len())
+            .map(|i| AliasEntry {
+                threshold: u64::MAX,
+                keep: payload(i / n, i % n),
+                alias: payload(i / n, i % n),
+            })
+            .collect();
         let mut scaled = vec![0.0; n];
         let (mut small, mut large) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for (row, p) in probs.chunks_exact(n).enumerate() {
@@ -228,8 +221,9 @@ impl AliasRows {
             }
             while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
                 small.pop();
-                threshold[row * n + s] = to_threshold(scaled[s]);
-                alias[row * n + s] = l as u32;
+                let e = &mut entries[row * n + s];
+                e.threshold = to_threshold(scaled[s]);
+                e.alias = payload(row, l);
                 scaled[l] -= 1.0 - scaled[s];
                 if scaled[l] < 1.0 {
                     large.pop();
@@ -238,28 +232,25 @@ impl AliasRows {
             }
             // What is left is 1 up to rounding: keep the column always.
             for &j in small.iter().chain(&large) {
-                threshold[row * n + j] = u64::MAX;
-                alias[row * n + j] = j as u32;
+                let e = &mut entries[row * n + j];
+                e.threshold = u64::MAX;
+                e.alias = e.keep;
             }
         }
-        AliasRows {
-            n,
-            threshold,
-            alias,
-        }
+        AliasRows { n, entries }
     }
 
     /// One draw from row `row`: a uniform 64-bit number times n gives the
-    /// column (high half) and an independent uniform fraction (low half).
+    /// column (high half) and an independent uniform fraction (low half),
+    /// so a draw is one random number, one multiplication and one load.
     #[inline(always)]
-    pub fn sample<R: Rng>(&self, row: usize, rng: &mut R) -> usize {
+    pub fn sample<R: Rng>(&self, row: usize, rng: &mut R) -> T {
         let m = u128::from(rng.next_u64()) * self.n as u128;
-        let column = (m >> 64) as usize;
-        let k = row * self.n + column;
-        if (m as u64) < self.threshold[k] {
-            column
+        let e = &self.entries[row * self.n + (m >> 64) as usize];
+        if (m as u64) < e.threshold {
+            e.keep
         } else {
-            self.alias[k] as usize
+            e.alias
         }
     }
 }
@@ -273,33 +264,157 @@ fn to_threshold(q: f64) -> u64 {
     }
 }
 
+/// What a sampled trajectory is written into, step by step.
+pub trait Steps {
+    /// Whether the sink uses log-probabilities (when not, the sampler does
+    /// not look them up).
+    const LOG_PROB: bool;
+    /// Step t is in state `s` and takes the action of `sa = s·|A| + a`,
+    /// earning `reward`; the action's log-probability is `log_pi`.
+    fn step(&mut self, s: usize, sa: usize, reward: f64, log_pi: f64);
+    /// The log-probability of a draw of the environment (ρ or P).
+    fn environment(&mut self, log_p: f64);
+}
+
+impl Steps for Accumulator {
+    const LOG_PROB: bool = true;
+
+    #[inline(always)]
+    fn step(&mut self, _s: usize, sa: usize, reward: f64, log_pi: f64) {
+        Accumulator::step(self, sa, reward, log_pi);
+    }
+
+    #[inline(always)]
+    fn environment(&mut self, log_p: f64) {
+        Accumulator::environment(self, log_p);
+    }
+}
+
+/// The REINFORCE sum Σ_i R(τ_i) ∇_θ log Pr_θ(τ_i), accumulated in O(H) a
+/// trajectory: since ∇_θ log Pr_θ(τ) = Σ_t (e_{s_t,a_t} − π_θ(·|s_t)), the
+/// sum is `W[s,a] − U(s) π(a|s)` with `W[s,a]` the total of R(τ_i) over the
+/// visits of (s, a) and U(s) = Σ_b `W[s,b]`, so a step only records its
+/// (s, a), the trajectory adds R once a step, and the policy is applied
+/// once, at the end.
+#[derive(Clone, Debug)]
+pub struct ReinforceSum {
+    actions: usize,
+    /// The (s, a) index of each step of the current trajectory.
+    path: Vec<u32>,
+    len: usize,
+    ret: f64,
+    by_action: Vec<f64>,
+    trajectories: u64,
+}
+
+impl ReinforceSum {
+    /// An empty sum for MDPs of these sizes.
+    pub fn new(sizes: Sizes) -> ReinforceSum {
+        ReinforceSum {
+            actions: sizes.actions.max(1),
+            path: vec![0; sizes.horizon],
+            len: 0,
+            ret: 0.0,
+            by_action: vec![0.0; sizes.params()],
+            trajectories: 0,
+        }
+    }
+
+    /// The trajectory is over: add it to the sum.
+    #[inline(always)]
+    pub fn finish(&mut self) {
+        let r = self.ret;
+        for &sa in &self.path[..self.len] {
+            self.by_action[sa as usize] += r;
+        }
+        self.len = 0;
+        self.ret = 0.0;
+        self.trajectories += 1;
+    }
+
+    /// The mean (1/n) Σ_i R(τ_i) ∇_θ log Pr_θ(τ_i) so far, into `out`.
+    pub fn mean(&self, probs: &[f64], out: &mut [f64]) {
+        let n = self.trajectories.max(1) as f64;
+        let na = self.actions;
+        for ((w, p), o) in self
+            .by_action
+            .chunks_exact(na)
+            .zip(probs.chunks_exact(na))
+            .zip(out.chunks_exact_mut(na))
+        {
+            let u: f64 = w.iter().sum();
+            for ((wa, pa), oa) in w.iter().zip(p).zip(o) {
+                *oa = (wa - u * pa) / n;
+            }
+        }
+    }
+
+    /// Start afresh.
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.ret = 0.0;
+        self.by_action.fill(0.0);
+        self.trajectories = 0;
+    }
+}
+
+impl Steps for ReinforceSum {
+    const LOG_PROB: bool = false;
+
+    #[inline(always)]
+    fn step(&mut self, _s: usize, sa: usize, reward: f64, _log_pi: f64) {
+        self.path[self.len] = sa as u32;
+        self.len += 1;
+        self.ret += reward;
+    }
+
+    #[inline(always)]
+    fn environment(&mut self, _log_p: f64) {}
+}
+
 /// Samples trajectories of one policy on one MDP.
+///
+/// A step draws the action and the next state together, from the joint
+/// distribution π_θ(a|s) P(s'|s, a) of the current state: one alias draw a
+/// step rather than two. The last step's next state is drawn and dropped
+/// (a trajectory has H actions and H states).
 #[derive(Clone, Debug)]
 pub struct Sampler<'a> {
     mdp: &'a Mdp,
     policy: &'a Policy,
-    initial: AliasRows,
-    actions: AliasRows,
-    next: AliasRows,
+    initial: AliasRows<u32>,
+    /// Row s: the outcomes (a, s'), each carried as `(s·|A| + a, s')`.
+    step: AliasRows<(u32, u32)>,
     log_initial: Vec<f64>,
     log_pi: Vec<f64>,
     log_next: Vec<f64>,
 }
 
 impl<'a> Sampler<'a> {
-    /// Prepare the alias and log-probability tables.
+    /// Prepare the alias and log-probability tables. The sizes must be
+    /// within `u32` (the checker bounds them far below).
     pub fn new(mdp: &'a Mdp, policy: &'a Policy) -> Sampler<'a> {
         let Sizes {
             states: ns,
             actions: na,
             ..
         } = mdp.sizes;
+        // P(a, s' | s) at s·(|A||S|) + a·|S| + s'.
+        let mut joint = Vec::with_capacity(ns * na * ns);
+        for s in 0..ns {
+            for a in 0..na {
+                let pi = policy.probs[s * na + a];
+                let next = &mdp.transition[(s * na + a) * ns..(s * na + a + 1) * ns];
+                joint.extend(next.iter().map(|p| pi * p));
+            }
+        }
         Sampler {
             mdp,
             policy,
-            initial: AliasRows::new(&mdp.initial, ns),
-            actions: AliasRows::new(&policy.probs, na),
-            next: AliasRows::new(&mdp.transition, ns),
+            initial: AliasRows::new(&mdp.initial, ns, |_, s| s as u32),
+            step: AliasRows::new(&joint, na * ns, |s, j| {
+                ((s * na + j / ns) as u32, (j % ns) as u32)
+            }),
             log_initial: mdp.initial.iter().map(|p| p.ln()).collect(),
             log_pi: policy.probs.iter().map(|p| p.ln()).collect(),
             log_next: mdp.transition.iter().map(|p| p.ln()).collect(),
@@ -311,39 +426,47 @@ impl<'a> Sampler<'a> {
         self.policy
     }
 
-    /// Draw one trajectory into `acc`.
+    /// Draw one trajectory into `sink`.
     #[inline(always)]
-    pub fn trajectory<R: Rng>(&self, rng: &mut R, acc: &mut Accumulator) {
+    pub fn trajectory<R: Rng, S: Steps>(&self, rng: &mut R, sink: &mut S) {
         let Sizes {
             states: ns,
-            actions: na,
             horizon: h,
+            ..
         } = self.mdp.sizes;
-        let mut s = self.initial.sample(0, rng);
-        acc.environment(self.log_initial[s]);
+        let mut s = self.initial.sample(0, rng) as usize;
+        if S::LOG_PROB {
+            sink.environment(self.log_initial[s]);
+        }
         for t in 0..h {
-            let a = self.actions.sample(s, rng);
-            let sa = s * na + a;
-            acc.step(sa, self.mdp.reward[sa], self.log_pi[sa]);
-            if t + 1 < h {
-                s = self.next.sample(sa, rng);
-                acc.environment(self.log_next[sa * ns + s]);
+            let (sa, next) = self.step.sample(s, rng);
+            let (sa, next) = (sa as usize, next as usize);
+            let log_pi = if S::LOG_PROB { self.log_pi[sa] } else { 0.0 };
+            sink.step(s, sa, self.mdp.reward[sa], log_pi);
+            if S::LOG_PROB && t + 1 < h {
+                sink.environment(self.log_next[sa * ns + next]);
             }
+            s = next;
         }
     }
 
     /// The REINFORCE estimate (1/n) Σ_i ∇_θ log Pr_θ(τ_i) R(τ_i) from `n`
-    /// sampled trajectories: the score and the return accumulated, nothing
-    /// else. `acc` and `sum` are the caller's, so a loop of calls allocates
-    /// nothing; `sum` receives the mean.
-    pub fn reinforce<R: Rng>(&self, n: u64, rng: &mut R, acc: &mut Accumulator, sum: &mut [f64]) {
-        sum.fill(0.0);
+    /// sampled trajectories, into `estimate`: the score and the return
+    /// accumulated, nothing else. `sum` is the caller's (cleared here), so
+    /// a loop of calls allocates nothing.
+    pub fn reinforce<R: Rng>(
+        &self,
+        n: u64,
+        rng: &mut R,
+        sum: &mut ReinforceSum,
+        estimate: &mut [f64],
+    ) {
+        sum.clear();
         for _ in 0..n {
-            self.trajectory(rng, acc);
-            acc.finish_reinforce(&self.policy.probs, sum);
+            self.trajectory(rng, sum);
+            sum.finish();
         }
-        let scale = 1.0 / n.max(1) as f64;
-        sum.iter_mut().for_each(|x| *x *= scale);
+        sum.mean(&self.policy.probs, estimate);
     }
 }
 
@@ -361,7 +484,7 @@ pub fn expectation(mdp: &Mdp, policy: &Policy, b: f64) -> Values {
         mdp,
         &policy.probs,
         |x| x,
-        |path, p| {
+        |path, p, _| {
             for (t, &(s, a)) in path.iter().enumerate() {
                 let sa = s * na + a;
                 if t == 0 {
@@ -401,7 +524,7 @@ mod tests {
     #[test]
     fn alias_tables_reproduce_the_distribution() {
         let probs = [0.5, 0.3, 0.15, 0.05, 0.0, 1.0, 0.0, 0.0];
-        let rows = AliasRows::new(&probs, 4);
+        let rows = AliasRows::new(&probs, 4, |_, j| j);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
         let n = 200_000;
         for row in 0..2 {
@@ -490,15 +613,113 @@ mod tests {
         let (mdp, policy) = instance(6, sizes);
         let sampler = Sampler::new(&mdp, &policy);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-        let mut acc = Accumulator::new(sizes);
+        let mut sum = ReinforceSum::new(sizes);
         let mut est = vec![0.0; 4];
-        sampler.reinforce(400_000, &mut rng, &mut acc, &mut est);
+        sampler.reinforce(400_000, &mut rng, &mut sum, &mut est);
         let ex = exact(&mdp, &policy);
         for (e, g) in est.iter().zip(&ex.gradient) {
             // The per-trajectory spread is below 3, so the standard error
             // is below 0.005; this allows more than six of them.
             assert!((e - g).abs() < 0.03, "{est:?} vs {:?}", ex.gradient);
         }
+    }
+
+    /// Records the first two steps' (s, a) indices and the trajectory's
+    /// log-probability.
+    #[derive(Default)]
+    struct FirstSteps {
+        steps: Vec<(usize, usize)>,
+        log_prob: f64,
+    }
+
+    impl Steps for FirstSteps {
+        const LOG_PROB: bool = true;
+        fn step(&mut self, s: usize, sa: usize, _reward: f64, log_pi: f64) {
+            self.steps.push((s, sa));
+            self.log_prob += log_pi;
+        }
+        fn environment(&mut self, log_p: f64) {
+            self.log_prob += log_p;
+        }
+    }
+
+    #[test]
+    fn sampled_trajectories_follow_rho_pi_and_p() {
+        let sizes = Sizes {
+            states: 2,
+            actions: 2,
+            horizon: 2,
+        };
+        let (mdp, policy) = instance(8, sizes);
+        let sampler = Sampler::new(&mdp, &policy);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+        let n = 200_000;
+        let mut counts = std::collections::HashMap::new();
+        for _ in 0..n {
+            let mut sink = FirstSteps::default();
+            sampler.trajectory(&mut rng, &mut sink);
+            let path: Vec<(usize, usize)> = sink.steps.iter().map(|&(s, sa)| (s, sa % 2)).collect();
+            // The log-probability the sink saw is that of the trajectory.
+            let mut want = 0.0;
+            enumerate(
+                &mdp,
+                &policy.probs,
+                |x| x,
+                |p, prob, _| {
+                    if p == path.as_slice() {
+                        want = prob;
+                    }
+                },
+            );
+            assert!((sink.log_prob - want.ln()).abs() < 1e-12);
+            *counts.entry(path).or_insert(0usize) += 1;
+        }
+        enumerate(
+            &mdp,
+            &policy.probs,
+            |x| x,
+            |path, p, _| {
+                let freq = *counts.get(path).unwrap_or(&0) as f64 / n as f64;
+                let tol = 5.0 * (p * (1.0 - p) / n as f64).sqrt();
+                assert!((freq - p).abs() <= tol, "{path:?}: {freq} vs {p}");
+            },
+        );
+    }
+
+    #[test]
+    fn the_reinforce_sum_is_the_mean_of_the_full_accumulator() {
+        let sizes = Sizes {
+            states: 3,
+            actions: 2,
+            horizon: 4,
+        };
+        let (mdp, policy) = instance(7, sizes);
+        let sampler = Sampler::new(&mdp, &policy);
+        let n = 5000;
+        let mut fast = vec![0.0; 6];
+        let mut sum = ReinforceSum::new(sizes);
+        sampler.reinforce(
+            n,
+            &mut Xoshiro256PlusPlus::seed_from_u64(3),
+            &mut sum,
+            &mut fast,
+        );
+        // The same trajectories (the same stream) through the full path.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let mut acc = Accumulator::new(sizes);
+        let mut values = Values::zeros(6);
+        let mut slow = [0.0; 6];
+        for _ in 0..n {
+            sampler.trajectory(&mut rng, &mut acc);
+            acc.finish(&policy.probs, 0.0, &mut values);
+            for (x, v) in slow.iter_mut().zip(values.of(Estimator::Reinforce)) {
+                *x += v / n as f64;
+            }
+        }
+        for (a, b) in fast.iter().zip(&slow) {
+            assert!((a - b).abs() < 1e-9, "{fast:?} vs {slow:?}");
+        }
+        assert!(fast.iter().any(|x| x.abs() > 1e-3));
     }
 
     fn sizes_strategy() -> impl Strategy<Value = Sizes> {

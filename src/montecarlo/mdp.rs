@@ -137,16 +137,16 @@ impl Policy {
 /// Visit every trajectory `(s_0, a_0, …, s_{H−1}, a_{H−1})` with its
 /// probability ρ(s_0) Π_t π(a_t|s_t) Π_t P(s_{t+1}|s_t, a_t), computed in
 /// the number type `T` from the policy's probabilities `pi` (laid out
-/// `s·|A| + a`) and `lift` for the MDP's constants.
+/// `s·|A| + a`) and `lift` for the MDP's constants, and its return R(τ).
 ///
-/// The trajectories are counted like an odometer, and each probability is
-/// a running product shared by the trajectories with the same prefix, so a
-/// trajectory costs O(1) products on average.
+/// The trajectories are counted like an odometer, and each probability and
+/// return is a running product or sum shared by the trajectories with the
+/// same prefix, so a trajectory costs O(1) operations on average.
 pub fn enumerate<T, L, F>(mdp: &Mdp, pi: &[T], lift: L, mut visit: F)
 where
     T: Copy + Mul<Output = T>,
     L: Fn(f64) -> T,
-    F: FnMut(&[(usize, usize)], T),
+    F: FnMut(&[(usize, usize)], T, f64),
 {
     let Sizes {
         states: ns,
@@ -160,6 +160,7 @@ where
     let mut digits = vec![0usize; h];
     let mut path = vec![(0usize, 0usize); h];
     let mut prefix = vec![lift(1.0); h + 1];
+    let mut returns = vec![0.0; h + 1];
     let mut from = 0;
     loop {
         for t in from..h {
@@ -172,8 +173,9 @@ where
                 mdp.transition[(ps * na + pa) * ns + s]
             };
             prefix[t + 1] = prefix[t] * lift(w) * pi[s * na + a];
+            returns[t + 1] = returns[t] + mdp.reward[s * na + a];
         }
-        visit(&path, prefix[h]);
+        visit(&path, prefix[h], returns[h]);
         let mut t = h;
         loop {
             if t == 0 {
@@ -227,8 +229,8 @@ pub fn exact(mdp: &Mdp, policy: &Policy) -> Exact {
             }
         }
         let mut j = Dual::constant(0.0);
-        enumerate(mdp, &pi, Dual::constant, |path, p| {
-            j = j + p * Dual::constant(mdp.ret(path));
+        enumerate(mdp, &pi, Dual::constant, |_, p, ret| {
+            j = j + p * Dual::constant(ret);
         });
         *g = j.d;
         objective = j.v;
@@ -254,7 +256,15 @@ mod tests {
 
     fn objective(mdp: &Mdp, policy: &Policy) -> f64 {
         let mut j = 0.0;
-        enumerate(mdp, &policy.probs, |x| x, |path, p| j += p * mdp.ret(path));
+        enumerate(
+            mdp,
+            &policy.probs,
+            |x| x,
+            |path, p, ret| {
+                assert_eq!(ret, mdp.ret(path));
+                j += p * ret
+            },
+        );
         j
     }
 
@@ -288,7 +298,7 @@ mod tests {
             &mdp,
             &policy.probs,
             |x| x,
-            |path, p| {
+            |path, p, _| {
                 assert!(seen.insert(path.to_vec()), "{path:?} twice");
                 total += p;
             },

@@ -143,12 +143,20 @@ fn draw_on<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FAMILY, 24))
         .margin(16)
+        .margin_right(44)
         .x_label_area_size(48)
         .y_label_area_size(72)
         .build_cartesian_2d((1f64..last as f64).log_scale(), lo..hi)?;
     chart
         .configure_mesh()
         .x_desc("trajectories sampled, n (log scale)")
+        .x_label_formatter(&|x| format!("{}", x.round() as u64))
+        .y_label_formatter(&|y| {
+            // Enough decimals for a tenth of the range; no "-0".
+            let decimals = (-((hi - lo) / 10.0).log10().floor()).max(0.0) as usize;
+            let y = if y.abs() < 1e-12 * (hi - lo) { 0.0 } else { *y };
+            format!("{y:.decimals$}")
+        })
         .y_desc("estimate")
         .label_style((FAMILY, 15))
         .axis_desc_style((FAMILY, 17))
