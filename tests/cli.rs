@@ -373,3 +373,205 @@ fn fmt_reads_latex_and_its_latex_output_reads_back() {
     assert_eq!(code, 0, "{again}");
     assert_eq!(again, out);
 }
+
+// derivcheck mc
+
+/// Small and fast: 2 policies on 2-state, 2-action MDPs of horizon 3.
+const SMALL_MC: [&str; 11] = [
+    "mc",
+    "--policies",
+    "2",
+    "--states",
+    "2",
+    "--actions",
+    "2",
+    "--horizon",
+    "3",
+    "--samples",
+    "2000",
+];
+
+#[test]
+fn mc_passes_and_rejects_the_control_with_exit_0() {
+    let (out, code) = stdout_of(derivcheck().arg("mc"));
+    assert_eq!(code, 0, "{out}");
+    for row in ["reinforce", "reward-to-go", "baseline", "score-without-log"] {
+        assert!(out.contains(&format!("  {row} ")), "missing {row}: {out}");
+    }
+    assert!(out.contains("pass: control rejected"), "{out}");
+    assert!(out.contains("false-alarm rate 0.001"), "{out}");
+    assert!(out.contains("\npassed: "), "{out}");
+}
+
+#[test]
+fn mc_json_reports_statistics_and_variances() {
+    let (out, code) = stdout_of(derivcheck().args(SMALL_MC).args(["--format", "json"]));
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(v["passed"], true);
+    let estimators = v["estimators"].as_array().unwrap();
+    let names: Vec<&str> = estimators
+        .iter()
+        .map(|e| e["estimator"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["reinforce", "reward-to-go", "baseline", "score-without-log"]
+    );
+    for e in estimators {
+        assert!(
+            e["statistic"].is_number() && e["variance"].is_number(),
+            "{e}"
+        );
+        assert_eq!(e["pass"], true, "{e}");
+    }
+    assert_eq!(estimators[3]["rejected"], true);
+    assert_eq!(v["policies"].as_array().unwrap().len(), 2);
+    assert_eq!(v["policies"][0]["gradient"].as_array().unwrap().len(), 4);
+    assert_eq!(v["settings"]["trajectories"], 64);
+}
+
+#[test]
+fn mc_one_estimator_is_tested_with_the_control() {
+    let (out, code) = stdout_of(derivcheck().args(SMALL_MC).args([
+        "--estimator",
+        "reward-to-go",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let names: Vec<&str> = v["estimators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["estimator"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["reward-to-go", "score-without-log"]);
+}
+
+#[test]
+fn mc_exits_1_when_a_true_estimator_is_rejected() {
+    // At a false-alarm rate of 0.5 a correct estimator is rejected half the
+    // time; with this seed REINFORCE and the baseline are.
+    let (out, code) = stdout_of(derivcheck().args([
+        "mc",
+        "--false-alarm",
+        "0.5",
+        "--policies",
+        "2",
+        "--samples",
+        "1000",
+        "--states",
+        "2",
+        "--actions",
+        "2",
+        "--horizon",
+        "2",
+        "--seed",
+        "1",
+    ]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL: rejected"), "{out}");
+    assert!(out.contains("failed: "), "{out}");
+}
+
+#[test]
+fn mc_same_seed_same_report_on_one_or_two_threads() {
+    let run = |threads: &str, seed: &str| {
+        let (out, code) = stdout_of(
+            derivcheck()
+                .env("RAYON_NUM_THREADS", threads)
+                .args(&SMALL_MC[..SMALL_MC.len() - 2])
+                .args(["--samples", "9000", "--format", "json", "--seed", seed]),
+        );
+        assert_eq!(code, 0, "{out}");
+        out
+    };
+    let one = run("1", "7");
+    assert_eq!(one, run("2", "7"));
+    assert_ne!(one, run("2", "8"));
+}
+
+#[test]
+fn mc_out_of_bounds_flags_exit_2_naming_the_flag() {
+    for (args, message) in [
+        (vec!["--states", "0"], "--states: must be at least 1"),
+        (vec!["--actions", "1"], "--actions: must be at least 2"),
+        (vec!["--policies", "0"], "--policies: must be between 1 and"),
+        (
+            vec!["--states", "1000000", "--actions", "1000000"],
+            "--states: |S|·|A|",
+        ),
+        (
+            vec!["--horizon", "1000000000"],
+            "--horizon: the exact gradient enumerates",
+        ),
+        (vec!["--samples", "10"], "--samples: must be at least"),
+        (
+            vec!["--samples", "18446744073709551615"],
+            "--samples: this run needs about",
+        ),
+        (
+            vec!["--false-alarm", "2"],
+            "--false-alarm: must be in (0, 0.5]",
+        ),
+        (
+            vec!["--plot", "estimate.pdf"],
+            "--plot: cannot tell the format",
+        ),
+        (vec!["--states", "99999999999999999999999"], "invalid value"),
+        (vec!["--estimator", "vanilla"], "invalid value"),
+    ] {
+        let (out, code) = stdout_of(derivcheck().arg("mc").args(&args));
+        assert_eq!(code, 2, "{args:?}: {out}");
+        assert!(out.contains(message), "{args:?}: {out}");
+        assert!(!out.contains("panicked"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn mc_plot_writes_svg_and_png() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["estimate.svg", "estimate.png"] {
+        let path = dir.path().join(name);
+        let (out, code) = stdout_of(derivcheck().args(SMALL_MC).arg("--plot").arg(&path));
+        assert_eq!(code, 0, "{out}");
+        let bytes = fs::read(&path).expect("the plot is written");
+        if name.ends_with(".svg") {
+            let svg = String::from_utf8(bytes).unwrap();
+            assert!(svg.contains("<svg") && svg.contains("exact value"), "{svg}");
+        } else {
+            assert_eq!(&bytes[1..4], b"PNG");
+        }
+    }
+    let (out, code) = stdout_of(
+        derivcheck()
+            .args(SMALL_MC)
+            .args(["--plot", "/no/such/dir/estimate.svg"]),
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("cannot write the plot"), "{out}");
+}
+
+#[test]
+fn mc_help_names_every_flag_and_the_exit_status() {
+    let (out, code) = stdout_of(derivcheck().args(["mc", "--help"]));
+    assert_eq!(code, 0);
+    for flag in [
+        "--policies",
+        "--samples",
+        "--states",
+        "--actions",
+        "--horizon",
+        "--seed",
+        "--estimator",
+        "--false-alarm",
+        "--plot",
+        "--format",
+        "reward-to-go",
+        "Exit status",
+    ] {
+        assert!(out.contains(flag), "missing {flag}: {out}");
+    }
+}

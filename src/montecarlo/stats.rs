@@ -1,5 +1,6 @@
-//! The statistics of the Monte Carlo test: normal and χ² quantiles, and the
-//! eigen-decomposition of a small covariance matrix.
+//! The statistics of the Monte Carlo tests: normal and χ² quantiles, the
+//! eigen-decomposition of a small covariance matrix, running moments that
+//! merge in a fixed order, and Hotelling's T² test of a mean.
 
 /// The standard normal quantile (Acklam's rational approximation, relative
 /// error below 1.2e-9).
@@ -74,14 +75,16 @@ fn ln_gamma(x: f64) -> f64 {
     0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
 }
 
-/// The regularised lower incomplete gamma function `P(a, x)`.
-fn gamma_p(a: f64, x: f64) -> f64 {
+/// The regularised incomplete gamma functions `(P(a, x), Q(a, x))`, with
+/// `P + Q = 1`, each computed directly where it is the smaller, so that a
+/// tail probability far below 1e-16 keeps its relative precision.
+fn gamma_pq(a: f64, x: f64) -> (f64, f64) {
     if x <= 0.0 {
-        return 0.0;
+        return (0.0, 1.0);
     }
     let front = (-x + a * x.ln() - ln_gamma(a)).exp();
     if x < a + 1.0 {
-        // Series.
+        // Series for P.
         let mut sum = 1.0 / a;
         let mut term = sum;
         let mut n = a;
@@ -93,9 +96,10 @@ fn gamma_p(a: f64, x: f64) -> f64 {
                 break;
             }
         }
-        (sum * front).min(1.0)
+        let p = (sum * front).min(1.0);
+        (p, 1.0 - p)
     } else {
-        // Continued fraction (modified Lentz) for Q = 1 - P.
+        // Continued fraction (modified Lentz) for Q.
         let tiny = 1e-300;
         let mut b = x + 1.0 - a;
         let mut c = 1.0 / tiny;
@@ -119,7 +123,8 @@ fn gamma_p(a: f64, x: f64) -> f64 {
                 break;
             }
         }
-        (1.0 - front * h).max(0.0)
+        let q = (front * h).clamp(0.0, 1.0);
+        (1.0 - q, q)
     }
 }
 
@@ -130,7 +135,7 @@ pub fn chi2_upper(alpha: f64, df: usize) -> f64 {
         return 0.0;
     }
     let k = df as f64 / 2.0;
-    let upper = |x: f64| 1.0 - gamma_p(k, x / 2.0);
+    let upper = |x: f64| gamma_pq(k, x / 2.0).1;
     let (mut lo, mut hi) = (0.0, df as f64 + 10.0);
     while upper(hi) > alpha {
         hi *= 2.0;
@@ -144,6 +149,208 @@ pub fn chi2_upper(alpha: f64, df: usize) -> f64 {
         }
     }
     0.5 * (lo + hi)
+}
+
+/// The upper tail `P(χ² > x)` with `df` degrees of freedom: the p-value of
+/// a χ² statistic. 1 when `df` is 0.
+pub fn chi2_sf(x: f64, df: usize) -> f64 {
+    if df == 0 {
+        return 1.0;
+    }
+    gamma_pq(df as f64 / 2.0, x.max(0.0) / 2.0).1
+}
+
+/// The first two moments of a stream of vectors, about a fixed centre.
+///
+/// Accumulating `x − centre` rather than `x` keeps the covariance accurate
+/// when the mean is large next to the spread; with the centre at the
+/// hypothesised mean the accumulated sum is the bias itself. Two sets of
+/// moments with the same centre merge by addition, so blocks sampled in
+/// parallel combine to the same bits whatever the thread count, as long as
+/// they are merged in a fixed order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Moments {
+    /// How many vectors.
+    pub n: u64,
+    /// The centre.
+    pub centre: Vec<f64>,
+    /// `Σ (x − centre)`.
+    pub sum: Vec<f64>,
+    /// `Σ (x − centre)(x − centre)ᵀ`, upper triangle row by row (`i ≤ j`);
+    /// empty when only the diagonal is kept.
+    pub outer: Vec<f64>,
+    /// `Σ (x_j − centre_j)²`.
+    pub squares: Vec<f64>,
+}
+
+impl Moments {
+    /// No vectors yet. With `full` the whole covariance is kept (a
+    /// `d(d+1)/2` update per vector), otherwise only the variances (`d`).
+    pub fn new(centre: &[f64], full: bool) -> Self {
+        let d = centre.len();
+        Moments {
+            n: 0,
+            centre: centre.to_vec(),
+            sum: vec![0.0; d],
+            outer: if full {
+                vec![0.0; d * (d + 1) / 2]
+            } else {
+                vec![]
+            },
+            squares: vec![0.0; d],
+        }
+    }
+
+    /// The dimension.
+    pub fn dim(&self) -> usize {
+        self.centre.len()
+    }
+
+    /// Add one vector (of the centre's length).
+    #[inline]
+    pub fn push(&mut self, x: &[f64]) {
+        let d = self.centre.len();
+        self.n += 1;
+        let full = !self.outer.is_empty();
+        let mut k = 0;
+        for i in 0..d {
+            let di = x[i] - self.centre[i];
+            self.sum[i] += di;
+            self.squares[i] += di * di;
+            if full {
+                // The row i of the upper triangle, j = i..d.
+                let row = &mut self.outer[k..k + d - i];
+                for (o, (xj, cj)) in row.iter_mut().zip(x[i..].iter().zip(&self.centre[i..])) {
+                    *o += di * (xj - cj);
+                }
+                k += d - i;
+            }
+        }
+    }
+
+    /// Add another set of moments with the same centre.
+    pub fn merge(&mut self, other: &Moments) {
+        self.n += other.n;
+        for (a, b) in self.sum.iter_mut().zip(&other.sum) {
+            *a += b;
+        }
+        for (a, b) in self.squares.iter_mut().zip(&other.squares) {
+            *a += b;
+        }
+        for (a, b) in self.outer.iter_mut().zip(&other.outer) {
+            *a += b;
+        }
+    }
+
+    /// The sample mean.
+    pub fn mean(&self) -> Vec<f64> {
+        let n = self.n.max(1) as f64;
+        self.sum
+            .iter()
+            .zip(&self.centre)
+            .map(|(s, c)| c + s / n)
+            .collect()
+    }
+
+    /// The unbiased sample variance of each component.
+    pub fn variances(&self) -> Vec<f64> {
+        let n = self.n as f64;
+        let dn = (n - 1.0).max(1.0);
+        self.squares
+            .iter()
+            .zip(&self.sum)
+            .map(|(q, s)| ((q - s * s / n.max(1.0)) / dn).max(0.0))
+            .collect()
+    }
+
+    /// The unbiased sample covariance, row-major `d×d`; `None` when only the
+    /// variances were kept.
+    pub fn covariance(&self) -> Option<Vec<f64>> {
+        if self.outer.is_empty() && self.dim() > 0 {
+            return None;
+        }
+        let d = self.dim();
+        let n = self.n as f64;
+        let dn = (n - 1.0).max(1.0);
+        let mut cov = vec![0.0; d * d];
+        let mut k = 0;
+        for i in 0..d {
+            for j in i..d {
+                let c = (self.outer[k] - self.sum[i] * self.sum[j] / n.max(1.0)) / dn;
+                cov[i * d + j] = c;
+                cov[j * d + i] = c;
+                k += 1;
+            }
+        }
+        Some(cov)
+    }
+}
+
+/// What the test does in a direction in which the sample does not vary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flat {
+    /// The mean must equal the hypothesis there (to 1e-7 relative): an
+    /// estimator that never varies is compared exactly.
+    MustMatch,
+    /// The direction is left out (no degree of freedom): the sample carries
+    /// no information there, as when a state was never visited.
+    Ignore,
+}
+
+/// Hotelling's T² test of `E[x] = mu`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hotelling {
+    /// `n (x̄ − μ)ᵀ S⁺ (x̄ − μ)` over the directions with variance.
+    pub statistic: f64,
+    /// Degrees of freedom: the directions with variance.
+    pub df: usize,
+    /// The rejection threshold, the upper `alpha` quantile of χ²(df).
+    pub threshold: f64,
+    /// Whether the mean differs: the statistic is over the threshold, or
+    /// (with [`Flat::MustMatch`]) it differs in a direction without variance.
+    pub reject: bool,
+    /// Whether it differs in a direction without variance.
+    pub flat_mismatch: bool,
+}
+
+/// Hotelling's T² for a sample of `n` vectors with mean `mean` and sample
+/// covariance `cov` (row-major), against the hypothesis `E[x] = mu`, at
+/// false-alarm rate `alpha`. Large-sample form: the statistic is referred
+/// to χ² with as many degrees of freedom as the covariance has non-zero
+/// eigenvalues (those above 1e-12 of the largest).
+pub fn hotelling(
+    mean: &[f64],
+    cov: &[f64],
+    n: f64,
+    mu: &[f64],
+    alpha: f64,
+    flat: Flat,
+) -> Hotelling {
+    let d = mu.len();
+    let (vals, vecs) = symmetric_eigen(cov, d);
+    let top = vals.iter().copied().fold(0.0f64, f64::max);
+    let scale = 1f64.max(mu.iter().map(|x| x.abs()).fold(0.0, f64::max));
+    let mut statistic = 0.0;
+    let mut df = 0;
+    let mut flat_mismatch = false;
+    for k in 0..d {
+        let proj: f64 = (0..d).map(|i| vecs[i * d + k] * (mean[i] - mu[i])).sum();
+        if vals[k] > 1e-12 * top.max(1e-300) && vals[k] > 1e-24 * scale * scale {
+            statistic += n * proj * proj / vals[k];
+            df += 1;
+        } else if proj.abs() > 1e-7 * scale {
+            flat_mismatch = true;
+        }
+    }
+    let threshold = chi2_upper(alpha, df);
+    let exact_fail = flat == Flat::MustMatch && flat_mismatch;
+    Hotelling {
+        statistic,
+        df,
+        threshold,
+        reject: exact_fail || (df > 0 && statistic > threshold),
+        flat_mismatch,
+    }
 }
 
 /// Eigenvalues and eigenvectors (columns) of a symmetric matrix, by Jacobi
@@ -210,6 +417,72 @@ mod tests {
         assert!((chi2_upper(0.05, 2) - 5.991_465).abs() < 1e-4);
         assert!((chi2_upper(0.001, 3) - 16.266_236).abs() < 1e-3);
         assert!((chi2_upper(0.01, 10) - 23.209_251).abs() < 1e-3);
+    }
+
+    #[test]
+    fn chi2_tail_inverts_the_quantile() {
+        for df in [1, 2, 5, 16, 200] {
+            for alpha in [0.05, 1e-3] {
+                let x = chi2_upper(alpha, df);
+                assert!(
+                    (chi2_sf(x, df) - alpha).abs() < 1e-9,
+                    "df {df} alpha {alpha}"
+                );
+            }
+        }
+        assert_eq!(chi2_sf(3.0, 0), 1.0);
+        // Far tails keep their precision: P(χ²(2) > x) = exp(−x/2).
+        assert!((chi2_sf(100.0, 2) / (-50f64).exp() - 1.0).abs() < 1e-9);
+        assert!((chi2_sf(1000.0, 2) / (-500f64).exp() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn merged_moments_equal_moments_of_the_whole() {
+        let xs: Vec<Vec<f64>> = (0..50)
+            .map(|k| {
+                let t = k as f64;
+                vec![t.sin() + 3.0, (0.3 * t).cos() * 2.0, t * 0.01]
+            })
+            .collect();
+        let centre = [3.0, 0.0, 0.2];
+        let mut whole = Moments::new(&centre, true);
+        xs.iter().for_each(|x| whole.push(x));
+        let mut a = Moments::new(&centre, true);
+        let mut b = Moments::new(&centre, true);
+        xs[..20].iter().for_each(|x| a.push(x));
+        xs[20..].iter().for_each(|x| b.push(x));
+        a.merge(&b);
+        let (ca, cw) = (a.covariance().unwrap(), whole.covariance().unwrap());
+        for (x, y) in ca.iter().zip(&cw) {
+            assert!((x - y).abs() < 1e-12);
+        }
+        // The textbook two-pass covariance.
+        let m = whole.mean();
+        for i in 0..3 {
+            for j in 0..3 {
+                let c: f64 = xs
+                    .iter()
+                    .map(|x| (x[i] - m[i]) * (x[j] - m[j]))
+                    .sum::<f64>()
+                    / 49.0;
+                assert!((cw[i * 3 + j] - c).abs() < 1e-12, "({i},{j})");
+            }
+            assert!((whole.variances()[i] - cw[i * 3 + i]).abs() < 1e-12);
+        }
+        assert!(Moments::new(&centre, false).covariance().is_none());
+    }
+
+    #[test]
+    fn hotelling_ignores_or_demands_flat_directions() {
+        // Variance only in the first coordinate; the mean differs in the second.
+        let cov = [1.0, 0.0, 0.0, 0.0];
+        let must = hotelling(&[0.0, 0.5], &cov, 100.0, &[0.0, 0.0], 0.01, Flat::MustMatch);
+        assert!(must.reject && must.flat_mismatch && must.df == 1);
+        let ignore = hotelling(&[0.0, 0.5], &cov, 100.0, &[0.0, 0.0], 0.01, Flat::Ignore);
+        assert!(!ignore.reject && ignore.flat_mismatch);
+        // 100 · 0.3² / 1 = 9 > 6.63, the 1% point of χ²(1).
+        let far = hotelling(&[0.3, 0.0], &cov, 100.0, &[0.0, 0.0], 0.01, Flat::Ignore);
+        assert!(far.reject && (far.statistic - 9.0).abs() < 1e-9);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! they never recompute them.
 
 pub mod json;
+pub mod mc;
 pub mod text;
 
 use crate::check::FileResult;
