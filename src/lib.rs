@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod grade;
 pub mod montecarlo;
 pub mod numeric;
 pub mod report;
