@@ -37,7 +37,7 @@ use crate::numeric::NumericEngine;
 use crate::resolve::{Program, Term};
 use crate::symbolic::normalize::Budget;
 use crate::symbolic::SymbolicEngine;
-use crate::syntax::ast::{ItemKind, Relation};
+use crate::syntax::ast::{Expr, ExprKind, ItemKind, Relation};
 use crate::syntax::print::print_expr;
 use crate::syntax::{Source, Span};
 use crate::verdict::{Engine, Problem, Verdict};
@@ -52,8 +52,18 @@ use submission::Body;
 /// submission, never a hang.
 #[derive(Clone, Copy, Debug)]
 pub struct Bounds {
-    /// Most steps in one submission. Default: 200.
+    /// Most steps in one submission. Default: 100.
     pub max_steps: usize,
+    /// Most bits in the numerator or denominator of a number written in a
+    /// submission (`1e38` fits, `1e39` does not). Default: 128. Keeps
+    /// exact arithmetic on the numbers small.
+    pub max_number_bits: u64,
+    /// Time after which the remaining steps of a submission are not
+    /// checked (they are `unknown`, with the reason). Default: 10 s. The
+    /// bounds above keep every step short, so ordinary submissions finish
+    /// in milliseconds and never meet this guard; it only stops a
+    /// submission built to be slow.
+    pub time_per_submission: std::time::Duration,
     /// Bounds of the numeric engine's evaluation of one side of a step on
     /// one instance. Default: 400,000 operations, tables of 20,000
     /// entries, ranges of 20,000 integers.
@@ -69,7 +79,9 @@ pub struct Bounds {
 impl Default for Bounds {
     fn default() -> Self {
         Bounds {
-            max_steps: 200,
+            max_steps: 100,
+            max_number_bits: 128,
+            time_per_submission: std::time::Duration::from_secs(10),
             numeric: Limits {
                 max_ops: 400_000,
                 max_table: 20_000,
@@ -319,6 +331,15 @@ impl<'a> Grader<'a> {
                 None,
             )]);
         }
+        let mut too_large = Vec::new();
+        for item in &kept {
+            for e in item_exprs(&item.kind) {
+                large_numbers(e, self.opts.bounds.max_number_bits, &mut too_large);
+            }
+        }
+        if !too_large.is_empty() {
+            return Err(too_large);
+        }
         let program = self.assignment.decls.resolve(&kept);
         if !program.errors.is_empty() {
             return Err(program
@@ -502,6 +523,7 @@ impl<'a> Grader<'a> {
         let forms: Vec<Form> = w.nodes.iter().map(|n| form(prog, &n.term)).collect();
         let label_of = |f: &Form| self.labels.iter().position(|l| l == f);
         let labels = self.assignment.labels();
+        let started = std::time::Instant::now();
         let mut steps = Vec::with_capacity(w.relations.len());
         let mut step_facts = Vec::with_capacity(w.relations.len());
         for k in 1..w.nodes.len() {
@@ -513,7 +535,20 @@ impl<'a> Grader<'a> {
                 relation,
                 seed: mix_seed(seed, 0, k as u64),
             };
-            let (verdict, engine) = check::decide(&self.engines, &problem);
+            let limit = self.opts.bounds.time_per_submission;
+            let (verdict, engine) = if started.elapsed() > limit {
+                (
+                    Verdict::Unknown {
+                        reason: format!(
+                            "not checked: the submission used up its time limit of {} s",
+                            limit.as_secs_f64()
+                        ),
+                    },
+                    None,
+                )
+            } else {
+                check::decide(&self.engines, &problem)
+            };
             let repeats = forms[k] == forms[k - 1];
             let in_order = if self.labels.is_empty() {
                 None
@@ -621,6 +656,62 @@ impl<'a> Grader<'a> {
     }
 }
 
+/// The expressions of an item, for bounds on what a submission writes.
+fn item_exprs(kind: &ItemKind) -> Vec<&Expr> {
+    match kind {
+        ItemKind::Def(_, e) | ItemKind::Milestone(e) => vec![e],
+        ItemKind::Assume(a, _, b) | ItemKind::Claim(_, a, _, b) => vec![a, b],
+        ItemKind::Sample { dist, lo, hi, .. } => vec![dist, lo, hi],
+        ItemKind::Steps(list) => list.iter().map(|(_, e)| e).collect(),
+        ItemKind::Chain(c) => std::iter::once(&c.start)
+            .chain(c.steps.iter().map(|s| &s.expr))
+            .collect(),
+        _ => vec![],
+    }
+}
+
+/// Numbers in `e` with more than `max_bits` bits above or below the
+/// fraction line, as errors.
+fn large_numbers(e: &Expr, max_bits: u64, out: &mut Vec<Diagnostic>) {
+    if out.len() >= 10 {
+        return;
+    }
+    let mut walk = |x: &Expr| large_numbers(x, max_bits, out);
+    match &e.kind {
+        ExprKind::Number(n) => {
+            if n.numer().bits() > max_bits || n.denom().bits() > max_bits {
+                out.push(Diagnostic::error(
+                    e.span,
+                    format!("this number is too large to grade: at most {max_bits} bits above and below the fraction line"),
+                    Some("a derivation needs numbers of a few digits; write larger ones as powers, as in 10^40".into()),
+                ));
+            }
+        }
+        ExprKind::Name(n) => n.sub.iter().for_each(walk),
+        ExprKind::Placeholder => {}
+        ExprKind::Apply { head, args, cond } => {
+            head.sub.iter().chain(args).chain(cond).for_each(walk)
+        }
+        ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => walk(a),
+        ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => {
+            walk(a);
+            walk(b);
+        }
+        ExprKind::Deriv { body, .. } => walk(body),
+        ExprKind::Big { domain, body, .. } => {
+            if let crate::syntax::ast::Domain::Range(lo, hi) = domain {
+                walk(lo);
+                walk(hi);
+            }
+            walk(body);
+        }
+        ExprKind::Expect { draws, body } => {
+            draws.iter().for_each(|d| walk(&d.dist));
+            walk(body);
+        }
+    }
+}
+
 fn written(source: &Source, span: Span, expr: String, label: Option<String>) -> Written {
     let (line, column) = source.line_col(span.start);
     Written {
@@ -644,4 +735,189 @@ struct Worked<'p> {
     relations: Vec<Relation>,
     justifications: Vec<Option<String>>,
     assume_lines: Vec<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::resolve_text;
+
+    const ASSIGNMENT: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+        def J(θ) = Σ_τ Pr_θ(τ) R(τ)\npoints 10\n\
+        claim ∇_θ J(θ) = E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]\n";
+
+    fn assignment() -> Assignment {
+        Assignment::from_text("a.deriv", ASSIGNMENT).unwrap_or_else(|e| panic!("{}", e.render()))
+    }
+
+    fn deriv(id: &str) -> Submission {
+        Submission {
+            id: id.into(),
+            path: format!("{id}.deriv").into(),
+            kind: Some(Kind::Deriv),
+            id_note: None,
+        }
+    }
+
+    #[test]
+    fn grading_bounds_decide_the_corpus_as_check_does() {
+        // The bounds for untrusted submissions must not change a verdict on
+        // the derivations derivcheck ships.
+        let grading = engines(&GradeOptions::default());
+        let checking = check::engines(&Options::default());
+        let mut files = 0;
+        for entry in check::collect_files(&["derivations".into()]) {
+            let path = entry.expect("readable");
+            if path.starts_with("derivations/assignments") {
+                continue;
+            }
+            files += 1;
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let (prog, _) = resolve_text(&text);
+            for (c, chain) in prog.chains.iter().enumerate() {
+                let mut prev = &chain.start;
+                for (k, step) in chain.steps.iter().enumerate() {
+                    let problem = Problem {
+                        program: &prog,
+                        lhs: &prev.term,
+                        rhs: &step.expr.term,
+                        relation: step.relation,
+                        seed: mix_seed(1, c as u64, k as u64),
+                    };
+                    let (a, _) = check::decide(&grading, &problem);
+                    let (b, _) = check::decide(&checking, &problem);
+                    assert_eq!(a.name(), b.name(), "{}: chain {c} step {k}", path.display());
+                    prev = &step.expr;
+                }
+            }
+        }
+        assert!(files >= 10);
+    }
+
+    #[test]
+    fn numbers_too_large_are_the_submissions_error() {
+        let a = assignment();
+        let g = Grader::new(&a, GradeOptions::default());
+        let r = g.grade_text(
+            &deriv("big"),
+            Ok("∇_θ J(θ)\n  = ∇_θ J(θ) + 1e39 - 1e39\n".into()),
+        );
+        assert_eq!(r.score, 0.0);
+        assert!(
+            r.errors[0].message.contains("too large to grade"),
+            "{}",
+            r.feedback
+        );
+        assert_eq!((r.errors[0].line, r.errors[0].column), (2, 16));
+        let r = g.grade_text(
+            &deriv("fine"),
+            Ok("∇_θ J(θ)\n  = ∇_θ J(θ) + 1e38 - 1e38\n".into()),
+        );
+        assert!(r.errors.is_empty(), "{}", r.feedback);
+    }
+
+    #[test]
+    fn towers_of_powers_end_quickly() {
+        let a = assignment();
+        let g = Grader::new(&a, GradeOptions::default());
+        let started = std::time::Instant::now();
+        let r = g.grade_text(
+            &deriv("tower"),
+            Ok(
+                "J(θ)\n  = J(θ) + ((((2^64)^64)^64)^64)^64 - 2^99999999 + (J(θ) + 1)^99999999\n"
+                    .into(),
+            ),
+        );
+        assert!(
+            started.elapsed().as_secs_f64() < 5.0,
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(r.steps.len(), 1);
+        assert!(!r.steps[0].verdict.is_valid(), "{}", r.feedback);
+    }
+
+    #[test]
+    fn chains_longer_than_the_bound_are_the_submissions_error() {
+        let a = assignment();
+        let opts = GradeOptions {
+            bounds: Bounds {
+                max_steps: 3,
+                ..Bounds::default()
+            },
+            ..GradeOptions::default()
+        };
+        let g = Grader::new(&a, opts);
+        let text = "J(θ)\n= J(θ)\n= J(θ)\n= J(θ)\n= J(θ)\n";
+        let r = g.grade_text(&deriv("long"), Ok(text.into()));
+        assert!(
+            r.errors[0].message.contains("more than 3 steps"),
+            "{}",
+            r.feedback
+        );
+        assert_eq!(r.errors[0].line, 5);
+    }
+
+    #[test]
+    fn out_of_time_steps_are_unknown_with_the_reason() {
+        let a = assignment();
+        let opts = GradeOptions {
+            bounds: Bounds {
+                time_per_submission: std::time::Duration::ZERO,
+                ..Bounds::default()
+            },
+            ..GradeOptions::default()
+        };
+        let g = Grader::new(&a, opts);
+        let r = g.grade_text(&deriv("slow"), Ok("J(θ)\n= J(θ) + 0\n".into()));
+        assert!(
+            matches!(&r.steps[0].verdict, Verdict::Unknown { reason } if reason.contains("time limit")),
+            "{:?}",
+            r.steps[0].verdict
+        );
+    }
+
+    #[test]
+    fn seeds_depend_on_the_id_not_the_order() {
+        let a = assignment();
+        let g = Grader::new(&a, GradeOptions::default());
+        assert_eq!(g.seed_of("alice"), g.seed_of("alice"));
+        assert_ne!(g.seed_of("alice"), g.seed_of("bob"));
+    }
+
+    #[test]
+    fn repeated_declarations_are_dropped_and_conflicts_are_errors() {
+        let a = assignment();
+        let g = Grader::new(&a, GradeOptions::default());
+        let copy = format!("{ASSIGNMENT}\n∇_θ J(θ)\n  = E_{{τ~Pr_θ}}[∇_θ log Pr_θ(τ) R(τ)]\n");
+        let r = g.grade_text(&deriv("copy"), Ok(copy));
+        assert!(r.errors.is_empty(), "{}", r.feedback);
+        assert!(r.notes.is_empty(), "{:?}", r.notes);
+        // The same name declared otherwise than the assignment does.
+        let own = "fun R(τ) : positive\n\n∇_θ J(θ)\n= ∇_θ J(θ)\n";
+        let r = g.grade_text(&deriv("own"), Ok(own.into()));
+        assert!(
+            r.errors
+                .iter()
+                .any(|e| e.message.contains("declared twice")),
+            "{}",
+            r.feedback
+        );
+        let extra =
+            "points 100\nclaim J(θ) = J(θ)\n\n∇_θ J(θ)\n= E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]\n";
+        let r = g.grade_text(&deriv("extra"), Ok(extra.into()));
+        assert_eq!(r.max, 10.0);
+        assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+    }
+
+    #[test]
+    fn a_submission_holds_one_chain() {
+        let a = assignment();
+        let g = Grader::new(&a, GradeOptions::default());
+        let r = g.grade_text(&deriv("two"), Ok("J(θ)\n= J(θ)\n\nJ(θ)\n= J(θ)\n".into()));
+        assert!(r.errors[0].message.contains("holds 2"), "{}", r.feedback);
+        let r = g.grade_text(&deriv("none"), Ok("# nothing\n".into()));
+        assert!(r.errors[0].message.contains("no chain"), "{}", r.feedback);
+        assert_eq!(r.first_invalid_line, None);
+    }
 }

@@ -37,10 +37,12 @@ fn level(e: &Expr) -> u8 {
 /// An expression as a `<math>` element.
 pub fn math(e: &Expr, display: bool) -> String {
     let mut s = String::new();
+    // displaystyle: Σ and Π with their ranges under and over them, as on
+    // paper, also inline in a table cell.
     s.push_str(if display {
-        "<math display=\"block\">"
+        "<math display=\"block\" displaystyle=\"true\">"
     } else {
-        "<math>"
+        "<math displaystyle=\"true\">"
     });
     expr(&mut s, e, ADD, false);
     s.push_str("</math>");
@@ -51,6 +53,12 @@ fn mo(s: &mut String, op: &str) {
     s.push_str("<mo>");
     s.push_str(&escape(op));
     s.push_str("</mo>");
+}
+
+/// A thin space, after an operator name (`log`, `∇_θ`) whose argument
+/// follows without brackets.
+fn thin(s: &mut String) {
+    s.push_str("<mspace width=\"0.1667em\"/>");
 }
 
 fn fence(s: &mut String, open: &str) {
@@ -208,6 +216,7 @@ fn bare(s: &mut String, e: &Expr, open_right: bool) {
             s.push_str("<mrow>");
             word(s, f.name());
             mo(s, "\u{2061}");
+            thin(s);
             expr(s, x, PREFIX, open_right);
             s.push_str("</mrow>");
         }
@@ -228,6 +237,7 @@ fn bare(s: &mut String, e: &Expr, open_right: bool) {
                 }
                 None => mo(s, "∇"),
             }
+            thin(s);
             expr(s, body, PREFIX, open_right);
             s.push_str("</mrow>");
         }
@@ -296,7 +306,10 @@ mod tests {
     #[test]
     fn the_log_derivative_trick_is_drawn() {
         let m = ml("Σ_τ Pr_θ(τ) (∇_θ Pr_θ(τ) / Pr_θ(τ)) R(τ)");
-        assert!(m.starts_with("<math>") && m.ends_with("</math>"), "{m}");
+        assert!(
+            m.starts_with("<math displaystyle=\"true\">") && m.ends_with("</math>"),
+            "{m}"
+        );
         assert!(
             m.contains("<munder><mo>∑</mo><mrow><mi>τ</mi></mrow></munder>"),
             "{m}"
@@ -329,7 +342,7 @@ mod tests {
         // A sum followed by more factors is bracketed.
         let m = ml("(Σ_τ R(τ)) · 2");
         assert!(
-            m.starts_with("<math><mrow><mrow><mo stretchy=\"true\">(</mo>"),
+            m.starts_with("<math displaystyle=\"true\"><mrow><mrow><mo stretchy=\"true\">(</mo>"),
             "{m}"
         );
     }
