@@ -58,8 +58,8 @@ impl Value {
 
 impl Counterexample {
     /// The counterexample as readable lines: sizes, parameters, constants
-    /// and variables first, then one line a function table, then both
-    /// sides' values.
+    /// and variables first (when there are any), then one line a function
+    /// table, then both sides' values.
     pub fn lines(&self) -> Vec<String> {
         use std::fmt::Write;
         let mut lines = Vec::new();
@@ -77,7 +77,9 @@ impl Counterexample {
         for (k, v) in &self.variables {
             head.push(format!("{k} = {v}"));
         }
-        lines.push(head.join(", "));
+        if !head.is_empty() {
+            lines.push(head.join(", "));
+        }
         for (k, v) in &self.samples {
             lines.push(format!("draws {k}: {}", v.join(", ")));
         }
