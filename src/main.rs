@@ -279,7 +279,7 @@ fn grade_command(
     let bar = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(subs.len() as u64).with_style(
             indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} submissions, {per_sec}, {eta} left",
+                "{bar:40} {pos}/{len} submissions ({elapsed} so far, {eta} left)",
             )
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         )
