@@ -11,6 +11,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod latex;
+pub mod grade;
 pub mod montecarlo;
 pub mod numeric;
 pub mod report;

@@ -6,11 +6,11 @@
 
 use crate::resolve::{Program, Term};
 use crate::syntax::ast::Relation;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A value of one side of a step: a number or a gradient vector.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Value {
     /// A real number.
@@ -20,7 +20,7 @@ pub enum Value {
 }
 
 /// A concrete instance on which a step fails.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counterexample {
     /// Sizes of the sets (`|T| = 3`).
     pub sizes: BTreeMap<String, usize>,
@@ -43,8 +43,79 @@ pub struct Counterexample {
     pub right: Option<Value>,
 }
 
+impl Value {
+    /// The value as text: `0.53` or `(0.1, -0.2)`.
+    pub fn text(&self) -> String {
+        match self {
+            Value::Scalar(x) => format!("{x}"),
+            Value::Vector(xs) => {
+                let parts: Vec<String> = xs.iter().map(|x| format!("{x}")).collect();
+                format!("({})", parts.join(", "))
+            }
+        }
+    }
+}
+
+impl Counterexample {
+    /// The counterexample as readable lines: sizes, parameters, constants
+    /// and variables first (when there are any), then one line a function
+    /// table, then both sides' values.
+    pub fn lines(&self) -> Vec<String> {
+        use std::fmt::Write;
+        let mut lines = Vec::new();
+        let mut head = Vec::new();
+        for (k, n) in &self.sizes {
+            head.push(format!("|{k}| = {n}"));
+        }
+        for (k, v) in &self.params {
+            let parts: Vec<String> = v.iter().map(|x| x.to_string()).collect();
+            head.push(format!("{k} = ({})", parts.join(", ")));
+        }
+        for (k, v) in &self.constants {
+            head.push(format!("{k} = {v}"));
+        }
+        for (k, v) in &self.variables {
+            head.push(format!("{k} = {v}"));
+        }
+        if !head.is_empty() {
+            lines.push(head.join(", "));
+        }
+        for (k, v) in &self.samples {
+            lines.push(format!("draws {k}: {}", v.join(", ")));
+        }
+        let mut current: Option<String> = None;
+        let mut row = String::new();
+        for (k, v) in &self.functions {
+            let name = k.split('(').next().unwrap_or("").to_string();
+            if current.as_ref() != Some(&name) {
+                if !row.is_empty() {
+                    lines.push(std::mem::take(&mut row));
+                }
+                current = Some(name);
+            } else {
+                row.push_str(", ");
+            }
+            let _ = write!(row, "{k} = {v}");
+        }
+        if !row.is_empty() {
+            lines.push(row);
+        }
+        if !self.omitted.is_empty() {
+            lines.push(format!("(tables not shown: {})", self.omitted.join(", ")));
+        }
+        if let (Some(l), Some(r)) = (&self.left, &self.right) {
+            lines.push(format!(
+                "left side = {}, right side = {}",
+                l.text(),
+                r.text()
+            ));
+        }
+        lines
+    }
+}
+
 /// How a step was decided.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "lowercase")]
 pub enum Verdict {
     /// The symbolic engine showed equality; `rules` name what closed it.

@@ -285,11 +285,13 @@ fn check_chain(
     }
 }
 
-/// The relation a whole chain establishes between its ends, if any.
-fn chain_relation(steps: &[StepResult]) -> Option<Relation> {
+/// The relation a whole chain of steps establishes between its ends, if
+/// any: `=` steps keep the relation of the others; `≤` with `≥`, or two
+/// `≈`, establish nothing.
+pub fn chain_relation(relations: impl IntoIterator<Item = Relation>) -> Option<Relation> {
     let mut r = Relation::Eq;
-    for s in steps {
-        r = match (r, s.relation) {
+    for s in relations {
+        r = match (r, s) {
             (x, Relation::Eq) => x,
             (Relation::Eq, y) => y,
             (x, y) if x == y && x != Relation::Approx => x,
@@ -297,6 +299,17 @@ fn chain_relation(steps: &[StepResult]) -> Option<Relation> {
         };
     }
     Some(r)
+}
+
+/// Whether a chain of `steps` steps establishing `chain` (see
+/// [`chain_relation`]) proves a claim with relation `claim`: an equality
+/// proves every relation but `≈` (which needs an estimator step).
+pub fn establishes(chain: Option<Relation>, claim: Relation, steps: usize) -> bool {
+    match (chain, claim) {
+        (Some(Relation::Eq), _) => claim != Relation::Approx || steps == 0,
+        (Some(r), c) => r == c,
+        (None, _) => false,
+    }
 }
 
 fn claim_status(
@@ -327,12 +340,8 @@ fn claim_status(
             "a step of the chain is not valid".into(),
         ));
     }
-    let ok = match (chain_relation(steps), claim.relation) {
-        (Some(Relation::Eq), _) => claim.relation != Relation::Approx || steps.is_empty(),
-        (Some(r), c) => r == c,
-        (None, _) => false,
-    };
-    if !ok {
+    let established = chain_relation(steps.iter().map(|s| s.relation));
+    if !establishes(established, claim.relation, steps.len()) {
         return Some(ClaimStatus::NotMet(format!(
             "the chain's steps do not establish `{}`",
             claim.relation.symbol()

@@ -52,7 +52,7 @@ struct Step<'a> {
 }
 
 /// A counterexample with its function values as an object in table order.
-struct Cx<'a>(&'a Counterexample);
+pub(crate) struct Cx<'a>(pub(crate) &'a Counterexample);
 
 impl Serialize for Cx<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -155,11 +155,5 @@ pub fn render(files: &[FileResult]) -> String {
 
 /// A value as text: `0.53` or `(0.1, -0.2)`.
 pub fn value_text(v: &Value) -> String {
-    match v {
-        Value::Scalar(x) => format!("{x}"),
-        Value::Vector(xs) => {
-            let parts: Vec<String> = xs.iter().map(|x| format!("{x}")).collect();
-            format!("({})", parts.join(", "))
-        }
-    }
+    v.text()
 }

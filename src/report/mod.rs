@@ -1,11 +1,21 @@
-//! Stage 6 of the pipeline: verdicts → reports.
+//! Stage 6 of the pipeline: verdicts and grades → reports.
 //!
-//! In: the [`FileResult`]s of a run. Out: text (coloured when asked, one
-//! line a step), or the stable JSON of SPEC §4. Reports read verdicts;
-//! they never recompute them.
+//! In: the [`FileResult`]s of a `check` run, or the grade results of a
+//! `grade` run. Out: for `check`, text (coloured when asked, one line a
+//! step), the stable JSON of SPEC §4, or JUnit XML; for `grade`
+//! ([`grade`]), a table, JSON, CSV, JUnit XML or one HTML page, and a
+//! feedback file per student. Reports read verdicts and grades; they never
+//! recompute them.
 
+pub mod csv;
+pub mod grade;
+pub mod grade_json;
+pub mod html;
 pub mod json;
 pub mod mc;
+pub mod junit;
+pub mod mathml;
+pub mod table;
 pub mod text;
 
 use crate::check::FileResult;

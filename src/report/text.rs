@@ -2,7 +2,6 @@
 //! how it was decided; a diagnostic with the source line for every wrong
 //! or undecided step; a summary. Colour only when asked for.
 
-use super::json::value_text;
 use super::Summary;
 use crate::check::{ClaimStatus, FileResult, StepResult};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -23,53 +22,7 @@ fn verdict_word(v: &Verdict) -> String {
 
 /// The counterexample as readable lines.
 pub fn counterexample_lines(c: &Counterexample) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut head = Vec::new();
-    for (k, n) in &c.sizes {
-        head.push(format!("|{k}| = {n}"));
-    }
-    for (k, v) in &c.params {
-        let parts: Vec<String> = v.iter().map(|x| x.to_string()).collect();
-        head.push(format!("{k} = ({})", parts.join(", ")));
-    }
-    for (k, v) in &c.constants {
-        head.push(format!("{k} = {v}"));
-    }
-    for (k, v) in &c.variables {
-        head.push(format!("{k} = {v}"));
-    }
-    lines.push(head.join(", "));
-    for (k, v) in &c.samples {
-        lines.push(format!("draws {k}: {}", v.join(", ")));
-    }
-    let mut current: Option<String> = None;
-    let mut row = String::new();
-    for (k, v) in &c.functions {
-        let name = k.split('(').next().unwrap_or("").to_string();
-        if current.as_ref() != Some(&name) {
-            if !row.is_empty() {
-                lines.push(std::mem::take(&mut row));
-            }
-            current = Some(name);
-        } else {
-            row.push_str(", ");
-        }
-        let _ = write!(row, "{k} = {v}");
-    }
-    if !row.is_empty() {
-        lines.push(row);
-    }
-    if !c.omitted.is_empty() {
-        lines.push(format!("(tables not shown: {})", c.omitted.join(", ")));
-    }
-    if let (Some(l), Some(r)) = (&c.left, &c.right) {
-        lines.push(format!(
-            "left side = {}, right side = {}",
-            value_text(l),
-            value_text(r)
-        ));
-    }
-    lines
+    c.lines()
 }
 
 /// The diagnostic of a wrong or undecided step: the new expression, the

@@ -255,6 +255,20 @@ impl<'a> Normalizer<'a> {
             if p.0.len() > 1 && k > 12 {
                 return Err(format!("a power {k} of a sum is too large to expand"));
             }
+            // One monomial: raise the coefficient and scale the exponents,
+            // in one step whatever k is (a loop of k products would take
+            // time and memory in proportion to k).
+            if let [(m, c)] = p.0.as_slice() {
+                if k > 1 && m.iter().any(|(a, _)| self.store.info(*a).vector) {
+                    return Err("a product of two gradient vectors".into());
+                }
+                let c = c.powi(k).ok_or("a coefficient power too large")?;
+                let m = m
+                    .iter()
+                    .map(|(a, e)| (*a, e.mul(&Q::int(k))))
+                    .collect::<Vec<_>>();
+                return Ok(Poly(vec![(m, c)]));
+            }
             let mut acc = p.clone();
             for _ in 1..k {
                 acc = self.mul(&acc, p)?;

@@ -11,6 +11,10 @@ use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
 use std::cmp::Ordering;
 
+/// Most bits in the numerator or denominator of a power computed by
+/// [`Q::powi`]. Default: 16,384.
+pub const MAX_POWER_BITS: u64 = 1 << 14;
+
 /// An exact rational.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Q {
@@ -150,12 +154,19 @@ impl Q {
     }
 
     /// Integer power (negative exponents allowed for non-zero values);
-    /// `None` when the result would be too large to be useful.
+    /// `None` when the result would be too large to be useful: an exponent
+    /// beyond 64, or a result of more than [`MAX_POWER_BITS`] bits (so that
+    /// powers of powers cannot grow without bound).
     pub fn powi(&self, k: i64) -> Option<Q> {
+        if self.is_zero() || self.is_one() {
+            return Some(self.clone());
+        }
         if k.unsigned_abs() > 64 {
-            if self.is_zero() || self.is_one() {
-                return Some(self.clone());
-            }
+            return None;
+        }
+        let big = self.to_big();
+        let bits = big.numer().bits().max(big.denom().bits());
+        if bits.saturating_mul(k.unsigned_abs()) > MAX_POWER_BITS {
             return None;
         }
         let base = if k < 0 { self.recip()? } else { self.clone() };
@@ -229,6 +240,17 @@ impl std::ops::Mul for Q {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn powers_too_large_are_declined() {
+        assert_eq!(Q::int(2).powi(10), Some(Q::int(1024)));
+        assert_eq!(Q::int(2).powi(-2), Some(Q::small(1, 4)));
+        assert_eq!(Q::int(2).powi(65), None);
+        assert_eq!(Q::ONE.powi(1 << 40), Some(Q::ONE));
+        // 2^(2^14) has 2^14 + 1 bits; raising it again must stop.
+        let big = Q::from_big(BigRational::from_integer(BigInt::from(1) << 16384u32));
+        assert_eq!(big.powi(2), None);
+    }
 
     #[test]
     fn small_arithmetic_is_exact_and_reduced() {

@@ -8,7 +8,7 @@ use super::Span;
 use num_rational::BigRational;
 
 /// A relation between two consecutive expressions of a chain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Relation {
     /// `=`: equal for every value of the free variables.
     Eq,

@@ -1,0 +1,327 @@
+//! `grade --format html`: one self-contained page for the class — the
+//! table of scores, a histogram (inline SVG), and every submission's chain
+//! drawn as mathematics (MathML made here) with each step's verdict and
+//! the feedback. No script, no stylesheet or font from elsewhere: a
+//! content security policy forbids both, so the page reads the same
+//! without a network.
+//!
+//! The page is streamed: each submission's section is written to a
+//! temporary file as it arrives, and only the table rows (a few numbers a
+//! submission) stay in memory until the end, when the page is assembled.
+
+use super::grade::{Header, Reporter, Summary};
+use super::mathml::math;
+use crate::grade::rubric::score_text;
+use crate::grade::GradeResult;
+use crate::syntax::parser::parse_expr;
+use crate::verdict::Verdict;
+use std::fmt::Write as _;
+use std::io::{self, Read, Seek, Write};
+
+/// Text as HTML: `& < > " '` escaped.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Characters XML cannot hold are left out, so the page is also
+            // well-formed XML.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{fffe}' | '\u{ffff}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+struct Row {
+    id: String,
+    score: f64,
+    max: f64,
+    valid: bool,
+    first_invalid_line: Option<usize>,
+    remarks: String,
+}
+
+/// Writes the page.
+pub struct HtmlReporter {
+    spool: std::fs::File,
+    rows: Vec<Row>,
+}
+
+impl HtmlReporter {
+    /// A reporter with its temporary file for the sections.
+    pub fn new() -> io::Result<Self> {
+        Ok(HtmlReporter {
+            spool: tempfile::tempfile()?,
+            rows: Vec::new(),
+        })
+    }
+}
+
+const STYLE: &str = "
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; padding: 0 1em; }
+h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { padding: 0.3em 0.7em; text-align: left; vertical-align: middle; border-bottom: 1px solid #eee; }
+th { background: #f4f4f4; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.full { color: #1a7f37; font-weight: bold; } .partial { color: #9a6700; } .zero { color: #cf222e; }
+.v { font-weight: bold; padding: 0.1em 0.4em; border-radius: 0.3em; }
+.proved, .confirmed, .estimated { color: #1a7f37; } .refuted { color: #cf222e; } .unknown, .disorder { color: #9a6700; }
+pre { background: #f6f8fa; padding: 0.7em; overflow-x: auto; white-space: pre-wrap; }
+.detail pre { margin: 0; font-size: 0.85em; }
+math { font-size: 1.1em; }
+.meta { color: #555; }
+svg text { font-size: 11px; fill: #333; }
+";
+
+fn score_class(score: f64, max: f64) -> &'static str {
+    if score >= max {
+        "full"
+    } else if score > 0.0 {
+        "partial"
+    } else {
+        "zero"
+    }
+}
+
+/// An expression as MathML, or as code when it does not read back.
+fn expression(text: &str) -> String {
+    match parse_expr(text, 0) {
+        Ok(e) => math(&e, false),
+        Err(_) => format!("<code>{}</code>", escape(text)),
+    }
+}
+
+fn section(r: &GradeResult) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<section class=\"submission\" id=\"s-{id}\">\n<h2>{id} <span class=\"{class}\">{score} / {max}</span></h2>\n<p class=\"meta\">{path}</p>\n",
+        id = escape(&r.id),
+        class = score_class(r.score, r.max),
+        score = score_text(r.score),
+        max = score_text(r.max),
+        path = escape(&r.path)
+    );
+    if let Some(start) = &r.start {
+        s.push_str("<table class=\"steps\">\n<tr><th>line</th><th></th><th>expression</th><th>verdict</th><th>justification</th></tr>\n");
+        let label = |l: &Option<String>| {
+            l.as_ref()
+                .map_or_else(String::new, |l| format!("<b>{}</b>: ", escape(l)))
+        };
+        let _ = writeln!(
+            s,
+            "<tr><td class=\"num\">{}</td><td></td><td>{}{}</td><td></td><td></td></tr>",
+            start.line,
+            label(&start.label),
+            expression(&start.expr)
+        );
+        for step in &r.steps {
+            let (class, word) = if step.verdict.is_valid() && step.in_order == Some(false) {
+                ("disorder", "out of order".to_string())
+            } else {
+                (step.verdict.name(), step.verdict.name().to_string())
+            };
+            let _ = writeln!(
+                s,
+                "<tr><td class=\"num\">{}</td><td>{}</td><td>{}{}</td><td><span class=\"v {class}\">{word}</span></td><td>{}</td></tr>",
+                step.at.line,
+                escape(step.relation.symbol()),
+                label(&step.at.label),
+                expression(&step.at.expr),
+                escape(step.justification.as_deref().unwrap_or(""))
+            );
+            let detail = match &step.verdict {
+                Verdict::Refuted {
+                    counterexample,
+                    reason,
+                } => {
+                    let mut d = reason.clone();
+                    for (k, line) in counterexample.lines().iter().enumerate() {
+                        let _ = write!(
+                            d,
+                            "\n{}{line}",
+                            if k == 0 { "counterexample: " } else { "" }
+                        );
+                    }
+                    Some(d)
+                }
+                Verdict::Unknown { reason } => Some(reason.clone()),
+                _ => step.note.clone(),
+            };
+            if let Some(d) = detail {
+                let _ = writeln!(
+                    s,
+                    "<tr class=\"detail\"><td></td><td></td><td colspan=\"3\"><pre>{}</pre></td></tr>",
+                    escape(&d)
+                );
+            }
+        }
+        s.push_str("</table>\n");
+    }
+    let _ = writeln!(
+        s,
+        "<pre class=\"feedback\">{}</pre>\n</section>",
+        escape(&r.feedback)
+    );
+    s
+}
+
+/// The histogram of scores as an SVG picture.
+pub fn histogram_svg(summary: &Summary) -> String {
+    let bins = summary.histogram();
+    let most = bins.iter().map(|b| b.2).max().unwrap_or(0).max(1);
+    let (w, h, pad) = (640.0, 200.0, 30.0);
+    let bar = (w - 2.0 * pad) / bins.len() as f64;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"histogram of scores\">\n"
+    );
+    let _ = writeln!(
+        s,
+        "<line x1=\"{pad}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"#888\"/>",
+        y = h - pad,
+        x2 = w - pad
+    );
+    for (k, (lo, hi, count)) in bins.iter().enumerate() {
+        let height = (h - 2.0 * pad) * *count as f64 / most as f64;
+        let x = pad + k as f64 * bar;
+        let label = if hi - lo == 1.0 {
+            score_text(*lo)
+        } else {
+            format!("{}–{}", score_text(*lo), score_text(*hi))
+        };
+        let _ = writeln!(
+            s,
+            "<rect class=\"bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#4c72b0\"><title>{} submissions scored {}</title></rect>",
+            x + 2.0,
+            h - pad - height,
+            (bar - 4.0).max(1.0),
+            height,
+            count,
+            escape(&label)
+        );
+        let _ = writeln!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            x + bar / 2.0,
+            h - pad + 14.0,
+            escape(&label)
+        );
+        if *count > 0 {
+            let _ = writeln!(
+                s,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{count}</text>",
+                x + bar / 2.0,
+                h - pad - height - 4.0
+            );
+        }
+    }
+    s.push_str("</svg>\n");
+    s
+}
+
+impl Reporter for HtmlReporter {
+    fn begin(&mut self, _out: &mut dyn Write, _h: &Header) -> io::Result<()> {
+        self.rows.clear();
+        self.spool.set_len(0)?;
+        self.spool.rewind()
+    }
+
+    fn submission(&mut self, _out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
+        self.rows.push(Row {
+            id: r.id.clone(),
+            score: r.score,
+            max: r.max,
+            valid: r.valid,
+            first_invalid_line: r.first_invalid_line,
+            remarks: super::table::remarks(r),
+        });
+        self.spool.write_all(section(r).as_bytes())
+    }
+
+    fn end(&mut self, out: &mut dyn Write, h: &Header, summary: &Summary) -> io::Result<()> {
+        let mut head = String::new();
+        let title = format!("Grades: {}", h.assignment);
+        let _ = write!(
+            head,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"/>\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
+             <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
+            escape(&title),
+            escape(&title)
+        );
+        let _ = writeln!(
+            head,
+            "<p>Claim: {} · {} points · rubric: {}</p>",
+            claim_math(&h.claim),
+            score_text(h.points),
+            escape(&h.rubric)
+        );
+        if !h.milestones.is_empty() {
+            head.push_str("<p>Milestones:</p>\n<ul>\n");
+            for m in &h.milestones {
+                let _ = writeln!(head, "<li>{}</li>", expression(m));
+            }
+            head.push_str("</ul>\n");
+        }
+        if !h.labels.is_empty() {
+            head.push_str("<p>The labelled steps, in the intended order:</p>\n<ul>\n");
+            for (l, e) in &h.labels {
+                let _ = writeln!(head, "<li><b>{}</b>: {}</li>", escape(l), expression(e));
+            }
+            head.push_str("</ul>\n");
+        }
+        let _ = writeln!(
+            head,
+            "<section id=\"summary\">\n<h2>Summary</h2>\n<p>{}.</p>\n{}</section>",
+            escape(&summary.line()),
+            histogram_svg(summary)
+        );
+        head.push_str("<h2>Scores</h2>\n<table id=\"scores\">\n<thead><tr><th>id</th><th>score</th><th>valid</th><th>first invalid line</th><th>what cost points</th></tr></thead>\n<tbody>\n");
+        out.write_all(head.as_bytes())?;
+        for r in &self.rows {
+            writeln!(
+                out,
+                "<tr class=\"row\"><td><a href=\"#s-{id}\">{id}</a></td><td class=\"num {class}\">{} / {}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                score_text(r.score),
+                score_text(r.max),
+                if r.valid { "yes" } else { "no" },
+                r.first_invalid_line.map_or_else(|| "–".to_string(), |l| l.to_string()),
+                escape(&r.remarks),
+                id = escape(&r.id),
+                class = score_class(r.score, r.max),
+            )?;
+        }
+        out.write_all(b"</tbody>\n</table>\n<h2>Submissions</h2>\n")?;
+        self.spool.rewind()?;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = self.spool.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            out.write_all(&buf[..n])?;
+        }
+        out.write_all(b"</body>\n</html>\n")
+    }
+}
+
+fn claim_math(claim: &str) -> String {
+    // The claim is `lhs REL rhs` in canonical notation; draw each side.
+    for rel in ["=", "≈", "≤", "≥", "∝"] {
+        if let Some((l, r)) = claim.split_once(&format!(" {rel} ")) {
+            if let (Ok(l), Ok(r)) = (parse_expr(l, 0), parse_expr(r, 0)) {
+                let (l, r) = (math(&l, false), math(&r, false));
+                return format!("{l} {} {r}", escape(rel));
+            }
+        }
+    }
+    format!("<code>{}</code>", escape(claim))
+}

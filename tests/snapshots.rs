@@ -1,0 +1,45 @@
+//! Snapshots of what a teacher and a student read: the table for a class
+//! and one student's feedback file, for the two-trajectory exercise (exact
+//! arithmetic, so every figure is fixed). A reviewer sees the exact text;
+//! `cargo insta review` accepts a deliberate change.
+
+use assert_cmd::Command;
+
+const TT: &str = "derivations/assignments/two_trajectories";
+
+#[test]
+fn the_table_of_a_class() {
+    let out = Command::cargo_bin("derivcheck")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args([
+            "grade",
+            &format!("{TT}/assignment.deriv"),
+            &format!("{TT}/submissions"),
+        ])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn the_feedback_file_of_a_student() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::cargo_bin("derivcheck")
+        .unwrap()
+        .args(["grade", "--out"])
+        .arg(dir.path())
+        .args([
+            &format!("{TT}/assignment.deriv"),
+            &format!("{TT}/submissions/sign_error.deriv"),
+            &format!("{TT}/submissions/unweighted.deriv"),
+        ])
+        .output()
+        .unwrap()
+        .status;
+    assert!(status.success());
+    for id in ["sign_error", "unweighted"] {
+        let text = std::fs::read_to_string(dir.path().join(format!("feedback/{id}.txt"))).unwrap();
+        insta::assert_snapshot!(id, text);
+    }
+}
