@@ -10,8 +10,8 @@
 
 pub mod check;
 pub mod diagnostic;
-pub mod latex;
 pub mod grade;
+pub mod latex;
 pub mod montecarlo;
 pub mod numeric;
 pub mod report;

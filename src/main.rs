@@ -5,12 +5,12 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use derivcheck::check::{self, FileResult, Options, Prelude};
 use derivcheck::diagnostic::Diagnostic;
+use derivcheck::grade::{self, Assignment, GradeOptions, Grader};
 use derivcheck::latex::InputFormat;
 use derivcheck::montecarlo::checker::{self as mc, McConfig};
 use derivcheck::montecarlo::estimators::Estimator;
 use derivcheck::montecarlo::mdp::Sizes;
 use derivcheck::montecarlo::plot::{self, PlotFormat};
-use derivcheck::grade::{self, Assignment, GradeOptions, Grader};
 use derivcheck::report;
 use derivcheck::report::grade::GradeFormat;
 use derivcheck::syntax::ast::ItemKind;
@@ -205,8 +205,8 @@ enum Command {
     /// ordering exercise, labelled `steps` listed in the intended order.
     /// A submission is a .deriv file holding one chain (the assignment's
     /// declarations apply), a .txt file with labels in order (`C A E B D`),
-    /// or a .tex/.md file (read once the LaTeX reader is part of
-    /// derivcheck). Directories are searched recursively. Every submission
+    /// or a .tex/.md file (the LaTeX and Markdown readers, with the
+    /// assignment's declarations). Directories are searched recursively. Every submission
     /// gets a score and feedback in plain words; one that cannot be read or
     /// parsed scores 0 with its error, and the batch goes on.
     ///

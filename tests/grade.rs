@@ -312,17 +312,16 @@ fn hostile_submissions_each_get_their_own_error_and_the_batch_goes_on() {
 }
 
 #[test]
-fn latex_and_markdown_submissions_wait_for_the_reader() {
-    let dir = class(&[("alice.tex", "\\begin{align*} x &= x \\end{align*}\n")]);
+fn latex_and_markdown_submissions_are_graded() {
+    let tex = "\\begin{align*}\n\\nabla_\\theta J(\\theta) &= \\mathbb{E}_{\\tau \\sim \\Pr_\\theta}\\left[\\nabla_\\theta \\log \\Pr_\\theta(\\tau) R(\\tau)\\right]\n\\end{align*}\n";
+    let dir = class(&[("alice.tex", tex), ("bob.md", "$$ x = \\foo $$\n")]);
     let (out, _, code) = run(derivcheck()
-        .args(["grade", "--format", "json"])
+        .args(["grade", "--format", "csv"])
         .arg(assignment())
         .arg(dir.path()));
-    assert_eq!(code, 0);
-    assert!(
-        out.contains("LaTeX/Markdown submissions need the LaTeX reader"),
-        "{out}"
-    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("alice,5,10,true,"), "{out}");
+    assert!(out.contains("bob,0,10,false,"), "{out}");
 }
 
 fn names_in(dir: &Path) -> Vec<String> {

@@ -4,7 +4,7 @@
 //! [`Submission`] a file, each with a safe, unique id, and — per
 //! submission — its [`Body`]: the items of a `.deriv` file, or the labels
 //! of an ordering answer. `.tex` and `.md` files go through one function,
-//! [`latex_items`], which the LaTeX reader replaces.
+//! [`latex_items`], which reads them with the LaTeX and Markdown readers.
 //!
 //! Submissions are untrusted: a file is read only up to
 //! [`MAX_SUBMISSION_BYTES`], a label list holds at most [`MAX_LABELS`]
@@ -242,20 +242,22 @@ pub fn read_body(kind: Kind, source: &Source) -> Result<Body, Vec<Diagnostic>> {
 }
 
 /// The one place where `.tex` and `.md` submissions are read into the
-/// syntax tree of `.deriv` (SPEC §2, "LaTeX and Markdown input"). Until
-/// the LaTeX reader is part of derivcheck, such a submission is that
-/// submission's error.
+/// syntax tree of `.deriv` (SPEC §2, "LaTeX and Markdown input"), with
+/// spans in the submitted file.
 pub fn latex_items(kind: Kind, source: &Source) -> Result<Vec<Item>, Vec<Diagnostic>> {
-    let _ = kind;
-    let _ = source;
-    Err(vec![Diagnostic::error(
-        Span::default(),
-        "LaTeX/Markdown submissions need the LaTeX reader",
-        Some(
-            "submit the chain as a .deriv file: one expression a line, each step starting with `=`"
-                .into(),
-        ),
-    )])
+    let parsed = match kind {
+        Kind::Markdown => crate::latex::read_markdown(&source.text),
+        _ => crate::latex::read_latex(&source.text),
+    };
+    if parsed.errors.is_empty() {
+        Ok(parsed.items)
+    } else {
+        Err(parsed
+            .errors
+            .iter()
+            .map(|e| Diagnostic::from_syntax(e, source))
+            .collect())
+    }
 }
 
 /// Read a label list: labels (letters, digits, `_`) separated by spaces,
@@ -390,12 +392,12 @@ mod tests {
     }
 
     #[test]
-    fn latex_submissions_wait_for_the_reader() {
-        let e = latex_items(Kind::Latex, &Source::new("a.tex", "$$ x $$")).unwrap_err();
-        assert_eq!(
-            e[0].message,
-            "LaTeX/Markdown submissions need the LaTeX reader"
-        );
+    fn latex_submissions_are_read_with_spans_in_the_file() {
+        let items = latex_items(Kind::Latex, &Source::new("a.tex", "$$ x = y $$")).unwrap();
+        assert_eq!(items.len(), 1);
+        let e = latex_items(Kind::Markdown, &Source::new("a.md", "$$ x = \\foo $$")).unwrap_err();
+        assert!(e[0].message.contains("foo"), "{:?}", e[0].message);
+        assert_eq!(e[0].span.start, 7);
     }
 
     #[test]

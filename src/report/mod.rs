@@ -12,9 +12,9 @@ pub mod grade;
 pub mod grade_json;
 pub mod html;
 pub mod json;
-pub mod mc;
 pub mod junit;
 pub mod mathml;
+pub mod mc;
 pub mod table;
 pub mod text;
 
