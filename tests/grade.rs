@@ -312,6 +312,20 @@ fn hostile_submissions_each_get_their_own_error_and_the_batch_goes_on() {
 }
 
 #[test]
+fn leibniz_notation_uses_the_assignments_parameter() {
+    let dir = class(&[(
+        "carol.deriv",
+        "dJ(θ)/dθ\n  = E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]\n",
+    )]);
+    let (out, _, code) = run(derivcheck()
+        .args(["grade", "--format", "csv"])
+        .arg(assignment())
+        .arg(dir.path()));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("carol,5,10,true,"), "{out}");
+}
+
+#[test]
 fn latex_and_markdown_submissions_are_graded() {
     let tex = "\\begin{align*}\n\\nabla_\\theta J(\\theta) &= \\mathbb{E}_{\\tau \\sim \\Pr_\\theta}\\left[\\nabla_\\theta \\log \\Pr_\\theta(\\tau) R(\\tau)\\right]\n\\end{align*}\n";
     let dir = class(&[("alice.tex", tex), ("bob.md", "$$ x = \\foo $$\n")]);

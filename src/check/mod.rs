@@ -167,7 +167,10 @@ pub fn check_text_with(
     opts: &Options,
 ) -> FileResult {
     let source = Source::new(path, text);
-    let parsed = InputFormat::from_path(std::path::Path::new(path)).read(text);
+    let known: Vec<String> = prelude.map_or_else(Vec::new, Prelude::param_names);
+    let parsed = crate::syntax::parser::with_known_params(&known, || {
+        InputFormat::from_path(std::path::Path::new(path)).read(text)
+    });
     let mut errors: Vec<Diagnostic> = parsed
         .errors
         .iter()

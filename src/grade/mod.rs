@@ -243,7 +243,17 @@ impl<'a> Grader<'a> {
                 false,
             );
         };
-        let body = match submission::read_body(kind, &source) {
+        let params: Vec<String> = self
+            .assignment
+            .decls
+            .program()
+            .params
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+        let body = match crate::syntax::parser::with_known_params(&params, || {
+            submission::read_body(kind, &source)
+        }) {
             Ok(b) => b,
             Err(errors) => return unusable(&source, errors, notes, false),
         };

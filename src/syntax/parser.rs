@@ -149,6 +149,17 @@ fn context<'a, O>(ctx: &'static str, r: PResult<'a, O>) -> PResult<'a, O> {
 thread_local! {
     static DEPTH: Cell<usize> = const { Cell::new(0) };
     static PARAMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    static KNOWN_PARAMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Run `f` with parameters declared elsewhere (an assignment's, a `--with`
+/// file's) known to the parser, so that `dX/dθ` reads as a derivative in a
+/// file that does not declare θ itself.
+pub fn with_known_params<T>(params: &[String], f: impl FnOnce() -> T) -> T {
+    let saved = KNOWN_PARAMS.with(|k| k.replace(params.to_vec()));
+    let r = f();
+    KNOWN_PARAMS.with(|k| *k.borrow_mut() = saved);
+    r
 }
 
 /// Counts nesting while alive; the constructor fails past [`MAX_NESTING`].
@@ -1416,7 +1427,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
         });
         return out;
     }
-    PARAMS.with(|ps| ps.borrow_mut().clear());
+    PARAMS.with(|ps| *ps.borrow_mut() = KNOWN_PARAMS.with(|k| k.borrow().clone()));
     let (lines, line_errors) = logical_lines(text);
     for e in line_errors {
         out.errors.push(SyntaxError {
@@ -1741,6 +1752,20 @@ mod tests {
         let f = parse_file("param θ\nfun f(x\nconst c\nx + + y\nconst d\n");
         assert_eq!(f.errors.len(), 2, "{:?}", f.errors);
         assert_eq!(f.items.len(), 3);
+    }
+
+    #[test]
+    fn leibniz_form_with_a_parameter_declared_elsewhere() {
+        let f = with_known_params(&["θ".to_string()], || parse_file("dJ/dθ\n"));
+        match &f.items[0].kind {
+            ItemKind::Chain(c) => assert!(matches!(c.start.kind, ExprKind::Deriv { .. })),
+            other => panic!("{other:?}"),
+        }
+        let f = parse_file("dJ/dθ\n");
+        match &f.items[0].kind {
+            ItemKind::Chain(c) => assert!(matches!(c.start.kind, ExprKind::Binary(BinOp::Div, ..))),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
