@@ -235,6 +235,20 @@ pub enum Decision {
     NotApplicable,
 }
 
+impl Decision {
+    /// The verdict, an undecided or inapplicable engine giving `unknown`
+    /// (for callers that ask one engine alone).
+    pub fn into_verdict(self) -> Verdict {
+        match self {
+            Decision::Decided(v) => v,
+            Decision::Undecided(reason) => Verdict::Unknown { reason },
+            Decision::NotApplicable => Verdict::Unknown {
+                reason: "the engine does not decide steps of this kind".into(),
+            },
+        }
+    }
+}
+
 /// A decision procedure for steps.
 pub trait Engine: Sync {
     /// A short name for reports.

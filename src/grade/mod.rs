@@ -343,7 +343,7 @@ impl<'a> Grader<'a> {
         }
         let mut too_large = Vec::new();
         for item in &kept {
-            for e in item_exprs(&item.kind) {
+            for e in item.kind.exprs() {
                 large_numbers(e, self.opts.bounds.max_number_bits, &mut too_large);
             }
         }
@@ -663,20 +663,6 @@ impl<'a> Grader<'a> {
         };
         r.feedback = feedback::explain(&r);
         r
-    }
-}
-
-/// The expressions of an item, for bounds on what a submission writes.
-fn item_exprs(kind: &ItemKind) -> Vec<&Expr> {
-    match kind {
-        ItemKind::Def(_, e) | ItemKind::Milestone(e) => vec![e],
-        ItemKind::Assume(a, _, b) | ItemKind::Claim(_, a, _, b) => vec![a, b],
-        ItemKind::Sample { dist, lo, hi, .. } => vec![dist, lo, hi],
-        ItemKind::Steps(list) => list.iter().map(|(_, e)| e).collect(),
-        ItemKind::Chain(c) => std::iter::once(&c.start)
-            .chain(c.steps.iter().map(|s| &s.expr))
-            .collect(),
-        _ => vec![],
     }
 }
 

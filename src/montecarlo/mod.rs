@@ -374,13 +374,7 @@ mod tests {
             relation: chain.steps[0].relation,
             seed: 11,
         };
-        match MonteCarloEngine::default().decide(&problem) {
-            Decision::Decided(v) => v,
-            Decision::Undecided(r) => Verdict::Unknown { reason: r },
-            Decision::NotApplicable => Verdict::Unknown {
-                reason: "not applicable".into(),
-            },
-        }
+        MonteCarloEngine::default().decide(&problem).into_verdict()
     }
 
     const DECLS: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\

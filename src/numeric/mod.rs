@@ -415,13 +415,7 @@ mod tests {
             relation: chain.steps[0].relation,
             seed: 7,
         };
-        match NumericEngine::default().decide(&problem) {
-            Decision::Decided(v) => v,
-            Decision::Undecided(r) => Verdict::Unknown { reason: r },
-            Decision::NotApplicable => Verdict::Unknown {
-                reason: "not applicable".into(),
-            },
-        }
+        NumericEngine::default().decide(&problem).into_verdict()
     }
 
     const PG: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\

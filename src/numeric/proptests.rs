@@ -6,7 +6,7 @@ use super::instance::{Instance, Limits};
 use super::NumericEngine;
 use crate::resolve::{resolve_text, Term};
 use crate::syntax::ast::Relation;
-use crate::verdict::{Decision, Engine, Problem, Verdict};
+use crate::verdict::{Engine, Problem, Verdict};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -81,13 +81,7 @@ fn decide(decls: &str, lhs: &str, rhs: &str, seed: u64) -> Verdict {
         relation: Relation::Eq,
         seed,
     };
-    match NumericEngine::default().decide(&problem) {
-        Decision::Decided(v) => v,
-        Decision::Undecided(r) => Verdict::Unknown { reason: r },
-        Decision::NotApplicable => Verdict::Unknown {
-            reason: "not applicable".into(),
-        },
-    }
+    NumericEngine::default().decide(&problem).into_verdict()
 }
 
 proptest! {

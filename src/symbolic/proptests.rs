@@ -13,7 +13,7 @@ use super::prove;
 use crate::numeric::NumericEngine;
 use crate::resolve::resolve_text;
 use crate::syntax::ast::Relation;
-use crate::verdict::{Decision, Engine, Problem, Verdict};
+use crate::verdict::{Engine, Problem, Verdict};
 use proptest::prelude::*;
 
 const DECLS: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun g(τ)\nfun Pr_θ(τ) : dist τ\n\
@@ -146,13 +146,7 @@ fn judge(a: &str, b: &str, seed: u64) -> (Result<Vec<String>, String>, Verdict) 
         seed,
     };
     let symbolic = prove(&problem, Budget::default());
-    let numeric = match NumericEngine::default().decide(&problem) {
-        Decision::Decided(v) => v,
-        Decision::Undecided(r) => Verdict::Unknown { reason: r },
-        Decision::NotApplicable => Verdict::Unknown {
-            reason: "not applicable".into(),
-        },
-    };
+    let numeric = NumericEngine::default().decide(&problem).into_verdict();
     (symbolic, numeric)
 }
 

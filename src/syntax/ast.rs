@@ -357,6 +357,22 @@ pub enum ItemKind {
     Chain(Chain),
 }
 
+impl ItemKind {
+    /// The expressions an item holds (for bounds on what a file writes).
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match self {
+            ItemKind::Def(_, e) | ItemKind::Milestone(e) => vec![e],
+            ItemKind::Assume(a, _, b) | ItemKind::Claim(_, a, _, b) => vec![a, b],
+            ItemKind::Sample { dist, lo, hi, .. } => vec![dist, lo, hi],
+            ItemKind::Steps(list) => list.iter().map(|(_, e)| e).collect(),
+            ItemKind::Chain(c) => std::iter::once(&c.start)
+                .chain(c.steps.iter().map(|s| &s.expr))
+                .collect(),
+            _ => vec![],
+        }
+    }
+}
+
 /// An item with its span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Item {

@@ -1117,19 +1117,6 @@ fn check_depth(e: &Expr) -> Result<(), SyntaxError> {
     Ok(())
 }
 
-fn item_exprs(kind: &ItemKind) -> Vec<&Expr> {
-    match kind {
-        ItemKind::Def(_, e) | ItemKind::Milestone(e) => vec![e],
-        ItemKind::Assume(a, _, b) | ItemKind::Claim(_, a, _, b) => vec![a, b],
-        ItemKind::Sample { dist, lo, hi, .. } => vec![dist, lo, hi],
-        ItemKind::Steps(list) => list.iter().map(|(_, e)| e).collect(),
-        ItemKind::Chain(c) => std::iter::once(&c.start)
-            .chain(c.steps.iter().map(|s| &s.expr))
-            .collect(),
-        _ => vec![],
-    }
-}
-
 fn finish<O>(r: PResult<O>) -> Result<O, SyntaxError> {
     match r {
         Ok((_, o)) => Ok(o),
@@ -1515,7 +1502,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
                         Ok((j, item))
                     });
                     match finish(r).and_then(|kind| {
-                        item_exprs(&kind).into_iter().try_for_each(check_depth)?;
+                        kind.exprs().into_iter().try_for_each(check_depth)?;
                         Ok(kind)
                     }) {
                         Ok(kind) => out.items.push(Item { kind, span: code }),
