@@ -54,6 +54,10 @@ fn unbalanced_bracket_exits_2_with_file_line_column() {
     assert!(out.contains("broken.deriv:7:9"), "{out}");
     assert!(out.contains("unclosed `(`"), "{out}");
     assert!(out.contains('^'), "{out}");
+    assert!(
+        out.contains("0 chains"),
+        "the broken chain is not reported valid: {out}"
+    );
 }
 
 #[test]

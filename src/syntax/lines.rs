@@ -16,6 +16,9 @@ pub const MAX_BRACKET_DEPTH: usize = 64;
 pub enum Line {
     /// An empty (or whitespace-only) physical line.
     Blank,
+    /// A line that could not be cut (an unclosed bracket): the chain it
+    /// belongs to cannot be checked.
+    Broken,
     /// Code, with the justification after `by`, if any.
     Code {
         /// The code, comments inside it included, `by …` and a trailing
@@ -178,6 +181,7 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
                 hint: Some(format!("close it with `{}`", closer(open))),
             });
             // Recover at the next line.
+            lines.push(Line::Broken);
             pos = i + 1;
             continue;
         }
@@ -194,7 +198,7 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
             code,
             justification,
         } => code.end > code.start || justification.is_some(),
-        Line::Blank => true,
+        Line::Blank | Line::Broken => true,
     });
     (lines, errors)
 }
@@ -210,6 +214,7 @@ mod tests {
             .iter()
             .map(|l| match l {
                 Line::Blank => "<blank>".to_string(),
+                Line::Broken => "<broken>".to_string(),
                 Line::Code {
                     code,
                     justification,

@@ -1450,6 +1450,13 @@ pub fn parse_file(text: &str) -> ParsedFile {
     for line in lines {
         DEPTH.with(|d| d.set(0));
         let (code, justification) = match line {
+            Line::Broken => {
+                // The chain this line belonged to cannot be checked.
+                open = None;
+                header = None;
+                chain_broken = true;
+                continue;
+            }
             Line::Blank => {
                 close(&mut open, &mut out);
                 close_steps(&mut steps_block, &mut out);
