@@ -256,3 +256,22 @@ pub trait Engine: Sync {
     /// Decide one step.
     fn decide(&self, problem: &Problem) -> Decision;
 }
+
+/// Test support: resolve `text` (which must hold no error) and run `f` on
+/// the first step of its first chain.
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn with_first_step<T>(text: &str, seed: u64, f: impl FnOnce(&Problem) -> T) -> T {
+    let (prog, syntax) = crate::resolve::resolve_text(text);
+    assert!(syntax.is_empty(), "{text}: {syntax:?}");
+    assert!(prog.errors.is_empty(), "{text}: {:?}", prog.errors);
+    let chain = &prog.chains[0];
+    let problem = Problem {
+        program: &prog,
+        lhs: &chain.start.term,
+        rhs: &chain.steps[0].expr.term,
+        relation: chain.steps[0].relation,
+        seed,
+    };
+    f(&problem)
+}

@@ -360,21 +360,12 @@ impl Replicates<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::resolve_text;
+    use crate::verdict::with_first_step;
 
     fn decide(text: &str) -> Verdict {
-        let (prog, syntax) = resolve_text(text);
-        assert!(syntax.is_empty(), "{syntax:?}");
-        assert!(prog.errors.is_empty(), "{:?}", prog.errors);
-        let chain = &prog.chains[0];
-        let problem = Problem {
-            program: &prog,
-            lhs: &chain.start.term,
-            rhs: &chain.steps[0].expr.term,
-            relation: chain.steps[0].relation,
-            seed: 11,
-        };
-        MonteCarloEngine::default().decide(&problem).into_verdict()
+        with_first_step(text, 11, |p| {
+            MonteCarloEngine::default().decide(p).into_verdict()
+        })
     }
 
     const DECLS: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\

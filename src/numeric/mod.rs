@@ -417,23 +417,14 @@ fn round_value(v: &Val) -> crate::verdict::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::resolve_text;
+    use crate::verdict::with_first_step;
 
     /// Decide `lhs = rhs` (the last chain's first step) numerically.
     #[track_caller]
     fn decide(decls: &str, step: &str) -> Verdict {
-        let (prog, syntax) = resolve_text(&format!("{decls}\n\n{step}\n"));
-        assert!(syntax.is_empty(), "{syntax:?}");
-        assert!(prog.errors.is_empty(), "{:?}", prog.errors);
-        let chain = prog.chains.last().expect("a chain");
-        let problem = Problem {
-            program: &prog,
-            lhs: &chain.start.term,
-            rhs: &chain.steps[0].expr.term,
-            relation: chain.steps[0].relation,
-            seed: 7,
-        };
-        NumericEngine::default().decide(&problem).into_verdict()
+        with_first_step(&format!("{decls}\n\n{step}\n"), 7, |p| {
+            NumericEngine::default().decide(p).into_verdict()
+        })
     }
 
     const PG: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
@@ -540,18 +531,11 @@ mod tests {
         let decls = "set T\nvar x in T\nvar y in T\nvar z in T\nvar w in T\nfun f(x)";
         let mut engine = NumericEngine::default();
         engine.limits.max_ops = 1000;
-        let (prog, _) = resolve_text(&format!(
-            "{decls}\n\nΣ_x Σ_y Σ_z Σ_w f(x) f(y) f(z) f(w)\n= 1\n"
-        ));
-        let chain = &prog.chains[0];
-        let problem = Problem {
-            program: &prog,
-            lhs: &chain.start.term,
-            rhs: &chain.steps[0].expr.term,
-            relation: Relation::Eq,
-            seed: 1,
-        };
-        let d = engine.decide(&problem);
+        let d = with_first_step(
+            &format!("{decls}\n\nΣ_x Σ_y Σ_z Σ_w f(x) f(y) f(z) f(w)\n= 1\n"),
+            1,
+            |p| engine.decide(p),
+        );
         assert!(
             matches!(&d, Decision::Decided(Verdict::Unknown { reason }) if reason.contains("operations")),
             "{d:?}"

@@ -5,8 +5,8 @@ use super::eval::{Evaluator, Val};
 use super::instance::{Instance, Limits};
 use super::NumericEngine;
 use crate::resolve::{resolve_text, Term};
-use crate::syntax::ast::Relation;
-use crate::verdict::{Engine, Problem, Verdict};
+use crate::verdict::with_first_step;
+use crate::verdict::{Engine, Verdict};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -67,21 +67,9 @@ const IDENTITIES: &[(&str, &str, &str)] = &[
 ];
 
 fn decide(decls: &str, lhs: &str, rhs: &str, seed: u64) -> Verdict {
-    let (prog, syntax) = resolve_text(&format!("{decls}\n\n{lhs}\n= {rhs}\n"));
-    assert!(
-        syntax.is_empty() && prog.errors.is_empty(),
-        "{syntax:?} {:?}",
-        prog.errors
-    );
-    let chain = &prog.chains[0];
-    let problem = Problem {
-        program: &prog,
-        lhs: &chain.start.term,
-        rhs: &chain.steps[0].expr.term,
-        relation: Relation::Eq,
-        seed,
-    };
-    NumericEngine::default().decide(&problem).into_verdict()
+    with_first_step(&format!("{decls}\n\n{lhs}\n= {rhs}\n"), seed, |p| {
+        NumericEngine::default().decide(p).into_verdict()
+    })
 }
 
 proptest! {

@@ -18,24 +18,11 @@ use crate::verdict::Verdict;
 use std::fmt::Write as _;
 use std::io::{self, Read, Seek, Write};
 
-/// Text as HTML: `& < > " '` escaped.
+/// Text as HTML: markup characters escaped, and characters XML cannot
+/// hold left out, so the page is also well-formed XML (the same escaping
+/// as the JUnit report's).
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Characters XML cannot hold are left out, so the page is also
-            // well-formed XML.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            '\u{fffe}' | '\u{ffff}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    super::junit::xml(text)
 }
 
 struct Row {

@@ -109,23 +109,14 @@ impl Engine for SymbolicEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::resolve_text;
+    use crate::verdict::with_first_step;
 
     /// Whether the symbolic engine proves `lhs rel rhs` under `decls`.
     #[track_caller]
     fn proves(decls: &str, step: &str) -> Result<Vec<String>, String> {
-        let (prog, syntax) = resolve_text(&format!("{decls}\n\n{step}\n"));
-        assert!(syntax.is_empty(), "{syntax:?}");
-        assert!(prog.errors.is_empty(), "{:?}", prog.errors);
-        let chain = &prog.chains[0];
-        let problem = Problem {
-            program: &prog,
-            lhs: &chain.start.term,
-            rhs: &chain.steps[0].expr.term,
-            relation: chain.steps[0].relation,
-            seed: 0,
-        };
-        prove(&problem, Budget::default())
+        with_first_step(&format!("{decls}\n\n{step}\n"), 0, |p| {
+            prove(p, Budget::default())
+        })
     }
 
     /// One-line cases: `proved!(name, decls, "a = b")` and

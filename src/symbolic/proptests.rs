@@ -11,9 +11,8 @@
 use super::normalize::Budget;
 use super::prove;
 use crate::numeric::NumericEngine;
-use crate::resolve::resolve_text;
-use crate::syntax::ast::Relation;
-use crate::verdict::{Engine, Problem, Verdict};
+use crate::verdict::with_first_step;
+use crate::verdict::{Engine, Verdict};
 use proptest::prelude::*;
 
 const DECLS: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun g(τ)\nfun Pr_θ(τ) : dist τ\n\
@@ -134,20 +133,11 @@ fn pairs() -> impl Strategy<Value = Pair> {
 
 /// The verdicts of the symbolic and the numeric engine on `a = b`.
 fn judge(a: &str, b: &str, seed: u64) -> (Result<Vec<String>, String>, Verdict) {
-    let (prog, syntax) = resolve_text(&format!("{DECLS}\n\n{a}\n= {b}\n"));
-    assert!(syntax.is_empty(), "{a} = {b}: {syntax:?}");
-    assert!(prog.errors.is_empty(), "{a} = {b}: {:?}", prog.errors);
-    let chain = &prog.chains[0];
-    let problem = Problem {
-        program: &prog,
-        lhs: &chain.start.term,
-        rhs: &chain.steps[0].expr.term,
-        relation: Relation::Eq,
-        seed,
-    };
-    let symbolic = prove(&problem, Budget::default());
-    let numeric = NumericEngine::default().decide(&problem).into_verdict();
-    (symbolic, numeric)
+    with_first_step(&format!("{DECLS}\n\n{a}\n= {b}\n"), seed, |p| {
+        let symbolic = prove(p, Budget::default());
+        let numeric = NumericEngine::default().decide(p).into_verdict();
+        (symbolic, numeric)
+    })
 }
 
 proptest! {
