@@ -6,6 +6,10 @@
 //! submissions (files read, reports written, peak memory) is measured with
 //! the binary; the README gives the commands.
 
+/// The same allocator as the binary, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "class.rs"]
 mod class;
 

@@ -13,6 +13,10 @@
 //!
 //! `cargo bench --bench sampling -- --warm-up-time 1 --measurement-time 3`
 
+/// The same allocator as the binary, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use derivcheck::montecarlo::checker::{run, McConfig};
 use derivcheck::montecarlo::estimators::{ReinforceSum, Sampler};

@@ -4,6 +4,10 @@
 //!
 //! `cargo bench --bench steps`; the figures go into the README.
 
+/// The same allocator as the binary, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use derivcheck::check::collect_files;
 use derivcheck::numeric::NumericEngine;
@@ -119,16 +123,17 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 for (lhs, rhs) in &step_texts {
                     let items = parse_file(black_box(&format!("{lhs}\n= {rhs}\n"))).items;
-                    let prog = decls.resolve(&items);
-                    let chain = &prog.chains[0];
-                    let p = Problem {
-                        program: &prog,
-                        lhs: &chain.start.term,
-                        rhs: &chain.steps[0].expr.term,
-                        relation: Relation::Eq,
-                        seed: 1,
-                    };
-                    black_box(prove(&p, Budget::default()).is_ok());
+                    decls.scoped(&items, |prog| {
+                        let chain = &prog.chains[0];
+                        let p = Problem {
+                            program: prog,
+                            lhs: &chain.start.term,
+                            rhs: &chain.steps[0].expr.term,
+                            relation: Relation::Eq,
+                            seed: 1,
+                        };
+                        black_box(prove(&p, Budget::default()).is_ok());
+                    });
                 }
             })
         },

@@ -2,6 +2,11 @@
 //! exit status (0 valid, 1 refuted / unknown / claim not met — or, for
 //! `grade --strict`, a submission below full marks — 2 unusable input).
 
+/// Many small trees and polynomials are built and dropped per step: see
+/// Cargo.toml.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use derivcheck::check::{self, FileResult, Options, Prelude};
 use derivcheck::diagnostic::Diagnostic;
