@@ -88,6 +88,7 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
     let mut errors = Vec::new();
     let bytes = text.as_bytes();
     let mut pos = 0;
+    let mut stack: Vec<(char, usize)> = Vec::new();
     while pos < text.len() {
         // Start of a logical line at `pos` (always the start of a physical line).
         let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
@@ -97,17 +98,41 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
             continue;
         }
         let start = pos;
-        let mut stack: Vec<(char, usize)> = Vec::new();
+        stack.clear();
         let mut code_end = start;
         let mut justification = None;
         let mut i = pos;
         let mut too_deep = false;
-        let mut prev: Option<char> = None;
+        // Where the previous character starts (for `by` after a word).
+        let mut prev: Option<usize> = None;
         loop {
+            // Characters that are neither special here nor possibly white
+            // space, in a tight loop; everything else below.
+            while i < bytes.len() {
+                let b = bytes[i];
+                let len = match b {
+                    b'\n' | b'#' | b'"' | b'(' | b'[' | b'{' | b')' | b']' | b'}' | b'b' => break,
+                    // Lead bytes of the non-ASCII white space characters.
+                    0xC2 | 0xE1 | 0xE2 | 0xE3 => break,
+                    0..0x80 => 1,
+                    0xF0.. => 4,
+                    0xE0.. => 3,
+                    _ => 2,
+                };
+                if !matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c) {
+                    code_end = i + len;
+                }
+                prev = Some(i);
+                i += len;
+            }
             if i >= text.len() {
                 break;
             }
-            let c = text[i..].chars().next().unwrap_or('\n');
+            // ASCII without decoding; other characters from their bytes.
+            let c = match bytes[i] {
+                b if b < 0x80 => char::from(b),
+                _ => text[i..].chars().next().unwrap_or('\n'),
+            };
             let len = c.len_utf8();
             match c {
                 '\n' if stack.is_empty() || !continues(&text[i + 1..]) => break,
@@ -129,7 +154,7 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
                         close
                     };
                     code_end = i;
-                    prev = Some('"');
+                    prev = (close < text.len()).then_some(close);
                     continue;
                 }
                 '(' | '[' | '{' => {
@@ -152,7 +177,9 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
                     }
                 }
                 'b' if stack.is_empty()
-                    && !prev.is_some_and(is_word_char)
+                    && !prev
+                        .and_then(|k| text[k..].chars().next())
+                        .is_some_and(is_word_char)
                     && text[i..].starts_with("by")
                     && !text[i + 2..].chars().next().is_some_and(is_word_char) =>
                 {
@@ -171,7 +198,7 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
             if !c.is_whitespace() {
                 code_end = i + len;
             }
-            prev = Some(c);
+            prev = Some(i);
             i += len;
         }
         if let Some(&(open, at)) = stack.last() {
@@ -228,6 +255,24 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn by_after_a_greek_letter_or_a_quote() {
+        assert_eq!(
+            code_texts("= τby + ab(x) by algebra\n"),
+            ["= τby + ab(x) BY algebra"]
+        );
+        assert_eq!(code_texts("= \"a by b\"by x\n"), ["= \"a by b\" BY x"]);
+    }
+
+    #[test]
+    fn unicode_white_space_is_not_code() {
+        assert_eq!(
+            code_texts("= Σ_τ f(τ)\u{00A0}\u{2003} by algebra\u{3000}\n"),
+            ["= Σ_τ f(τ) BY algebra"]
+        );
+        assert_eq!(code_texts("= x\u{2003}\u{00A0}\n"), ["= x"]);
     }
 
     #[test]

@@ -40,15 +40,39 @@ use super::ast::*;
 use super::lines::{logical_lines, Line};
 use super::Span;
 use nom::error::{ContextError, ErrorKind, ParseError};
-use nom::{IResult, Input};
-use nom_locate::LocatedSpan;
+use nom::IResult;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use std::cell::{Cell, RefCell};
 
-/// Parser input: a slice of the file, with the byte offset of the slice's
-/// start in the file as the extra.
-pub type In<'a> = LocatedSpan<&'a str, usize>;
+/// Parser input: a slice of the file and the byte offset of its start in
+/// the file. Lines and columns are computed from the offset only when an
+/// error is shown, so advancing the input costs nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct In<'a> {
+    rest: &'a str,
+    at: usize,
+}
+
+impl<'a> In<'a> {
+    /// `text`, which starts at byte `at` of the file.
+    pub fn new_extra(text: &'a str, at: usize) -> Self {
+        In { rest: text, at }
+    }
+
+    /// The text not yet read.
+    pub fn fragment(&self) -> &'a str {
+        self.rest
+    }
+
+    /// The input after its first `n` bytes.
+    fn take_from(self, n: usize) -> Self {
+        In {
+            rest: &self.rest[n..],
+            at: self.at + n,
+        }
+    }
+}
 
 /// Most nested expression levels. Past it, a syntax error (not a stack
 /// overflow). Default: 100.
@@ -73,7 +97,7 @@ pub struct SyntaxError {
 type PResult<'a, O> = IResult<In<'a>, O, SyntaxError>;
 
 fn abs(i: &In) -> usize {
-    i.extra + i.location_offset()
+    i.at
 }
 
 impl<'a> ParseError<In<'a>> for SyntaxError {
@@ -193,21 +217,26 @@ impl Drop for DepthGuard {
 // ---------------------------------------------------------------- lexing
 
 /// Skip whitespace and `#` comments.
+#[inline]
 fn sp(i: In) -> In {
+    match i.fragment().as_bytes().first() {
+        Some(b' ' | b'\t' | b'\n' | b'\r' | b'#' | 0xC2 | 0xE1 | 0xE2 | 0xE3) => skip_space(i),
+        _ => i,
+    }
+}
+
+fn skip_space(i: In) -> In {
     let s = i.fragment();
     let b = s.as_bytes();
-    // Fast path: most calls start at a token.
-    match b.first() {
-        Some(b' ' | b'\t' | b'\n' | b'\r' | b'#') => {}
-        Some(c) if *c >= 0x80 => {}
-        _ => return i,
-    }
     let mut n = 0;
     while n < b.len() {
         match b[n] {
             b' ' | b'\t' | b'\n' | b'\r' => n += 1,
             b'#' => n = s[n..].find('\n').map_or(s.len(), |k| n + k),
-            c if c >= 0x80 => {
+            // Lead bytes of the non-ASCII white space characters (U+0085,
+            // U+00A0, U+1680, U+2000–U+205F, U+3000); Greek letters and
+            // most operators start otherwise and end the loop at once.
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => {
                 let ch = s[n..].chars().next().unwrap_or('x');
                 if ch.is_whitespace() {
                     n += ch.len_utf8();
@@ -218,7 +247,11 @@ fn sp(i: In) -> In {
             _ => break,
         }
     }
-    i.take_from(n)
+    if n == 0 {
+        i
+    } else {
+        i.take_from(n)
+    }
 }
 
 fn peek(i: &In) -> Option<char> {
@@ -233,20 +266,26 @@ fn advance<'a>(i: In<'a>, n: usize) -> In<'a> {
 /// Word spellings must not be followed by a word character.
 fn sym<'a>(i: In<'a>, spellings: &[&str]) -> Option<(In<'a>, Span)> {
     let j = sp(i);
+    let b = j.fragment().as_bytes();
+    let first = *b.first()?;
     for s in spellings {
-        if j.fragment().starts_with(s) {
-            let is_word = s.chars().all(|c| c.is_ascii_alphabetic());
-            if is_word
-                && j.fragment()[s.len()..]
-                    .chars()
-                    .next()
-                    .is_some_and(is_ident_continue)
-            {
-                continue;
-            }
-            let start = abs(&j);
-            return Some((advance(j, s.len()), Span::new(start, start + s.len())));
+        let sb = s.as_bytes();
+        // The first byte rules out almost every spelling without a
+        // comparison of the whole.
+        if sb.first() != Some(&first) || !b.starts_with(sb) {
+            continue;
         }
+        let is_word = sb.iter().all(u8::is_ascii_alphabetic);
+        if is_word
+            && j.fragment()[s.len()..]
+                .chars()
+                .next()
+                .is_some_and(is_ident_continue)
+        {
+            continue;
+        }
+        let start = abs(&j);
+        return Some((advance(j, s.len()), Span::new(start, start + s.len())));
     }
     None
 }
@@ -511,16 +550,16 @@ fn number(i: In) -> PResult<Expr> {
 pub fn expr(i: In) -> PResult<Expr> {
     let (mut i, mut lhs) = term(i)?;
     loop {
-        let op = if let Some((j, _)) = sym(i, &["+"]) {
-            (j, BinOp::Add)
-        } else if let Some((j, _)) = sym(i, &["-", "−"]) {
-            (j, BinOp::Sub)
-        } else {
-            break;
+        let j = sp(i);
+        let op = match peek(&j) {
+            Some('+') => BinOp::Add,
+            Some('-' | '−') => BinOp::Sub,
+            _ => break,
         };
-        let (j, rhs) = cut(context("an expression after the operator", term(op.0)))?;
+        let after = advance(j, peek(&j).map_or(1, char::len_utf8));
+        let (j, rhs) = cut(context("an expression after the operator", term(after)))?;
         let span = lhs.span.join(rhs.span);
-        lhs = Expr::new(ExprKind::Binary(op.1, Box::new(lhs), Box::new(rhs)), span);
+        lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
         i = j;
     }
     Ok((i, lhs))
@@ -547,25 +586,33 @@ fn can_start_factor(i: &In) -> bool {
 fn term(i: In) -> PResult<Expr> {
     let (mut i, mut lhs) = signed(i)?;
     loop {
-        if let Some((j, _)) = sym(i, &["*", "·", "×", "⋅"]) {
-            let (j, rhs) = cut(context("a factor after `·`", signed(j)))?;
-            lhs = mul(lhs, rhs, BinOp::Mul);
-            i = j;
-        } else if let Some((j, _)) = sym(i, &["/"]) {
-            if let Some((k, d)) = leibniz(&lhs, j)? {
-                lhs = d;
-                i = k;
-                continue;
+        let j = sp(i);
+        match peek(&j) {
+            Some(c @ ('*' | '·' | '×' | '⋅')) => {
+                let (j, rhs) = cut(context(
+                    "a factor after `·`",
+                    signed(advance(j, c.len_utf8())),
+                ))?;
+                lhs = mul(lhs, rhs, BinOp::Mul);
+                i = j;
             }
-            let (j, rhs) = cut(context("a divisor after `/`", signed(j)))?;
-            lhs = mul(lhs, rhs, BinOp::Div);
-            i = j;
-        } else if can_start_factor(&i) {
-            let (j, rhs) = prefixed(i)?;
-            lhs = mul(lhs, rhs, BinOp::Mul);
-            i = j;
-        } else {
-            break;
+            Some('/') => {
+                let j = advance(j, 1);
+                if let Some((k, d)) = leibniz(&lhs, j)? {
+                    lhs = d;
+                    i = k;
+                    continue;
+                }
+                let (j, rhs) = cut(context("a divisor after `/`", signed(j)))?;
+                lhs = mul(lhs, rhs, BinOp::Div);
+                i = j;
+            }
+            _ if can_start_factor(&j) => {
+                let (j, rhs) = prefixed(j)?;
+                lhs = mul(lhs, rhs, BinOp::Mul);
+                i = j;
+            }
+            _ => break,
         }
     }
     Ok((i, lhs))
@@ -652,14 +699,18 @@ fn prefixed(i: In) -> PResult<Expr> {
     let start = abs(&i);
     // Most factors are names and numbers: dispatch on the first character
     // before trying the operator spellings.
-    match peek(&i) {
+    let c = match peek(&i) {
         Some(
-            '∇' | 'g' | '∂' | 'p' | 'd' | 'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'Π' | '∏' | '𝔼' | 'E',
-        ) => {}
+            c @ ('∇' | 'g' | '∂' | 'p' | 'd' | 'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'Π' | '∏' | '𝔼'
+            | 'E'),
+        ) => c,
         _ => return power(i),
-    }
+    };
     // ∇_θ X
-    if let Some((j, _)) = sym(i, &["∇", "grad"]) {
+    if let Some((j, _)) = matches!(c, '∇' | 'g')
+        .then(|| sym(i, &["∇", "grad"]))
+        .flatten()
+    {
         let (j, param) = if peek(&j) == Some('_') {
             let k = advance(j, 1);
             let (k, n) = if peek(&k) == Some('{') {
@@ -688,7 +739,10 @@ fn prefixed(i: In) -> PResult<Expr> {
         ));
     }
     // ∂/∂θ X and ∂X/∂θ
-    if let Some((j, _)) = sym(i, &["∂", "partial"]) {
+    if let Some((j, _)) = matches!(c, '∂' | 'p')
+        .then(|| sym(i, &["∂", "partial"]))
+        .flatten()
+    {
         if let Some((k, _)) = sym(j, &["/"]) {
             let (k, _) = cut(expect(k, &["∂", "partial"], "`∂` as in ∂/∂θ"))?;
             let (k, param) = cut(context("the parameter, as in ∂/∂θ", name(k)))?;
@@ -722,7 +776,7 @@ fn prefixed(i: In) -> PResult<Expr> {
         ));
     }
     // d/dθ X
-    if i.fragment().starts_with("d/d") {
+    if c == 'd' && i.fragment().starts_with("d/d") {
         let j = advance(i, 3);
         let (j, param) = cut(context("the parameter, as in d/dθ", name(j)))?;
         let (j, body) = cut(context("the expression to differentiate", prefixed(j)))?;
@@ -737,6 +791,12 @@ fn prefixed(i: In) -> PResult<Expr> {
                 span,
             ),
         ));
+    }
+    if !matches!(
+        c,
+        'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'p' | 'Π' | '∏' | '𝔼' | 'E'
+    ) {
+        return power(i);
     }
     // log, ln, exp, sqrt
     for (spellings, f) in [
@@ -939,32 +999,24 @@ fn exponent(i: In) -> PResult<Expr> {
 fn postfix(i: In) -> PResult<Expr> {
     let i = sp(i);
     let (j, e) = primary(i)?;
-    if let ExprKind::Name(head) = &e.kind {
-        if peek(&j) == Some('(') {
-            let _g = DepthGuard::enter(&j)?;
-            let k = advance(j, 1);
-            let (k, args) = cut(context("the arguments", arg_list(k)))?;
-            let (k, cond) = if let Some((k2, _)) = sym(k, &["|", "∣"]) {
-                cut(context("the conditioning arguments", arg_list(k2)))?
-            } else {
-                (k, vec![])
-            };
-            let (k, _) = cut(expect(k, &[")"], "`)` or `,`"))?;
-            let span = Span::new(e.span.start, abs(&k));
-            return Ok((
-                k,
-                Expr::new(
-                    ExprKind::Apply {
-                        head: head.clone(),
-                        args,
-                        cond,
-                    },
-                    span,
-                ),
-            ));
-        }
+    if peek(&j) != Some('(') {
+        return Ok((j, e));
     }
-    Ok((j, e))
+    let head = match e.kind {
+        ExprKind::Name(head) => head,
+        kind => return Ok((j, Expr::new(kind, e.span))),
+    };
+    let _g = DepthGuard::enter(&j)?;
+    let k = advance(j, 1);
+    let (k, args) = cut(context("the arguments", arg_list(k)))?;
+    let (k, cond) = if let Some((k2, _)) = sym(k, &["|", "∣"]) {
+        cut(context("the conditioning arguments", arg_list(k2)))?
+    } else {
+        (k, vec![])
+    };
+    let (k, _) = cut(expect(k, &[")"], "`)` or `,`"))?;
+    let span = Span::new(e.span.start, abs(&k));
+    Ok((k, Expr::new(ExprKind::Apply { head, args, cond }, span)))
 }
 
 fn arg_list(i: In) -> PResult<Vec<Expr>> {
@@ -1070,35 +1122,40 @@ pub fn parse_expr(text: &str, base: usize) -> Result<Expr, SyntaxError> {
 /// Default: 400.
 pub const MAX_TREE_DEPTH: usize = 400;
 
-fn children(e: &Expr) -> Vec<&Expr> {
+/// Call `f` on each direct subexpression of `e`.
+fn for_each_child<'e>(e: &'e Expr, mut f: impl FnMut(&'e Expr)) {
     match &e.kind {
-        ExprKind::Number(_) | ExprKind::Placeholder => vec![],
-        ExprKind::Name(n) => n.sub.iter().collect(),
-        ExprKind::Apply { head, args, cond } => head.sub.iter().chain(args).chain(cond).collect(),
-        ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => vec![a],
-        ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => vec![a, b],
-        ExprKind::Deriv { body, .. } => vec![body],
-        ExprKind::Big { domain, body, .. } => match domain {
-            Domain::Range(lo, hi) => vec![lo, hi, body],
-            _ => vec![body],
-        },
+        ExprKind::Number(_) | ExprKind::Placeholder => {}
+        ExprKind::Name(n) => n.sub.iter().for_each(f),
+        ExprKind::Apply { head, args, cond } => head.sub.iter().chain(args).chain(cond).for_each(f),
+        ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => f(a),
+        ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => {
+            f(a);
+            f(b);
+        }
+        ExprKind::Deriv { body, .. } => f(body),
+        ExprKind::Big { domain, body, .. } => {
+            if let Domain::Range(lo, hi) = domain {
+                f(lo);
+                f(hi);
+            }
+            f(body);
+        }
         ExprKind::Expect { draws, body } => {
-            let mut v: Vec<&Expr> = draws.iter().map(|d| &d.dist).collect();
-            v.push(body);
-            v
+            draws.iter().for_each(|d| f(&d.dist));
+            f(body);
         }
     }
 }
 
 /// The depth of an expression tree, computed without recursion.
 pub fn tree_depth(e: &Expr) -> usize {
-    let mut stack = vec![(e, 1usize)];
+    let mut stack = Vec::with_capacity(32);
+    stack.push((e, 1usize));
     let mut max = 0;
     while let Some((x, d)) = stack.pop() {
         max = max.max(d);
-        for c in children(x) {
-            stack.push((c, d + 1));
-        }
+        for_each_child(x, |c| stack.push((c, d + 1)));
     }
     max
 }
@@ -1638,6 +1695,23 @@ mod tests {
     fn big_operator_takes_the_rest_of_the_term() {
         parses_as("Σ_τ Pr_θ(τ) R(τ) + c", "Σ_τ Pr_θ(τ) · R(τ) + c");
         parses_as("∇_θ Σ_τ Pr_θ(τ) R(τ)", "∇_θ Σ_τ Pr_θ(τ) · R(τ)");
+    }
+
+    #[test]
+    fn unicode_white_space_separates_tokens() {
+        parses_as(
+            "Pr_θ(τ)\u{00A0}R(τ)\u{2003}+\u{3000}c",
+            "Pr_θ(τ) · R(τ) + c",
+        );
+        parses_as("a\u{202F}−\u{205F}∇_θ\u{1680}f_θ", "a - ∇_θ f_θ");
+    }
+
+    #[test]
+    fn operator_spellings_need_their_first_character() {
+        parses_as("p ∂/∂θ θ^2", "p · ∇_θ θ^2");
+        parses_as("prod_{i=1}^{3} i", "Π_{i=1}^{3} i");
+        parses_as("graded d/dθ θ", "graded · ∇_θ θ");
+        parses_as("exp x · sqrt y / ln z", "exp x · sqrt y / log z");
     }
 
     #[test]
