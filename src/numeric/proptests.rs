@@ -87,7 +87,10 @@ proptest! {
             return Ok(());
         };
         let fd = (up.v - down.v) / (2.0 * h);
+        // A finite difference of a large value loses its digits to rounding
+        // (x - e^31 at h = 1e-5 differences to 0): only moderate values.
         prop_assume!(ad[0].is_finite() && fd.is_finite() && ad[0].abs() < 1e6);
+        prop_assume!(up.v.abs() < 1e6 && down.v.abs() < 1e6);
         prop_assert!((ad[0] - fd).abs() <= 1e-4 * 1f64.max(ad[0].abs()), "{body} at {x}: {} vs {fd}", ad[0]);
     }
 

@@ -263,7 +263,9 @@ fn advance<'a>(i: In<'a>, n: usize) -> In<'a> {
 }
 
 /// Match one of the spellings at the current position (after spaces).
-/// Word spellings must not be followed by a word character.
+/// Word spellings must not be followed by a word character. Inlined, so
+/// that each call site's spellings are constants.
+#[inline(always)]
 fn sym<'a>(i: In<'a>, spellings: &[&str]) -> Option<(In<'a>, Span)> {
     let j = sp(i);
     let b = j.fragment().as_bytes();
@@ -352,18 +354,37 @@ pub fn greek(word: &str) -> Option<&'static str> {
 /// One identifier word, Greek normalised. Does not skip spaces.
 fn word(i: In) -> PResult<(String, Span)> {
     let s = i.fragment();
-    let mut chars = s.char_indices();
-    match chars.next() {
-        Some((_, c)) if is_ident_start(c) => {}
+    match s.chars().next() {
+        Some(c) if is_ident_start(c) => {}
         _ => return fail(&i, "a name"),
     }
-    let end = s
-        .char_indices()
-        .find(|&(_, c)| !is_ident_continue(c))
-        .map_or(s.len(), |(k, _)| k);
+    // ASCII letters and digits byte by byte; other characters decoded.
+    let b = s.as_bytes();
+    let mut end = 0;
+    let mut ascii = true;
+    while end < b.len() {
+        if b[end].is_ascii_alphanumeric() {
+            end += 1;
+        } else if b[end] < 0x80 {
+            break;
+        } else {
+            match s[end..].chars().next() {
+                Some(c) if is_ident_continue(c) => {
+                    end += c.len_utf8();
+                    ascii = false;
+                }
+                _ => break,
+            }
+        }
+    }
     let w = &s[..end];
     let start = abs(&i);
-    let normal = greek(w).map_or_else(|| w.to_string(), str::to_string);
+    let spelled = if ascii && (2..=7).contains(&w.len()) {
+        greek(w)
+    } else {
+        None
+    };
+    let normal = spelled.unwrap_or(w).to_string();
     Ok((advance(i, end), (normal, Span::new(start, start + end))))
 }
 
@@ -1078,6 +1099,12 @@ fn primary(i: In) -> PResult<Expr> {
 
 /// A relation symbol.
 fn relation(i: In) -> Option<(In, Relation, Span)> {
+    if !matches!(
+        peek(&sp(i)),
+        Some('≈' | '~' | '≤' | '<' | '≥' | '>' | '∝' | 'p' | '=')
+    ) {
+        return None;
+    }
     for (spellings, r) in [
         (&["≈", "~="][..], Relation::Approx),
         (&["≤", "<="][..], Relation::Le),
