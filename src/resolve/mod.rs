@@ -17,7 +17,8 @@ use crate::syntax::parser::parse_file;
 use crate::syntax::Span;
 pub use ir::*;
 use num_rational::BigRational;
-use std::collections::HashMap;
+// Names are hashed on every lookup; SipHash was a tenth of resolving.
+use foldhash::{HashMap, HashMapExt};
 
 /// A name or type problem, with where it is and what to do.
 #[derive(Clone, Debug, PartialEq)]
