@@ -364,14 +364,14 @@ impl Resolver {
     }
 
     fn global_param(&self, n: &Name) -> Option<ParamId> {
-        let key = n.key()?;
+        let key = n.key_ref()?;
         for (k, b) in self.scope.iter().rev() {
-            if *k == key {
+            if **k == *key {
                 let Binding::Var(_) = b;
                 return None;
             }
         }
-        match self.globals.get(&key) {
+        match self.globals.get(&*key) {
             Some((Global::Param(p), _)) => Some(*p),
             _ => None,
         }
@@ -661,11 +661,11 @@ impl Resolver {
     /// The domain of a declared variable, or of a primed or subscripted
     /// variant of one (`s'`, `x_1`).
     fn var_domain_of(&self, n: &Name) -> Option<VarDomain> {
-        let key = n.key()?;
-        if let Some((Global::Var(v), _)) = self.globals.get(&key) {
+        let key = n.key_ref()?;
+        if let Some((Global::Var(v), _)) = self.globals.get(&*key) {
             return Some(self.p.vars[*v].domain);
         }
-        if let Some(v) = self.variants.get(&key) {
+        if let Some(v) = self.variants.get(&*key) {
             return Some(self.p.vars[*v].domain);
         }
         match self.globals.get(&n.base) {
@@ -1139,8 +1139,8 @@ impl Resolver {
     fn callee(&self, head: &Name) -> R<Callee> {
         // The whole name first (`π_opt`), then the base with subscript
         // parameters (`Pr_θ`).
-        if let Some(key) = head.key() {
-            match self.globals.get(&key) {
+        if let Some(key) = head.key_ref() {
+            match self.globals.get(&*key) {
                 Some((Global::Fun(f), _))
                     if self.p.funs[*f].n_slots == 0 || head.sub.is_empty() =>
                 {
@@ -1154,8 +1154,8 @@ impl Resolver {
                 _ => {}
             }
         }
-        let base = head.base_with_primes();
-        match self.globals.get(&base) {
+        let base = head.base_key();
+        match self.globals.get(&*base) {
             Some((Global::Fun(f), _)) => {
                 self.with_slots(Callee::Fun(*f, vec![]), head, head.sub.len())
             }
@@ -1352,18 +1352,18 @@ impl Resolver {
     }
 
     fn name(&mut self, n: &Name) -> R<(Term, Ty)> {
-        if let Some(key) = n.key() {
+        if let Some(key) = n.key_ref() {
             if let Some(b) = self.lookup_scope(&key) {
                 let Binding::Var(v) = b;
                 return Ok(self.var_term(v));
             }
-            if let Some(&(g, _)) = self.globals.get(&key) {
+            if let Some(&(g, _)) = self.globals.get(&*key) {
                 return self.global_value(g, n);
             }
         }
-        let bp = n.base_with_primes();
         if n.sub.len() == 1 {
-            if let Some(&fam) = self.families.get(&bp) {
+            let bp = n.base_key();
+            if let Some(&fam) = self.families.get(&*bp) {
                 let index = self.num(&n.sub[0])?;
                 let set = self.p.samples[fam].dist.set;
                 return Ok((
@@ -1375,9 +1375,9 @@ impl Resolver {
                 ));
             }
             if let Some(m) = &self.mdp {
-                let field = if bp == m.state_var {
+                let field = if *bp == m.state_var {
                     Some(Field::State)
-                } else if bp == m.action_var {
+                } else if *bp == m.action_var {
                     Some(Field::Action)
                 } else {
                     None
@@ -1418,10 +1418,11 @@ impl Resolver {
             }
         }
         // A primed or subscripted variant of a declared variable.
-        if let (Some(key), Some(domain)) = (n.key(), self.var_domain_of(n)) {
-            let v = match self.variants.get(&key) {
+        if let (Some(key), Some(domain)) = (n.key_ref(), self.var_domain_of(n)) {
+            let v = match self.variants.get(&*key) {
                 Some(v) => *v,
                 None => {
+                    let key = key.to_string();
                     let v = self.new_var(key.clone(), domain, false);
                     if let Some(j) = self.journal.as_mut() {
                         j.push(Journal::Variant(key.clone()));
@@ -1444,7 +1445,7 @@ impl Resolver {
     }
 
     fn global_value(&mut self, g: Global, n: &Name) -> R<(Term, Ty)> {
-        let key = n.key().unwrap_or_default();
+        let key = || n.key().unwrap_or_default();
         match g {
             Global::Param(p) => {
                 self.p.scalar_params = true;
@@ -1452,11 +1453,14 @@ impl Resolver {
             }
             Global::Const(c) => Ok((Term::Const(c), Ty::Num)),
             Global::Var(v) => Ok(self.var_term(v)),
-            Global::Set(_) => Err(err(
-                n.span,
-                format!("`{key}` is a set, not a value"),
-                Some(format!("sum over it with Σ_{{x ∈ {key}}}")),
-            )),
+            Global::Set(_) => {
+                let key = key();
+                Err(err(
+                    n.span,
+                    format!("`{key}` is a set, not a value"),
+                    Some(format!("sum over it with Σ_{{x ∈ {key}}}")),
+                ))
+            }
             Global::Fun(f) if self.p.funs[f].inputs.is_empty() => Ok((
                 Term::Call {
                     fun: f,
@@ -1471,11 +1475,14 @@ impl Resolver {
                 },
                 Ty::Num,
             )),
-            Global::Fun(_) | Global::Def(_) => Err(err(
-                n.span,
-                format!("`{key}` is a function: apply it to its arguments"),
-                Some(format!("write {key}(…)")),
-            )),
+            Global::Fun(_) | Global::Def(_) => {
+                let key = key();
+                Err(err(
+                    n.span,
+                    format!("`{key}` is a function: apply it to its arguments"),
+                    Some(format!("write {key}(…)")),
+                ))
+            }
         }
     }
 
