@@ -175,8 +175,11 @@ struct Resolver {
     globals: HashMap<String, (Global, Span)>,
     families: HashMap<String, SampleId>,
     variants: HashMap<String, VarId>,
-    scope: Vec<(String, Binding)>,
-    binders_seen: Vec<(String, Span)>,
+    /// The variables bound where the resolver is, innermost last; each is
+    /// found by its name in `p.vars`.
+    scope: Vec<Binding>,
+    /// The variables bound so far in the expression, by Σ, Π or E.
+    binders_seen: Vec<VarId>,
     mdp: Option<Mdp>,
     errors: Vec<ResolveError>,
 }
@@ -365,11 +368,8 @@ impl Resolver {
 
     fn global_param(&self, n: &Name) -> Option<ParamId> {
         let key = n.key_ref()?;
-        for (k, b) in self.scope.iter().rev() {
-            if **k == *key {
-                let Binding::Var(_) = b;
-                return None;
-            }
+        if self.lookup_scope(&key).is_some() {
+            return None;
         }
         match self.globals.get(&*key) {
             Some((Global::Param(p), _)) => Some(*p),
@@ -501,7 +501,7 @@ impl Resolver {
                         None,
                     ));
                 }
-                let dist = self.dist(dist, &key, var.span)?;
+                let dist = self.dist(dist, key.clone(), var.span)?;
                 let lo = self.num(lo)?;
                 let hi = self.num(hi)?;
                 self.p.samples.push(SampleInfo {
@@ -731,13 +731,13 @@ impl Resolver {
             match input {
                 Input::Param(p) => inputs.push(DefInput::Param(p)),
                 Input::Set(s) => {
-                    let v = self.new_var(key.clone(), VarDomain::Set(s), true);
-                    self.scope.push((key, Binding::Var(v)));
+                    let v = self.new_var(key, VarDomain::Set(s), true);
+                    self.scope.push(Binding::Var(v));
                     inputs.push(DefInput::Var(v));
                 }
                 Input::Real => {
-                    let v = self.new_var(key.clone(), VarDomain::Real, true);
-                    self.scope.push((key, Binding::Var(v)));
+                    let v = self.new_var(key, VarDomain::Real, true);
+                    self.scope.push(Binding::Var(v));
                     inputs.push(DefInput::Var(v));
                 }
             }
@@ -851,8 +851,8 @@ impl Resolver {
         self.scope
             .iter()
             .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, b)| *b)
+            .find(|Binding::Var(v)| self.p.vars[*v].name == key)
+            .copied()
     }
 
     fn expr(&mut self, e: &Expr) -> R<(Term, Ty)> {
@@ -938,9 +938,9 @@ impl Resolver {
                         (VarDomain::Int, BigDomain::Range(Box::new(lo), Box::new(hi)))
                     }
                 };
-                let v = self.new_var(key.clone(), vdomain, true);
-                self.binders_seen.push((key.clone(), e.span));
-                self.scope.push((key, Binding::Var(v)));
+                let v = self.new_var(key, vdomain, true);
+                self.binders_seen.push(v);
+                self.scope.push(Binding::Var(v));
                 let body = self.num(body);
                 self.scope.pop();
                 num(Term::Big {
@@ -955,15 +955,15 @@ impl Resolver {
                 let mut dists = Vec::new();
                 for d in draws {
                     let key = self.plain_key(&d.var)?;
-                    let dist = match self.dist(&d.dist, &key, d.var.span) {
+                    let dist = match self.dist(&d.dist, key, d.var.span) {
                         Ok(x) => x,
                         Err(x) => {
                             self.scope.truncate(depth);
                             return Err(x);
                         }
                     };
-                    self.binders_seen.push((key.clone(), e.span));
-                    self.scope.push((key, Binding::Var(dist.var)));
+                    self.binders_seen.push(dist.var);
+                    self.scope.push(Binding::Var(dist.var));
                     dists.push(dist);
                 }
                 let body = self.num(body);
@@ -981,7 +981,7 @@ impl Resolver {
     }
 
     /// A distribution `Pr_θ` or `π_θ(·|s)`, drawing a variable named `key`.
-    fn dist(&mut self, e: &Expr, key: &str, var_span: Span) -> R<Dist> {
+    fn dist(&mut self, e: &Expr, key: String, var_span: Span) -> R<Dist> {
         let (head, args, cond): (&Name, Vec<Option<&Expr>>, usize) = match &e.kind {
             ExprKind::Name(n) => (n, vec![None], 0),
             ExprKind::Apply { head, args, cond } => {
@@ -1092,9 +1092,9 @@ impl Resolver {
             }
         };
         if let Some(VarDomain::Set(s)) = self
-            .lookup_scope(key)
+            .lookup_scope(&key)
             .map(|Binding::Var(v)| self.p.vars[v].domain)
-            .or_else(|| match self.globals.get(key) {
+            .or_else(|| match self.globals.get(&key) {
                 Some((Global::Var(v), _)) => Some(self.p.vars[*v].domain),
                 _ => None,
             })
@@ -1110,7 +1110,7 @@ impl Resolver {
                 ));
             }
         }
-        let v = self.new_var(key.to_string(), VarDomain::Set(set), true);
+        let v = self.new_var(key, VarDomain::Set(set), true);
         let mut terms: Vec<Term> = slot_args.into_iter().map(Term::Param).collect();
         for (k, a) in args.iter().enumerate() {
             let idx = n_slots + k;
@@ -1488,8 +1488,12 @@ impl Resolver {
 
     fn undeclared(&self, n: &Name, applied: bool) -> ResolveError {
         let key = n.key().unwrap_or_else(|| n.base_with_primes());
-        if let Some((_, span)) = self.binders_seen.iter().rev().find(|(k, _)| *k == key) {
-            let _ = span;
+        if self
+            .binders_seen
+            .iter()
+            .rev()
+            .any(|v| self.p.vars[*v].name == key)
+        {
             return err(
                 n.span,
                 format!("`{key}` is used outside the Σ, Π or E that binds it"),
