@@ -1011,59 +1011,36 @@ impl Resolver {
                 Some("write π_θ(·|s)".into()),
             ));
         }
-        let callee = self.callee(head)?;
-        let (inputs, n_slots, n_cond, dist_idx, name) = match callee {
-            Callee::Fun(f, _) => {
-                let info = &self.p.funs[f];
-                let idx = match info.kind {
-                    FunKind::Dist(k) => Some(k),
-                    _ => None,
-                };
-                (
-                    info.inputs.clone(),
-                    info.n_slots,
-                    info.n_cond,
-                    idx,
-                    info.name.clone(),
-                )
-            }
-            Callee::Def(d, _) => {
-                let info = &self.p.defs[d];
-                let inputs = info
-                    .inputs
-                    .iter()
-                    .map(|i| match i {
-                        DefInput::Param(p) => Input::Param(*p),
-                        DefInput::Var(v) => match self.p.vars[*v].domain {
-                            VarDomain::Set(s) => Input::Set(s),
-                            _ => Input::Real,
-                        },
-                    })
-                    .collect::<Vec<_>>();
-                (inputs, info.n_slots, info.n_cond, None, info.name.clone())
-            }
+        let mut terms = Vec::with_capacity(head.sub.len() + args.len());
+        let callee = self.callee(head, &mut terms)?;
+        let (n_inputs, n_slots, n_cond) = self.shape(callee);
+        let dist_idx = match callee {
+            Callee::Fun(f) => match self.p.funs[f].kind {
+                FunKind::Dist(k) => Some(k),
+                _ => None,
+            },
+            Callee::Def(_) => None,
         };
-        let slot_args = match &callee {
-            Callee::Fun(_, s) | Callee::Def(_, s) => s.clone(),
-        };
-        let explicit = inputs.len() - n_slots;
+        let explicit = n_inputs - n_slots;
         // `Pr_θ` for a distribution whose only argument is drawn; inputs that
         // are parameters are passed as themselves.
         let args: Vec<Option<&Expr>> = if matches!(e.kind, ExprKind::Name(_)) {
             if explicit != 1 {
+                let name = self.callee_name(callee);
                 return Err(err(
                     e.span,
                     format!("`{name}` takes {explicit} arguments; say which one is drawn"),
                     Some(format!("write {name}(·|…)")),
                 ));
             }
-            vec![None]
+            args
         } else {
             if args.len() != explicit || cond != n_cond {
                 return Err(err(
                     e.span,
                     format!(
-                        "`{name}` takes {} argument(s) before the bar and {n_cond} after it",
+                        "`{}` takes {} argument(s) before the bar and {n_cond} after it",
+                        self.callee_name(callee),
                         explicit - n_cond
                     ),
                     None,
@@ -1076,12 +1053,15 @@ impl Resolver {
             if k != hole {
                 return Err(err(
                     e.span,
-                    format!("`{name}` is a distribution over another argument"),
+                    format!(
+                        "`{}` is a distribution over another argument",
+                        self.callee_name(callee)
+                    ),
                     Some("put `·` where the distribution's variable is".into()),
                 ));
             }
         }
-        let set = match inputs[hole] {
+        let set = match self.input(callee, hole) {
             Input::Set(s) => s,
             _ => {
                 return Err(err(
@@ -1111,32 +1091,62 @@ impl Resolver {
             }
         }
         let v = self.new_var(key, VarDomain::Set(set), true);
-        let mut terms: Vec<Term> = slot_args.into_iter().map(Term::Param).collect();
         for (k, a) in args.iter().enumerate() {
-            let idx = n_slots + k;
             match a {
                 None => terms.push(Term::Var(v)),
-                Some(a) => terms.push(self.input_arg(a, inputs[idx], &name, k)?),
+                Some(a) => {
+                    let input = self.input(callee, n_slots + k);
+                    terms.push(self.input_arg(a, input, callee, k)?);
+                }
             }
         }
-        let weight = match callee {
-            Callee::Fun(f, _) => Term::Call {
-                fun: f,
-                args: terms,
-            },
-            Callee::Def(d, _) => Term::DefCall {
-                def: d,
-                args: terms,
-            },
-        };
         Ok(Dist {
             var: v,
             set,
-            weight: Box::new(weight),
+            weight: Box::new(callee.term(terms)),
         })
     }
 
-    fn callee(&self, head: &Name) -> R<Callee> {
+    /// How many inputs a callee has, how many of them are subscript slots,
+    /// and how many come after the bar.
+    fn shape(&self, c: Callee) -> (usize, usize, usize) {
+        match c {
+            Callee::Fun(f) => {
+                let i = &self.p.funs[f];
+                (i.inputs.len(), i.n_slots, i.n_cond)
+            }
+            Callee::Def(d) => {
+                let i = &self.p.defs[d];
+                (i.inputs.len(), i.n_slots, i.n_cond)
+            }
+        }
+    }
+
+    /// What input `k` of a callee takes; a definition's variable input
+    /// takes what the variable ranges over.
+    fn input(&self, c: Callee, k: usize) -> Input {
+        match c {
+            Callee::Fun(f) => self.p.funs[f].inputs[k],
+            Callee::Def(d) => match self.p.defs[d].inputs[k] {
+                DefInput::Param(p) => Input::Param(p),
+                DefInput::Var(v) => match self.p.vars[v].domain {
+                    VarDomain::Set(s) => Input::Set(s),
+                    _ => Input::Real,
+                },
+            },
+        }
+    }
+
+    fn callee_name(&self, c: Callee) -> &str {
+        match c {
+            Callee::Fun(f) => &self.p.funs[f].name,
+            Callee::Def(d) => &self.p.defs[d].name,
+        }
+    }
+
+    /// The function or definition a head names; its subscript parameters
+    /// are pushed onto `slots` as terms.
+    fn callee(&self, head: &Name, slots: &mut Vec<Term>) -> R<Callee> {
         // The whole name first (`π_opt`), then the base with subscript
         // parameters (`Pr_θ`).
         if let Some(key) = head.key_ref() {
@@ -1144,12 +1154,12 @@ impl Resolver {
                 Some((Global::Fun(f), _))
                     if self.p.funs[*f].n_slots == 0 || head.sub.is_empty() =>
                 {
-                    return self.with_slots(Callee::Fun(*f, vec![]), head, 0)
+                    return self.with_slots(Callee::Fun(*f), head, 0, slots)
                 }
                 Some((Global::Def(d), _))
                     if self.p.defs[*d].n_slots == 0 || head.sub.is_empty() =>
                 {
-                    return self.with_slots(Callee::Def(*d, vec![]), head, 0)
+                    return self.with_slots(Callee::Def(*d), head, 0, slots)
                 }
                 _ => {}
             }
@@ -1157,40 +1167,22 @@ impl Resolver {
         let base = head.base_key();
         match self.globals.get(&*base) {
             Some((Global::Fun(f), _)) => {
-                self.with_slots(Callee::Fun(*f, vec![]), head, head.sub.len())
+                self.with_slots(Callee::Fun(*f), head, head.sub.len(), slots)
             }
             Some((Global::Def(d), _)) => {
-                self.with_slots(Callee::Def(*d, vec![]), head, head.sub.len())
+                self.with_slots(Callee::Def(*d), head, head.sub.len(), slots)
             }
             _ => Err(self.undeclared(head, true)),
         }
     }
 
-    fn with_slots(&self, c: Callee, head: &Name, given: usize) -> R<Callee> {
-        let (n_slots, name, inputs) = match &c {
-            Callee::Fun(f, _) => (
-                self.p.funs[*f].n_slots,
-                self.p.funs[*f].name.clone(),
-                self.p.funs[*f].inputs.clone(),
-            ),
-            Callee::Def(d, _) => (
-                self.p.defs[*d].n_slots,
-                self.p.defs[*d].name.clone(),
-                self.p.defs[*d]
-                    .inputs
-                    .iter()
-                    .map(|i| match i {
-                        DefInput::Param(p) => Input::Param(*p),
-                        DefInput::Var(_) => Input::Real,
-                    })
-                    .collect(),
-            ),
-        };
+    fn with_slots(&self, c: Callee, head: &Name, given: usize, slots: &mut Vec<Term>) -> R<Callee> {
+        let (_, n_slots, _) = self.shape(c);
         if given != n_slots {
-            let want: Vec<String> = inputs[..n_slots]
-                .iter()
-                .filter_map(|i| match i {
-                    Input::Param(p) => Some(self.p.params[*p].name.clone()),
+            let name = self.callee_name(c);
+            let want: Vec<String> = (0..n_slots)
+                .filter_map(|k| match self.input(c, k) {
+                    Input::Param(p) => Some(self.p.params[p].name.clone()),
                     _ => None,
                 })
                 .collect();
@@ -1211,30 +1203,30 @@ impl Resolver {
                 }),
             ));
         }
-        let mut slots = Vec::new();
         for s in &head.sub[..given] {
             let p = match &s.kind {
                 ExprKind::Name(m) => self.global_param(m),
                 _ => None,
             };
             match p {
-                Some(p) => slots.push(p),
+                Some(p) => slots.push(Term::Param(p)),
                 None => {
                     return Err(err(
                         s.span,
-                        format!("the subscript of `{name}` must be a declared parameter"),
+                        format!(
+                            "the subscript of `{}` must be a declared parameter",
+                            self.callee_name(c)
+                        ),
                         None,
                     ))
                 }
             }
         }
-        Ok(match c {
-            Callee::Fun(f, _) => Callee::Fun(f, slots),
-            Callee::Def(d, _) => Callee::Def(d, slots),
-        })
+        Ok(c)
     }
 
-    fn input_arg(&mut self, a: &Expr, input: Input, name: &str, k: usize) -> R<Term> {
+    /// Argument `k` of a call, for an input that takes `input`.
+    fn input_arg(&mut self, a: &Expr, input: Input, c: Callee, k: usize) -> R<Term> {
         match input {
             Input::Param(_) => {
                 let p = match &a.kind {
@@ -1245,8 +1237,9 @@ impl Resolver {
                     err(
                         a.span,
                         format!(
-                            "argument {} of `{name}` must be a declared parameter",
-                            k + 1
+                            "argument {} of `{}` must be a declared parameter",
+                            k + 1,
+                            self.callee_name(c)
                         ),
                         None,
                     )
@@ -1260,8 +1253,9 @@ impl Resolver {
                     Err(err(
                         a.span,
                         format!(
-                            "argument {} of `{name}` must be an element of `{}`",
+                            "argument {} of `{}` must be an element of `{}`",
                             k + 1,
+                            self.callee_name(c),
                             self.p.sets[s].name
                         ),
                         Some(format!(
@@ -1276,7 +1270,8 @@ impl Resolver {
     }
 
     fn apply(&mut self, head: &Name, args: &[Expr], cond: &[Expr], span: Span) -> R<(Term, Ty)> {
-        let callee = match self.callee(head) {
+        let mut terms = Vec::with_capacity(head.sub.len() + args.len() + cond.len());
+        let callee = match self.callee(head, &mut terms) {
             Ok(c) => c,
             Err(e) => {
                 // `c(x + 1)` with `c` a value is a product.
@@ -1289,28 +1284,8 @@ impl Resolver {
                 return Err(e);
             }
         };
-        let (inputs, n_slots, n_cond, name) = match &callee {
-            Callee::Fun(f, _) => {
-                let i = &self.p.funs[*f];
-                (i.inputs.clone(), i.n_slots, i.n_cond, i.name.clone())
-            }
-            Callee::Def(d, _) => {
-                let i = &self.p.defs[*d];
-                let inputs = i
-                    .inputs
-                    .iter()
-                    .map(|x| match x {
-                        DefInput::Param(p) => Input::Param(*p),
-                        DefInput::Var(v) => match self.p.vars[*v].domain {
-                            VarDomain::Set(s) => Input::Set(s),
-                            _ => Input::Real,
-                        },
-                    })
-                    .collect();
-                (inputs, i.n_slots, i.n_cond, i.name.clone())
-            }
-        };
-        let n_args = inputs.len() - n_slots - n_cond;
+        let (n_inputs, n_slots, n_cond) = self.shape(callee);
+        let n_args = n_inputs - n_slots - n_cond;
         if args.len() != n_args || cond.len() != n_cond {
             let shape = if n_cond > 0 {
                 format!("{n_args} argument(s) before `|` and {n_cond} after it")
@@ -1320,7 +1295,8 @@ impl Resolver {
             return Err(err(
                 span,
                 format!(
-                    "`{name}` takes {shape}, but {} {} given",
+                    "`{}` takes {shape}, but {} {} given",
+                    self.callee_name(callee),
                     args.len() + cond.len(),
                     if args.len() + cond.len() == 1 {
                         "is"
@@ -1331,24 +1307,11 @@ impl Resolver {
                 None,
             ));
         }
-        let slots = match &callee {
-            Callee::Fun(_, s) | Callee::Def(_, s) => s.clone(),
-        };
-        let mut terms: Vec<Term> = slots.into_iter().map(Term::Param).collect();
         for (k, a) in args.iter().chain(cond).enumerate() {
-            terms.push(self.input_arg(a, inputs[n_slots + k], &name, k)?);
+            let input = self.input(callee, n_slots + k);
+            terms.push(self.input_arg(a, input, callee, k)?);
         }
-        let t = match callee {
-            Callee::Fun(f, _) => Term::Call {
-                fun: f,
-                args: terms,
-            },
-            Callee::Def(d, _) => Term::DefCall {
-                def: d,
-                args: terms,
-            },
-        };
-        Ok((t, Ty::Num))
+        Ok((callee.term(terms), Ty::Num))
     }
 
     fn name(&mut self, n: &Name) -> R<(Term, Ty)> {
@@ -1527,10 +1490,20 @@ impl Resolver {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Callee {
-    Fun(FunId, Vec<ParamId>),
-    Def(DefId, Vec<ParamId>),
+    Fun(FunId),
+    Def(DefId),
+}
+
+impl Callee {
+    /// The call of this callee on its inputs.
+    fn term(self, args: Vec<Term>) -> Term {
+        match self {
+            Callee::Fun(fun) => Term::Call { fun, args },
+            Callee::Def(def) => Term::DefCall { def, args },
+        }
+    }
 }
 
 /// Deepest a term may be once every definition in it is unfolded; bounds
