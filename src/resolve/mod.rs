@@ -173,6 +173,9 @@ struct Resolver {
     journal: Option<Vec<Journal>>,
     p: Program,
     globals: HashMap<String, (Global, Span)>,
+    /// How many keys of `globals` hold `_`. The whole key of a name with a
+    /// subscript does, and while none does it is not looked up there.
+    underscored_globals: usize,
     families: HashMap<String, SampleId>,
     variants: HashMap<String, VarId>,
     /// The variables bound where the resolver is, innermost last; each is
@@ -220,6 +223,7 @@ impl Declarations {
                 journal: None,
                 p: Program::default(),
                 globals: HashMap::new(),
+                underscored_globals: 0,
                 families: HashMap::new(),
                 variants: HashMap::new(),
                 scope: Vec::new(),
@@ -288,6 +292,7 @@ impl Declarations {
             match entry {
                 Journal::Global(k) => {
                     self.r.globals.remove(&k);
+                    self.r.underscored_globals -= usize::from(k.contains('_'));
                 }
                 Journal::Family(k) => {
                     self.r.families.remove(&k);
@@ -362,8 +367,19 @@ impl Resolver {
         if let Some(j) = self.journal.as_mut() {
             j.push(Journal::Global(key.clone()));
         }
+        self.underscored_globals += usize::from(key.contains('_'));
         self.globals.insert(key, (g, span));
         Ok(())
+    }
+
+    /// The global declared under a name's whole key (`key`, from
+    /// [`Name::key_ref`]), skipping the look-up when the name has a
+    /// subscript and no global's key holds `_`.
+    fn global_named(&self, n: &Name, key: &str) -> Option<&(Global, Span)> {
+        if !n.sub.is_empty() && self.underscored_globals == 0 {
+            return None;
+        }
+        self.globals.get(key)
     }
 
     fn global_param(&self, n: &Name) -> Option<ParamId> {
@@ -371,7 +387,7 @@ impl Resolver {
         if self.lookup_scope(&key).is_some() {
             return None;
         }
-        match self.globals.get(&*key) {
+        match self.global_named(n, &key) {
             Some((Global::Param(p), _)) => Some(*p),
             _ => None,
         }
@@ -662,7 +678,7 @@ impl Resolver {
     /// variant of one (`s'`, `x_1`).
     fn var_domain_of(&self, n: &Name) -> Option<VarDomain> {
         let key = n.key_ref()?;
-        if let Some((Global::Var(v), _)) = self.globals.get(&*key) {
+        if let Some((Global::Var(v), _)) = self.global_named(n, &key) {
             return Some(self.p.vars[*v].domain);
         }
         if let Some(v) = self.variants.get(&*key) {
@@ -1149,7 +1165,13 @@ impl Resolver {
     fn callee(&self, head: &Name, slots: &mut Vec<Term>) -> R<Callee> {
         // The whole name first (`π_opt`), then the base with subscript
         // parameters (`Pr_θ`).
-        if let Some(key) = head.key_ref() {
+        // A whole key with a subscript holds `_` (see `global_named`).
+        let key = if head.sub.is_empty() || self.underscored_globals > 0 {
+            head.key_ref()
+        } else {
+            None
+        };
+        if let Some(key) = key {
             match self.globals.get(&*key) {
                 Some((Global::Fun(f), _))
                     if self.p.funs[*f].n_slots == 0 || head.sub.is_empty() =>
@@ -1320,7 +1342,7 @@ impl Resolver {
                 let Binding::Var(v) = b;
                 return Ok(self.var_term(v));
             }
-            if let Some(&(g, _)) = self.globals.get(&*key) {
+            if let Some(&(g, _)) = self.global_named(n, &key) {
                 return self.global_value(g, n);
             }
         }
@@ -1729,6 +1751,28 @@ mod tests {
         let broken = crate::syntax::parser::parse_file("Q(τ)\n= 1\n").items;
         assert_eq!(d.scoped(&broken, |p| p.errors.len()), 1);
         assert!(d.errors().is_empty());
+    }
+
+    #[test]
+    fn a_subscripted_name_may_be_declared_whole() {
+        let decls = "param θ\nset S\nvar s in S\nfun π_θ(s)\n";
+        let step = "π_opt(s) + π_θ(s) + x_k\n= π_θ(s) + π_opt(s) + x_k\n";
+        let whole = "fun π_opt(s)\nvar x_k\n";
+        let p = resolve_ok(&format!("{decls}{whole}\n{step}"));
+        assert_eq!(p.chains.len(), 1);
+        let mut d = Declarations::new();
+        d.add(&crate::syntax::parser::parse_file(decls).items);
+        for _ in 0..2 {
+            let items = crate::syntax::parser::parse_file(&format!("{whole}\n{step}")).items;
+            let n = d.scoped(&items, |p| {
+                assert!(p.errors.is_empty(), "{:?}", p.errors);
+                p.chains.len()
+            });
+            assert_eq!(n, 1);
+            let items = crate::syntax::parser::parse_file(step).items;
+            let e = d.scoped(&items, |p| p.errors[0].message.clone());
+            assert!(e.contains("subscript of `π` must be"), "{e}");
+        }
     }
 
     #[test]
