@@ -594,7 +594,7 @@ impl Resolver {
             }
         };
         let start = one(self, &chain.start);
-        let mut steps = Vec::new();
+        let mut steps = Vec::with_capacity(chain.steps.len());
         for s in &chain.steps {
             if let Some(expr) = one(self, &s.expr) {
                 steps.push(ResolvedStep {
@@ -849,6 +849,12 @@ impl Resolver {
 
     /// Resolve an expression that must be a number (not a set element).
     fn num(&mut self, e: &Expr) -> R<Term> {
+        if !matches!(
+            e.kind,
+            ExprKind::Name(_) | ExprKind::Apply { .. } | ExprKind::Placeholder
+        ) {
+            return self.compound(e);
+        }
         let (t, ty) = self.expr(e)?;
         match ty {
             Ty::Num => Ok(t),
@@ -872,9 +878,7 @@ impl Resolver {
     }
 
     fn expr(&mut self, e: &Expr) -> R<(Term, Ty)> {
-        let num = |t: Term| Ok((t, Ty::Num));
         match &e.kind {
-            ExprKind::Number(n) => num(Term::Num(n.clone())),
             ExprKind::Name(n) => self.name(n),
             ExprKind::Placeholder => Err(err(
                 e.span,
@@ -882,6 +886,18 @@ impl Resolver {
                 Some("write it inside E_{a~π_θ(·|s)}".into()),
             )),
             ExprKind::Apply { head, args, cond } => self.apply(head, args, cond, e.span),
+            _ => Ok((self.compound(e)?, Ty::Num)),
+        }
+    }
+
+    /// An expression that is a number by its form: anything but a name, an
+    /// application or `·`. `num` resolves these without going through
+    /// `expr` and its type.
+    fn compound(&mut self, e: &Expr) -> R<Term> {
+        let num = |t: Term| -> R<Term> { Ok(t) };
+        match &e.kind {
+            ExprKind::Name(_) | ExprKind::Apply { .. } | ExprKind::Placeholder => self.num(e),
+            ExprKind::Number(n) => num(Term::Num(n.clone())),
             ExprKind::Neg(x) => num(Term::Neg(Box::new(self.num(x)?))),
             ExprKind::Binary(op, a, b) => {
                 let a = Box::new(self.num(a)?);
