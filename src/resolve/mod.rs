@@ -17,7 +17,8 @@ use crate::syntax::parser::parse_file;
 use crate::syntax::Span;
 pub use ir::*;
 use num_rational::BigRational;
-use std::collections::HashMap;
+// Names are hashed on every lookup; SipHash was a tenth of resolving.
+use foldhash::{HashMap, HashMapExt};
 
 /// A name or type problem, with where it is and what to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -172,10 +173,16 @@ struct Resolver {
     journal: Option<Vec<Journal>>,
     p: Program,
     globals: HashMap<String, (Global, Span)>,
+    /// How many keys of `globals` hold `_`. The whole key of a name with a
+    /// subscript does, and while none does it is not looked up there.
+    underscored_globals: usize,
     families: HashMap<String, SampleId>,
     variants: HashMap<String, VarId>,
-    scope: Vec<(String, Binding)>,
-    binders_seen: Vec<(String, Span)>,
+    /// The variables bound where the resolver is, innermost last; each is
+    /// found by its name in `p.vars`.
+    scope: Vec<Binding>,
+    /// The variables bound so far in the expression, by Σ, Π or E.
+    binders_seen: Vec<VarId>,
     mdp: Option<Mdp>,
     errors: Vec<ResolveError>,
 }
@@ -216,6 +223,7 @@ impl Declarations {
                 journal: None,
                 p: Program::default(),
                 globals: HashMap::new(),
+                underscored_globals: 0,
                 families: HashMap::new(),
                 variants: HashMap::new(),
                 scope: Vec::new(),
@@ -284,6 +292,7 @@ impl Declarations {
             match entry {
                 Journal::Global(k) => {
                     self.r.globals.remove(&k);
+                    self.r.underscored_globals -= usize::from(k.contains('_'));
                 }
                 Journal::Family(k) => {
                     self.r.families.remove(&k);
@@ -358,19 +367,27 @@ impl Resolver {
         if let Some(j) = self.journal.as_mut() {
             j.push(Journal::Global(key.clone()));
         }
+        self.underscored_globals += usize::from(key.contains('_'));
         self.globals.insert(key, (g, span));
         Ok(())
     }
 
-    fn global_param(&self, n: &Name) -> Option<ParamId> {
-        let key = n.key()?;
-        for (k, b) in self.scope.iter().rev() {
-            if *k == key {
-                let Binding::Var(_) = b;
-                return None;
-            }
+    /// The global declared under a name's whole key (`key`, from
+    /// [`Name::key_ref`]), skipping the look-up when the name has a
+    /// subscript and no global's key holds `_`.
+    fn global_named(&self, n: &Name, key: &str) -> Option<&(Global, Span)> {
+        if !n.sub.is_empty() && self.underscored_globals == 0 {
+            return None;
         }
-        match self.globals.get(&key) {
+        self.globals.get(key)
+    }
+
+    fn global_param(&self, n: &Name) -> Option<ParamId> {
+        let key = n.key_ref()?;
+        if self.lookup_scope(&key).is_some() {
+            return None;
+        }
+        match self.global_named(n, &key) {
             Some((Global::Param(p), _)) => Some(*p),
             _ => None,
         }
@@ -500,7 +517,7 @@ impl Resolver {
                         None,
                     ));
                 }
-                let dist = self.dist(dist, &key, var.span)?;
+                let dist = self.dist(dist, key.clone(), var.span)?;
                 let lo = self.num(lo)?;
                 let hi = self.num(hi)?;
                 self.p.samples.push(SampleInfo {
@@ -577,7 +594,7 @@ impl Resolver {
             }
         };
         let start = one(self, &chain.start);
-        let mut steps = Vec::new();
+        let mut steps = Vec::with_capacity(chain.steps.len());
         for s in &chain.steps {
             if let Some(expr) = one(self, &s.expr) {
                 steps.push(ResolvedStep {
@@ -660,11 +677,11 @@ impl Resolver {
     /// The domain of a declared variable, or of a primed or subscripted
     /// variant of one (`s'`, `x_1`).
     fn var_domain_of(&self, n: &Name) -> Option<VarDomain> {
-        let key = n.key()?;
-        if let Some((Global::Var(v), _)) = self.globals.get(&key) {
+        let key = n.key_ref()?;
+        if let Some((Global::Var(v), _)) = self.global_named(n, &key) {
             return Some(self.p.vars[*v].domain);
         }
-        if let Some(v) = self.variants.get(&key) {
+        if let Some(v) = self.variants.get(&*key) {
             return Some(self.p.vars[*v].domain);
         }
         match self.globals.get(&n.base) {
@@ -730,13 +747,13 @@ impl Resolver {
             match input {
                 Input::Param(p) => inputs.push(DefInput::Param(p)),
                 Input::Set(s) => {
-                    let v = self.new_var(key.clone(), VarDomain::Set(s), true);
-                    self.scope.push((key, Binding::Var(v)));
+                    let v = self.new_var(key, VarDomain::Set(s), true);
+                    self.scope.push(Binding::Var(v));
                     inputs.push(DefInput::Var(v));
                 }
                 Input::Real => {
-                    let v = self.new_var(key.clone(), VarDomain::Real, true);
-                    self.scope.push((key, Binding::Var(v)));
+                    let v = self.new_var(key, VarDomain::Real, true);
+                    self.scope.push(Binding::Var(v));
                     inputs.push(DefInput::Var(v));
                 }
             }
@@ -832,6 +849,12 @@ impl Resolver {
 
     /// Resolve an expression that must be a number (not a set element).
     fn num(&mut self, e: &Expr) -> R<Term> {
+        if !matches!(
+            e.kind,
+            ExprKind::Name(_) | ExprKind::Apply { .. } | ExprKind::Placeholder
+        ) {
+            return self.compound(e);
+        }
         let (t, ty) = self.expr(e)?;
         match ty {
             Ty::Num => Ok(t),
@@ -850,14 +873,12 @@ impl Resolver {
         self.scope
             .iter()
             .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, b)| *b)
+            .find(|Binding::Var(v)| self.p.vars[*v].name == key)
+            .copied()
     }
 
     fn expr(&mut self, e: &Expr) -> R<(Term, Ty)> {
-        let num = |t: Term| Ok((t, Ty::Num));
         match &e.kind {
-            ExprKind::Number(n) => num(Term::Num(n.clone())),
             ExprKind::Name(n) => self.name(n),
             ExprKind::Placeholder => Err(err(
                 e.span,
@@ -865,6 +886,18 @@ impl Resolver {
                 Some("write it inside E_{a~π_θ(·|s)}".into()),
             )),
             ExprKind::Apply { head, args, cond } => self.apply(head, args, cond, e.span),
+            _ => Ok((self.compound(e)?, Ty::Num)),
+        }
+    }
+
+    /// An expression that is a number by its form: anything but a name, an
+    /// application or `·`. `num` resolves these without going through
+    /// `expr` and its type.
+    fn compound(&mut self, e: &Expr) -> R<Term> {
+        let num = |t: Term| -> R<Term> { Ok(t) };
+        match &e.kind {
+            ExprKind::Name(_) | ExprKind::Apply { .. } | ExprKind::Placeholder => self.num(e),
+            ExprKind::Number(n) => num(Term::Num(n.clone())),
             ExprKind::Neg(x) => num(Term::Neg(Box::new(self.num(x)?))),
             ExprKind::Binary(op, a, b) => {
                 let a = Box::new(self.num(a)?);
@@ -937,9 +970,9 @@ impl Resolver {
                         (VarDomain::Int, BigDomain::Range(Box::new(lo), Box::new(hi)))
                     }
                 };
-                let v = self.new_var(key.clone(), vdomain, true);
-                self.binders_seen.push((key.clone(), e.span));
-                self.scope.push((key, Binding::Var(v)));
+                let v = self.new_var(key, vdomain, true);
+                self.binders_seen.push(v);
+                self.scope.push(Binding::Var(v));
                 let body = self.num(body);
                 self.scope.pop();
                 num(Term::Big {
@@ -954,15 +987,15 @@ impl Resolver {
                 let mut dists = Vec::new();
                 for d in draws {
                     let key = self.plain_key(&d.var)?;
-                    let dist = match self.dist(&d.dist, &key, d.var.span) {
+                    let dist = match self.dist(&d.dist, key, d.var.span) {
                         Ok(x) => x,
                         Err(x) => {
                             self.scope.truncate(depth);
                             return Err(x);
                         }
                     };
-                    self.binders_seen.push((key.clone(), e.span));
-                    self.scope.push((key, Binding::Var(dist.var)));
+                    self.binders_seen.push(dist.var);
+                    self.scope.push(Binding::Var(dist.var));
                     dists.push(dist);
                 }
                 let body = self.num(body);
@@ -980,7 +1013,7 @@ impl Resolver {
     }
 
     /// A distribution `Pr_θ` or `π_θ(·|s)`, drawing a variable named `key`.
-    fn dist(&mut self, e: &Expr, key: &str, var_span: Span) -> R<Dist> {
+    fn dist(&mut self, e: &Expr, key: String, var_span: Span) -> R<Dist> {
         let (head, args, cond): (&Name, Vec<Option<&Expr>>, usize) = match &e.kind {
             ExprKind::Name(n) => (n, vec![None], 0),
             ExprKind::Apply { head, args, cond } => {
@@ -1010,59 +1043,36 @@ impl Resolver {
                 Some("write π_θ(·|s)".into()),
             ));
         }
-        let callee = self.callee(head)?;
-        let (inputs, n_slots, n_cond, dist_idx, name) = match callee {
-            Callee::Fun(f, _) => {
-                let info = &self.p.funs[f];
-                let idx = match info.kind {
-                    FunKind::Dist(k) => Some(k),
-                    _ => None,
-                };
-                (
-                    info.inputs.clone(),
-                    info.n_slots,
-                    info.n_cond,
-                    idx,
-                    info.name.clone(),
-                )
-            }
-            Callee::Def(d, _) => {
-                let info = &self.p.defs[d];
-                let inputs = info
-                    .inputs
-                    .iter()
-                    .map(|i| match i {
-                        DefInput::Param(p) => Input::Param(*p),
-                        DefInput::Var(v) => match self.p.vars[*v].domain {
-                            VarDomain::Set(s) => Input::Set(s),
-                            _ => Input::Real,
-                        },
-                    })
-                    .collect::<Vec<_>>();
-                (inputs, info.n_slots, info.n_cond, None, info.name.clone())
-            }
+        let mut terms = Vec::with_capacity(head.sub.len() + args.len());
+        let callee = self.callee(head, &mut terms)?;
+        let (n_inputs, n_slots, n_cond) = self.shape(callee);
+        let dist_idx = match callee {
+            Callee::Fun(f) => match self.p.funs[f].kind {
+                FunKind::Dist(k) => Some(k),
+                _ => None,
+            },
+            Callee::Def(_) => None,
         };
-        let slot_args = match &callee {
-            Callee::Fun(_, s) | Callee::Def(_, s) => s.clone(),
-        };
-        let explicit = inputs.len() - n_slots;
+        let explicit = n_inputs - n_slots;
         // `Pr_θ` for a distribution whose only argument is drawn; inputs that
         // are parameters are passed as themselves.
         let args: Vec<Option<&Expr>> = if matches!(e.kind, ExprKind::Name(_)) {
             if explicit != 1 {
+                let name = self.callee_name(callee);
                 return Err(err(
                     e.span,
                     format!("`{name}` takes {explicit} arguments; say which one is drawn"),
                     Some(format!("write {name}(·|…)")),
                 ));
             }
-            vec![None]
+            args
         } else {
             if args.len() != explicit || cond != n_cond {
                 return Err(err(
                     e.span,
                     format!(
-                        "`{name}` takes {} argument(s) before the bar and {n_cond} after it",
+                        "`{}` takes {} argument(s) before the bar and {n_cond} after it",
+                        self.callee_name(callee),
                         explicit - n_cond
                     ),
                     None,
@@ -1075,12 +1085,15 @@ impl Resolver {
             if k != hole {
                 return Err(err(
                     e.span,
-                    format!("`{name}` is a distribution over another argument"),
+                    format!(
+                        "`{}` is a distribution over another argument",
+                        self.callee_name(callee)
+                    ),
                     Some("put `·` where the distribution's variable is".into()),
                 ));
             }
         }
-        let set = match inputs[hole] {
+        let set = match self.input(callee, hole) {
             Input::Set(s) => s,
             _ => {
                 return Err(err(
@@ -1091,9 +1104,9 @@ impl Resolver {
             }
         };
         if let Some(VarDomain::Set(s)) = self
-            .lookup_scope(key)
+            .lookup_scope(&key)
             .map(|Binding::Var(v)| self.p.vars[v].domain)
-            .or_else(|| match self.globals.get(key) {
+            .or_else(|| match self.globals.get(&key) {
                 Some((Global::Var(v), _)) => Some(self.p.vars[*v].domain),
                 _ => None,
             })
@@ -1109,87 +1122,105 @@ impl Resolver {
                 ));
             }
         }
-        let v = self.new_var(key.to_string(), VarDomain::Set(set), true);
-        let mut terms: Vec<Term> = slot_args.into_iter().map(Term::Param).collect();
+        let v = self.new_var(key, VarDomain::Set(set), true);
         for (k, a) in args.iter().enumerate() {
-            let idx = n_slots + k;
             match a {
                 None => terms.push(Term::Var(v)),
-                Some(a) => terms.push(self.input_arg(a, inputs[idx], &name, k)?),
+                Some(a) => {
+                    let input = self.input(callee, n_slots + k);
+                    terms.push(self.input_arg(a, input, callee, k)?);
+                }
             }
         }
-        let weight = match callee {
-            Callee::Fun(f, _) => Term::Call {
-                fun: f,
-                args: terms,
-            },
-            Callee::Def(d, _) => Term::DefCall {
-                def: d,
-                args: terms,
-            },
-        };
         Ok(Dist {
             var: v,
             set,
-            weight: Box::new(weight),
+            weight: Box::new(callee.term(terms)),
         })
     }
 
-    fn callee(&self, head: &Name) -> R<Callee> {
+    /// How many inputs a callee has, how many of them are subscript slots,
+    /// and how many come after the bar.
+    fn shape(&self, c: Callee) -> (usize, usize, usize) {
+        match c {
+            Callee::Fun(f) => {
+                let i = &self.p.funs[f];
+                (i.inputs.len(), i.n_slots, i.n_cond)
+            }
+            Callee::Def(d) => {
+                let i = &self.p.defs[d];
+                (i.inputs.len(), i.n_slots, i.n_cond)
+            }
+        }
+    }
+
+    /// What input `k` of a callee takes; a definition's variable input
+    /// takes what the variable ranges over.
+    fn input(&self, c: Callee, k: usize) -> Input {
+        match c {
+            Callee::Fun(f) => self.p.funs[f].inputs[k],
+            Callee::Def(d) => match self.p.defs[d].inputs[k] {
+                DefInput::Param(p) => Input::Param(p),
+                DefInput::Var(v) => match self.p.vars[v].domain {
+                    VarDomain::Set(s) => Input::Set(s),
+                    _ => Input::Real,
+                },
+            },
+        }
+    }
+
+    fn callee_name(&self, c: Callee) -> &str {
+        match c {
+            Callee::Fun(f) => &self.p.funs[f].name,
+            Callee::Def(d) => &self.p.defs[d].name,
+        }
+    }
+
+    /// The function or definition a head names; its subscript parameters
+    /// are pushed onto `slots` as terms.
+    fn callee(&self, head: &Name, slots: &mut Vec<Term>) -> R<Callee> {
         // The whole name first (`π_opt`), then the base with subscript
         // parameters (`Pr_θ`).
-        if let Some(key) = head.key() {
-            match self.globals.get(&key) {
+        // A whole key with a subscript holds `_` (see `global_named`).
+        let key = if head.sub.is_empty() || self.underscored_globals > 0 {
+            head.key_ref()
+        } else {
+            None
+        };
+        if let Some(key) = key {
+            match self.globals.get(&*key) {
                 Some((Global::Fun(f), _))
                     if self.p.funs[*f].n_slots == 0 || head.sub.is_empty() =>
                 {
-                    return self.with_slots(Callee::Fun(*f, vec![]), head, 0)
+                    return self.with_slots(Callee::Fun(*f), head, 0, slots)
                 }
                 Some((Global::Def(d), _))
                     if self.p.defs[*d].n_slots == 0 || head.sub.is_empty() =>
                 {
-                    return self.with_slots(Callee::Def(*d, vec![]), head, 0)
+                    return self.with_slots(Callee::Def(*d), head, 0, slots)
                 }
                 _ => {}
             }
         }
-        let base = head.base_with_primes();
-        match self.globals.get(&base) {
+        let base = head.base_key();
+        match self.globals.get(&*base) {
             Some((Global::Fun(f), _)) => {
-                self.with_slots(Callee::Fun(*f, vec![]), head, head.sub.len())
+                self.with_slots(Callee::Fun(*f), head, head.sub.len(), slots)
             }
             Some((Global::Def(d), _)) => {
-                self.with_slots(Callee::Def(*d, vec![]), head, head.sub.len())
+                self.with_slots(Callee::Def(*d), head, head.sub.len(), slots)
             }
             _ => Err(self.undeclared(head, true)),
         }
     }
 
-    fn with_slots(&self, c: Callee, head: &Name, given: usize) -> R<Callee> {
-        let (n_slots, name, inputs) = match &c {
-            Callee::Fun(f, _) => (
-                self.p.funs[*f].n_slots,
-                self.p.funs[*f].name.clone(),
-                self.p.funs[*f].inputs.clone(),
-            ),
-            Callee::Def(d, _) => (
-                self.p.defs[*d].n_slots,
-                self.p.defs[*d].name.clone(),
-                self.p.defs[*d]
-                    .inputs
-                    .iter()
-                    .map(|i| match i {
-                        DefInput::Param(p) => Input::Param(*p),
-                        DefInput::Var(_) => Input::Real,
-                    })
-                    .collect(),
-            ),
-        };
+    fn with_slots(&self, c: Callee, head: &Name, given: usize, slots: &mut Vec<Term>) -> R<Callee> {
+        let (_, n_slots, _) = self.shape(c);
         if given != n_slots {
-            let want: Vec<String> = inputs[..n_slots]
-                .iter()
-                .filter_map(|i| match i {
-                    Input::Param(p) => Some(self.p.params[*p].name.clone()),
+            let name = self.callee_name(c);
+            let want: Vec<String> = (0..n_slots)
+                .filter_map(|k| match self.input(c, k) {
+                    Input::Param(p) => Some(self.p.params[p].name.clone()),
                     _ => None,
                 })
                 .collect();
@@ -1210,30 +1241,30 @@ impl Resolver {
                 }),
             ));
         }
-        let mut slots = Vec::new();
         for s in &head.sub[..given] {
             let p = match &s.kind {
                 ExprKind::Name(m) => self.global_param(m),
                 _ => None,
             };
             match p {
-                Some(p) => slots.push(p),
+                Some(p) => slots.push(Term::Param(p)),
                 None => {
                     return Err(err(
                         s.span,
-                        format!("the subscript of `{name}` must be a declared parameter"),
+                        format!(
+                            "the subscript of `{}` must be a declared parameter",
+                            self.callee_name(c)
+                        ),
                         None,
                     ))
                 }
             }
         }
-        Ok(match c {
-            Callee::Fun(f, _) => Callee::Fun(f, slots),
-            Callee::Def(d, _) => Callee::Def(d, slots),
-        })
+        Ok(c)
     }
 
-    fn input_arg(&mut self, a: &Expr, input: Input, name: &str, k: usize) -> R<Term> {
+    /// Argument `k` of a call, for an input that takes `input`.
+    fn input_arg(&mut self, a: &Expr, input: Input, c: Callee, k: usize) -> R<Term> {
         match input {
             Input::Param(_) => {
                 let p = match &a.kind {
@@ -1244,8 +1275,9 @@ impl Resolver {
                     err(
                         a.span,
                         format!(
-                            "argument {} of `{name}` must be a declared parameter",
-                            k + 1
+                            "argument {} of `{}` must be a declared parameter",
+                            k + 1,
+                            self.callee_name(c)
                         ),
                         None,
                     )
@@ -1259,8 +1291,9 @@ impl Resolver {
                     Err(err(
                         a.span,
                         format!(
-                            "argument {} of `{name}` must be an element of `{}`",
+                            "argument {} of `{}` must be an element of `{}`",
                             k + 1,
+                            self.callee_name(c),
                             self.p.sets[s].name
                         ),
                         Some(format!(
@@ -1275,7 +1308,8 @@ impl Resolver {
     }
 
     fn apply(&mut self, head: &Name, args: &[Expr], cond: &[Expr], span: Span) -> R<(Term, Ty)> {
-        let callee = match self.callee(head) {
+        let mut terms = Vec::with_capacity(head.sub.len() + args.len() + cond.len());
+        let callee = match self.callee(head, &mut terms) {
             Ok(c) => c,
             Err(e) => {
                 // `c(x + 1)` with `c` a value is a product.
@@ -1288,28 +1322,8 @@ impl Resolver {
                 return Err(e);
             }
         };
-        let (inputs, n_slots, n_cond, name) = match &callee {
-            Callee::Fun(f, _) => {
-                let i = &self.p.funs[*f];
-                (i.inputs.clone(), i.n_slots, i.n_cond, i.name.clone())
-            }
-            Callee::Def(d, _) => {
-                let i = &self.p.defs[*d];
-                let inputs = i
-                    .inputs
-                    .iter()
-                    .map(|x| match x {
-                        DefInput::Param(p) => Input::Param(*p),
-                        DefInput::Var(v) => match self.p.vars[*v].domain {
-                            VarDomain::Set(s) => Input::Set(s),
-                            _ => Input::Real,
-                        },
-                    })
-                    .collect();
-                (inputs, i.n_slots, i.n_cond, i.name.clone())
-            }
-        };
-        let n_args = inputs.len() - n_slots - n_cond;
+        let (n_inputs, n_slots, n_cond) = self.shape(callee);
+        let n_args = n_inputs - n_slots - n_cond;
         if args.len() != n_args || cond.len() != n_cond {
             let shape = if n_cond > 0 {
                 format!("{n_args} argument(s) before `|` and {n_cond} after it")
@@ -1319,7 +1333,8 @@ impl Resolver {
             return Err(err(
                 span,
                 format!(
-                    "`{name}` takes {shape}, but {} {} given",
+                    "`{}` takes {shape}, but {} {} given",
+                    self.callee_name(callee),
                     args.len() + cond.len(),
                     if args.len() + cond.len() == 1 {
                         "is"
@@ -1330,39 +1345,26 @@ impl Resolver {
                 None,
             ));
         }
-        let slots = match &callee {
-            Callee::Fun(_, s) | Callee::Def(_, s) => s.clone(),
-        };
-        let mut terms: Vec<Term> = slots.into_iter().map(Term::Param).collect();
         for (k, a) in args.iter().chain(cond).enumerate() {
-            terms.push(self.input_arg(a, inputs[n_slots + k], &name, k)?);
+            let input = self.input(callee, n_slots + k);
+            terms.push(self.input_arg(a, input, callee, k)?);
         }
-        let t = match callee {
-            Callee::Fun(f, _) => Term::Call {
-                fun: f,
-                args: terms,
-            },
-            Callee::Def(d, _) => Term::DefCall {
-                def: d,
-                args: terms,
-            },
-        };
-        Ok((t, Ty::Num))
+        Ok((callee.term(terms), Ty::Num))
     }
 
     fn name(&mut self, n: &Name) -> R<(Term, Ty)> {
-        if let Some(key) = n.key() {
+        if let Some(key) = n.key_ref() {
             if let Some(b) = self.lookup_scope(&key) {
                 let Binding::Var(v) = b;
                 return Ok(self.var_term(v));
             }
-            if let Some(&(g, _)) = self.globals.get(&key) {
+            if let Some(&(g, _)) = self.global_named(n, &key) {
                 return self.global_value(g, n);
             }
         }
-        let bp = n.base_with_primes();
         if n.sub.len() == 1 {
-            if let Some(&fam) = self.families.get(&bp) {
+            let bp = n.base_key();
+            if let Some(&fam) = self.families.get(&*bp) {
                 let index = self.num(&n.sub[0])?;
                 let set = self.p.samples[fam].dist.set;
                 return Ok((
@@ -1374,9 +1376,9 @@ impl Resolver {
                 ));
             }
             if let Some(m) = &self.mdp {
-                let field = if bp == m.state_var {
+                let field = if *bp == m.state_var {
                     Some(Field::State)
-                } else if bp == m.action_var {
+                } else if *bp == m.action_var {
                     Some(Field::Action)
                 } else {
                     None
@@ -1417,10 +1419,11 @@ impl Resolver {
             }
         }
         // A primed or subscripted variant of a declared variable.
-        if let (Some(key), Some(domain)) = (n.key(), self.var_domain_of(n)) {
-            let v = match self.variants.get(&key) {
+        if let (Some(key), Some(domain)) = (n.key_ref(), self.var_domain_of(n)) {
+            let v = match self.variants.get(&*key) {
                 Some(v) => *v,
                 None => {
+                    let key = key.to_string();
                     let v = self.new_var(key.clone(), domain, false);
                     if let Some(j) = self.journal.as_mut() {
                         j.push(Journal::Variant(key.clone()));
@@ -1443,7 +1446,7 @@ impl Resolver {
     }
 
     fn global_value(&mut self, g: Global, n: &Name) -> R<(Term, Ty)> {
-        let key = n.key().unwrap_or_default();
+        let key = || n.key().unwrap_or_default();
         match g {
             Global::Param(p) => {
                 self.p.scalar_params = true;
@@ -1451,11 +1454,14 @@ impl Resolver {
             }
             Global::Const(c) => Ok((Term::Const(c), Ty::Num)),
             Global::Var(v) => Ok(self.var_term(v)),
-            Global::Set(_) => Err(err(
-                n.span,
-                format!("`{key}` is a set, not a value"),
-                Some(format!("sum over it with Σ_{{x ∈ {key}}}")),
-            )),
+            Global::Set(_) => {
+                let key = key();
+                Err(err(
+                    n.span,
+                    format!("`{key}` is a set, not a value"),
+                    Some(format!("sum over it with Σ_{{x ∈ {key}}}")),
+                ))
+            }
             Global::Fun(f) if self.p.funs[f].inputs.is_empty() => Ok((
                 Term::Call {
                     fun: f,
@@ -1470,18 +1476,25 @@ impl Resolver {
                 },
                 Ty::Num,
             )),
-            Global::Fun(_) | Global::Def(_) => Err(err(
-                n.span,
-                format!("`{key}` is a function: apply it to its arguments"),
-                Some(format!("write {key}(…)")),
-            )),
+            Global::Fun(_) | Global::Def(_) => {
+                let key = key();
+                Err(err(
+                    n.span,
+                    format!("`{key}` is a function: apply it to its arguments"),
+                    Some(format!("write {key}(…)")),
+                ))
+            }
         }
     }
 
     fn undeclared(&self, n: &Name, applied: bool) -> ResolveError {
         let key = n.key().unwrap_or_else(|| n.base_with_primes());
-        if let Some((_, span)) = self.binders_seen.iter().rev().find(|(k, _)| *k == key) {
-            let _ = span;
+        if self
+            .binders_seen
+            .iter()
+            .rev()
+            .any(|v| self.p.vars[*v].name == key)
+        {
             return err(
                 n.span,
                 format!("`{key}` is used outside the Σ, Π or E that binds it"),
@@ -1515,10 +1528,20 @@ impl Resolver {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Callee {
-    Fun(FunId, Vec<ParamId>),
-    Def(DefId, Vec<ParamId>),
+    Fun(FunId),
+    Def(DefId),
+}
+
+impl Callee {
+    /// The call of this callee on its inputs.
+    fn term(self, args: Vec<Term>) -> Term {
+        match self {
+            Callee::Fun(fun) => Term::Call { fun, args },
+            Callee::Def(def) => Term::DefCall { def, args },
+        }
+    }
 }
 
 /// Deepest a term may be once every definition in it is unfolded; bounds
@@ -1744,6 +1767,28 @@ mod tests {
         let broken = crate::syntax::parser::parse_file("Q(τ)\n= 1\n").items;
         assert_eq!(d.scoped(&broken, |p| p.errors.len()), 1);
         assert!(d.errors().is_empty());
+    }
+
+    #[test]
+    fn a_subscripted_name_may_be_declared_whole() {
+        let decls = "param θ\nset S\nvar s in S\nfun π_θ(s)\n";
+        let step = "π_opt(s) + π_θ(s) + x_k\n= π_θ(s) + π_opt(s) + x_k\n";
+        let whole = "fun π_opt(s)\nvar x_k\n";
+        let p = resolve_ok(&format!("{decls}{whole}\n{step}"));
+        assert_eq!(p.chains.len(), 1);
+        let mut d = Declarations::new();
+        d.add(&crate::syntax::parser::parse_file(decls).items);
+        for _ in 0..2 {
+            let items = crate::syntax::parser::parse_file(&format!("{whole}\n{step}")).items;
+            let n = d.scoped(&items, |p| {
+                assert!(p.errors.is_empty(), "{:?}", p.errors);
+                p.chains.len()
+            });
+            assert_eq!(n, 1);
+            let items = crate::syntax::parser::parse_file(step).items;
+            let e = d.scoped(&items, |p| p.errors[0].message.clone());
+            assert!(e.contains("subscript of `π` must be"), "{e}");
+        }
     }
 
     #[test]

@@ -102,6 +102,101 @@ impl Name {
         s.push_str(&sub.base_with_primes());
         Some(s)
     }
+
+    /// [`Name::key`] without allocating when the key is short: a borrow of
+    /// the base when there are no primes and no subscript, else the key
+    /// built in place. The resolver looks up every name of every step.
+    pub fn key_ref(&self) -> Option<NameKey<'_>> {
+        if self.sub.is_empty() {
+            return Some(self.base_key());
+        }
+        let sub = self.simple_sub()?;
+        let len = self.base.len()
+            + usize::from(self.primes)
+            + 1
+            + sub.base.len()
+            + usize::from(sub.primes);
+        if len > INLINE_KEY {
+            return self.key().map(|k| NameKey(KeyText::Owned(k)));
+        }
+        let mut k = InlineKey::new();
+        k.push_base(self);
+        k.push(b"_");
+        k.push_base(sub);
+        Some(k.done())
+    }
+
+    /// [`Name::base_with_primes`] without allocating when it is short.
+    pub fn base_key(&self) -> NameKey<'_> {
+        if self.primes == 0 {
+            return NameKey(KeyText::Borrowed(&self.base));
+        }
+        if self.base.len() + usize::from(self.primes) > INLINE_KEY {
+            return NameKey(KeyText::Owned(self.base_with_primes()));
+        }
+        let mut k = InlineKey::new();
+        k.push_base(self);
+        k.done()
+    }
+}
+
+/// Longest key [`Name::key_ref`] builds without allocating, in bytes.
+const INLINE_KEY: usize = 38;
+
+/// A name's key as [`Name::key_ref`] gives it: reads as a `&str`.
+#[derive(Clone, Debug)]
+pub struct NameKey<'a>(KeyText<'a>);
+
+#[derive(Clone, Debug)]
+enum KeyText<'a> {
+    Borrowed(&'a str),
+    Inline([u8; INLINE_KEY], u8),
+    Owned(String),
+}
+
+impl std::ops::Deref for NameKey<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match &self.0 {
+            KeyText::Borrowed(s) => s,
+            KeyText::Inline(buf, len) => {
+                std::str::from_utf8(&buf[..usize::from(*len)]).expect("whole strings joined")
+            }
+            KeyText::Owned(s) => s,
+        }
+    }
+}
+
+/// A key being built in place; its length is checked by the caller.
+struct InlineKey {
+    buf: [u8; INLINE_KEY],
+    len: usize,
+}
+
+impl InlineKey {
+    fn new() -> Self {
+        InlineKey {
+            buf: [0; INLINE_KEY],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    fn push_base(&mut self, n: &Name) {
+        self.push(n.base.as_bytes());
+        for _ in 0..n.primes {
+            self.push(b"'");
+        }
+    }
+
+    fn done<'a>(self) -> NameKey<'a> {
+        // INLINE_KEY < 256.
+        NameKey(KeyText::Inline(self.buf, self.len as u8))
+    }
 }
 
 /// Elementary functions written as prefix operators.
@@ -523,6 +618,40 @@ impl Item {
                     s.expr.map_spans(f);
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(base: &str, primes: u8, sub: Option<Name>) -> Name {
+        Name {
+            base: base.into(),
+            primes,
+            sub: sub
+                .map(|n| vec![Expr::new(ExprKind::Name(n), Span::default())])
+                .unwrap_or_default(),
+            span: Span::default(),
+        }
+    }
+
+    #[test]
+    fn key_ref_reads_as_key() {
+        let long = "ω".repeat(30);
+        let names = [
+            name("τ", 0, None),
+            name("s", 2, None),
+            name("Pr", 0, Some(name("θ", 1, None))),
+            name("π", 1, Some(name("opt", 0, None))),
+            name(&long, 1, None),
+            name("V", 0, Some(name(&long, 0, None))),
+            name("a", 0, Some(name("t", 0, Some(name("i", 0, None))))),
+        ];
+        for n in &names {
+            assert_eq!(n.key_ref().as_deref(), n.key().as_deref(), "{n:?}");
+            assert_eq!(&*n.base_key(), n.base_with_primes(), "{n:?}");
         }
     }
 }
