@@ -1507,7 +1507,9 @@ impl Resolver {
             .filter(|k| {
                 key.chars().count() >= 2 && edit_distance(k, &key) <= key.chars().count() / 3
             })
-            .min_by_key(|k| edit_distance(k, &key))
+            // Ties go to the first name in order, not in hash order, so
+            // the hint is the same on every run.
+            .min_by_key(|k| (edit_distance(k, &key), k.as_str()))
             .cloned();
         let hint = match close {
             Some(c) => format!("did you mean `{c}`?"),
@@ -1696,6 +1698,14 @@ mod tests {
         let e = first_error(&format!("{PG}\nQ(τ)\n"));
         assert!(e.message.contains("undeclared name `Q`"), "{e:?}");
         assert!(e.hint.unwrap().contains("fun Q"));
+    }
+
+    #[test]
+    fn did_you_mean_prefers_the_first_of_equally_close_names() {
+        for _ in 0..8 {
+            let e = first_error("const Prx\nconst Prr\nconst Pra\nPrq\n");
+            assert_eq!(e.hint.as_deref(), Some("did you mean `Pra`?"), "{e:?}");
+        }
     }
 
     #[test]
