@@ -219,8 +219,12 @@ impl Drop for DepthGuard {
 /// Skip whitespace and `#` comments.
 #[inline]
 fn sp(i: In) -> In {
-    match i.fragment().as_bytes().first() {
-        Some(b' ' | b'\t' | b'\n' | b'\r' | b'#' | 0xC2 | 0xE1 | 0xE2 | 0xE3) => skip_space(i),
+    let b = i.fragment().as_bytes();
+    match b.first() {
+        Some(b' ' | b'\t' | b'\n' | b'\r' | b'#' | 0xE1 | 0xE3) => skip_space(i),
+        // U+0085 and U+00A0; U+2000–U+205F (not the operators, as ∇ or −).
+        Some(0xC2) if matches!(b.get(1), Some(0x85 | 0xA0)) => skip_space(i),
+        Some(0xE2) if matches!(b.get(1), Some(0x80 | 0x81)) => skip_space(i),
         _ => i,
     }
 }
@@ -303,9 +307,17 @@ fn is_ident_start(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphabetic();
     }
-    // Greek letters are the common case after ASCII.
+    // Greek letters are the common case after ASCII (Σ and Π are
+    // operators).
     if ('\u{03B1}'..='\u{03C9}').contains(&c) {
         return true;
+    }
+    if ('\u{0391}'..='\u{03A9}').contains(&c) {
+        return !matches!(c, 'Σ' | 'Π' | '\u{03A2}');
+    }
+    // Mathematical operators (∇, ∂, ∑, …): none is a letter.
+    if ('\u{2200}'..='\u{22FF}').contains(&c) {
+        return false;
     }
     c.is_alphabetic() && !matches!(c, 'Σ' | 'Π' | '𝔼' | '∑' | '∏')
 }
@@ -1739,6 +1751,14 @@ mod tests {
         parses_as("prod_{i=1}^{3} i", "Π_{i=1}^{3} i");
         parses_as("graded d/dθ θ", "graded · ∇_θ θ");
         parses_as("exp x · sqrt y / ln z", "exp x · sqrt y / log z");
+    }
+
+    #[test]
+    fn names_start_with_letters_only() {
+        for c in ('\u{0370}'..='\u{03FF}').chain('\u{2200}'..='\u{22FF}') {
+            let letter = c.is_alphabetic() && !matches!(c, 'Σ' | 'Π' | '∑' | '∏');
+            assert_eq!(is_ident_start(c), letter, "{c} U+{:04X}", c as u32);
+        }
     }
 
     #[test]
