@@ -3,19 +3,29 @@
 //! A normal form is a [`Poly`]: a sum of monomials with exact rational
 //! coefficients, a monomial a product of atoms with rational exponents
 //! (negative exponents are divisions, so monomial factors cancel by
-//! exponent arithmetic). Atoms and polynomials are hash-consed in a
-//! [`Store`]: equal normal forms have equal ids, and the hot path copies
-//! ids, never trees. Bound variables are de Bruijn indices, so normal forms
-//! are equal up to renaming of bound variables.
+//! exponent arithmetic). Atoms, monomials and polynomials are hash-consed
+//! in a [`Store`]: equal normal forms have equal ids, and the hot path
+//! copies ids, never trees. Bound variables are de Bruijn indices, so
+//! normal forms are equal up to renaming of bound variables.
+//!
+//! A store belongs to one proof: its ids mean nothing to another proof
+//! (atoms name the program's functions and variables). [`Store::clear`]
+//! empties it for the next proof and keeps its allocations.
 
 use super::q::Q;
 use crate::resolve::{ConstId, Field, FunId, ParamId, SampleId, SetId, VarId};
-use foldhash::HashMap;
+use std::cmp::Ordering;
+use std::hash::{BuildHasher, Hash};
 
 /// Id of an interned atom.
 pub type AtomId = u32;
+/// Id of an interned monomial.
+pub type MonoId = u32;
 /// Id of an interned polynomial.
 pub type PolyId = u32;
+
+/// The empty monomial (the number 1): always id 0.
+pub const UNIT: MonoId = 0;
 
 /// What a Σ or Π ranges over.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -65,12 +75,14 @@ pub enum Atom {
     Card(Dom),
 }
 
-/// A product of atoms with non-zero exponents, sorted by atom id.
-pub type Mono = Vec<(AtomId, Q)>;
+/// A factor of a monomial: an atom and its non-zero exponent.
+pub type Factor = (AtomId, Q);
 
-/// A sum of monomials with non-zero coefficients, sorted by monomial.
+/// A sum of monomials with non-zero coefficients, sorted by monomial (in
+/// the order of [`Store::cmp_mono`]: the factors compared
+/// lexicographically, so the order does not depend on interning order).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Poly(pub Vec<(Mono, Q)>);
+pub struct Poly(pub Vec<(MonoId, Q)>);
 
 impl Poly {
     /// The zero polynomial.
@@ -83,13 +95,13 @@ impl Poly {
         if q.is_zero() {
             Poly(vec![])
         } else {
-            Poly(vec![(vec![], q)])
+            Poly(vec![(UNIT, q)])
         }
     }
 
-    /// One atom.
-    pub fn atom(a: AtomId) -> Poly {
-        Poly(vec![(vec![(a, Q::ONE)], Q::ONE)])
+    /// One monomial with a coefficient (non-zero).
+    pub fn term(m: MonoId, c: Q) -> Poly {
+        Poly(vec![(m, c)])
     }
 
     /// Whether zero.
@@ -101,15 +113,7 @@ impl Poly {
     pub fn as_constant(&self) -> Option<Q> {
         match self.0.as_slice() {
             [] => Some(Q::ZERO),
-            [(m, c)] if m.is_empty() => Some(c.clone()),
-            _ => None,
-        }
-    }
-
-    /// The atom when the polynomial is exactly one atom.
-    pub fn as_atom(&self) -> Option<AtomId> {
-        match self.0.as_slice() {
-            [(m, c)] if c.is_one() && m.len() == 1 && m[0].1.is_one() => Some(m[0].0),
+            [(UNIT, c)] => Some(c.clone()),
             _ => None,
         }
     }
@@ -126,22 +130,158 @@ pub struct AtomInfo {
     pub positive: bool,
 }
 
-/// The interning store.
+/// Facts about a monomial, computed once when it is interned.
+#[derive(Clone, Copy, Debug)]
+pub struct MonoInfo {
+    start: u32,
+    len: u32,
+    /// Free de Bruijn indices its atoms refer to.
+    pub refs: u64,
+    /// How many gradient vectors it multiplies: the exponents of its
+    /// vector atoms added up (a fractional exponent counts 2).
+    pub vectors: u64,
+    /// Whether every atom is known strictly positive.
+    pub positive: bool,
+    /// The atom when the monomial is one atom to the power 1.
+    pub single: Option<AtomId>,
+}
+
+/// An open-addressing hash table of ids; the keys live in the store's
+/// arrays, so nothing is stored twice. A slot holds the low 32 bits of the
+/// key's hash and `id + 1` (0 is an empty slot).
 #[derive(Default)]
+struct Table {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl Table {
+    const MIN: usize = 64;
+    /// Tables beyond this many slots are not kept for the next proof.
+    const KEEP: usize = 1 << 10;
+
+    fn get(&self, h: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let tag = h as u32;
+        let mut pos = tag as usize & mask;
+        let mut step = 0;
+        loop {
+            let s = self.slots[pos];
+            if s == 0 {
+                return None;
+            }
+            if (s >> 32) as u32 == tag {
+                let id = (s as u32) - 1;
+                if eq(id) {
+                    return Some(id);
+                }
+            }
+            step += 1;
+            pos = (pos + step) & mask;
+        }
+    }
+
+    fn put(slots: &mut [u64], slot: u64) {
+        let mask = slots.len() - 1;
+        let mut pos = (slot >> 32) as usize & mask;
+        let mut step = 0;
+        while slots[pos] != 0 {
+            step += 1;
+            pos = (pos + step) & mask;
+        }
+        slots[pos] = slot;
+    }
+
+    fn insert(&mut self, h: u64, id: u32) {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let cap = (self.slots.len() * 2).max(Self::MIN);
+            let old = std::mem::replace(&mut self.slots, vec![0; cap]);
+            for s in old.into_iter().filter(|s| *s != 0) {
+                Self::put(&mut self.slots, s);
+            }
+        }
+        Self::put(&mut self.slots, ((h as u32 as u64) << 32) | (id as u64 + 1));
+        self.len += 1;
+    }
+
+    fn clear(&mut self) {
+        if self.slots.len() > Self::KEEP {
+            self.slots = Vec::new();
+        } else {
+            self.slots.fill(0);
+        }
+        self.len = 0;
+    }
+}
+
+/// The interning store.
 pub struct Store {
+    hasher: foldhash::fast::RandomState,
     atoms: Vec<Atom>,
     info: Vec<AtomInfo>,
-    atom_ids: HashMap<Atom, AtomId>,
+    /// The monomial `a^1` of each atom `a`.
+    atom_mono: Vec<MonoId>,
+    atom_table: Table,
+    /// The factors of every monomial, one after another.
+    factors: Vec<Factor>,
+    monos: Vec<MonoInfo>,
+    mono_table: Table,
     polys: Vec<Poly>,
     poly_refs: Vec<u64>,
     poly_vector: Vec<bool>,
-    poly_ids: HashMap<Poly, PolyId>,
+    poly_table: Table,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
 }
 
 impl Store {
     /// An empty store.
     pub fn new() -> Self {
-        Store::default()
+        let mut s = Store {
+            hasher: foldhash::fast::RandomState::default(),
+            atoms: Vec::new(),
+            info: Vec::new(),
+            atom_mono: Vec::new(),
+            atom_table: Table::default(),
+            factors: Vec::new(),
+            monos: Vec::new(),
+            mono_table: Table::default(),
+            polys: Vec::new(),
+            poly_refs: Vec::new(),
+            poly_vector: Vec::new(),
+            poly_table: Table::default(),
+        };
+        s.clear();
+        s
+    }
+
+    /// Forget every atom, monomial and polynomial (their ids become
+    /// meaningless), keeping the allocations for the next proof.
+    pub fn clear(&mut self) {
+        self.atoms.clear();
+        self.info.clear();
+        self.atom_mono.clear();
+        self.atom_table.clear();
+        self.factors.clear();
+        self.monos.clear();
+        self.mono_table.clear();
+        self.polys.clear();
+        self.poly_refs.clear();
+        self.poly_vector.clear();
+        self.poly_table.clear();
+        let unit = self.seal_mono(0);
+        debug_assert_eq!(unit, UNIT);
+    }
+
+    fn hash<T: Hash + ?Sized>(&self, x: &T) -> u64 {
+        self.hasher.hash_one(x)
     }
 
     /// The atom of an id.
@@ -152,6 +292,175 @@ impl Store {
     /// The facts of an atom.
     pub fn info(&self, a: AtomId) -> AtomInfo {
         self.info[a as usize]
+    }
+
+    /// Number of atoms interned so far.
+    pub fn atom_count(&self) -> usize {
+        self.atoms.len()
+    }
+
+    /// The factors of a monomial, sorted by atom id.
+    pub fn mono(&self, m: MonoId) -> &[Factor] {
+        let i = &self.monos[m as usize];
+        &self.factors[i.start as usize..(i.start + i.len) as usize]
+    }
+
+    /// The facts of a monomial.
+    pub fn mono_info(&self, m: MonoId) -> MonoInfo {
+        self.monos[m as usize]
+    }
+
+    /// The number of factors of a monomial.
+    pub fn mono_len(&self, m: MonoId) -> usize {
+        self.monos[m as usize].len as usize
+    }
+
+    /// Factor `i` of a monomial.
+    pub fn factor(&self, m: MonoId, i: usize) -> Factor {
+        self.factors[self.monos[m as usize].start as usize + i].clone()
+    }
+
+    /// The order of polynomial terms: factors compared lexicographically.
+    pub fn cmp_mono(&self, a: MonoId, b: MonoId) -> Ordering {
+        if a == b {
+            return Ordering::Equal;
+        }
+        self.mono(a).cmp(self.mono(b))
+    }
+
+    /// The monomial `a^1`.
+    pub fn atom_mono(&self, a: AtomId) -> MonoId {
+        self.atom_mono[a as usize]
+    }
+
+    /// One atom as a polynomial.
+    pub fn atom_poly(&self, a: AtomId) -> Poly {
+        Poly(vec![(self.atom_mono(a), Q::ONE)])
+    }
+
+    /// The atom when the polynomial is exactly one atom.
+    pub fn as_atom(&self, p: &Poly) -> Option<AtomId> {
+        match p.0.as_slice() {
+            [(m, c)] if c.is_one() => self.monos[*m as usize].single,
+            _ => None,
+        }
+    }
+
+    /// Intern the monomial whose factors are `factors[start..]`, dropping
+    /// them again when it is already known.
+    fn seal_mono(&mut self, start: usize) -> MonoId {
+        let h = self.hash(&self.factors[start..]);
+        let found = {
+            let (factors, monos) = (&self.factors, &self.monos);
+            let new = &factors[start..];
+            self.mono_table.get(h, |id| {
+                let i = &monos[id as usize];
+                &factors[i.start as usize..(i.start + i.len) as usize] == new
+            })
+        };
+        if let Some(id) = found {
+            self.factors.truncate(start);
+            return id;
+        }
+        let new = &self.factors[start..];
+        let mut refs = 0;
+        let mut vectors = 0u64;
+        let mut positive = true;
+        for (a, e) in new {
+            let info = self.info[*a as usize];
+            refs |= info.refs;
+            positive &= info.positive;
+            if info.vector {
+                vectors = vectors.saturating_add(e.as_i64().unwrap_or(2).unsigned_abs());
+            }
+        }
+        let single = match new {
+            [(a, e)] if e.is_one() => Some(*a),
+            _ => None,
+        };
+        let id = self.monos.len() as MonoId;
+        self.monos.push(MonoInfo {
+            start: start as u32,
+            len: new.len() as u32,
+            refs,
+            vectors,
+            positive,
+            single,
+        });
+        self.mono_table.insert(h, id);
+        id
+    }
+
+    /// Intern a monomial given by its factors (sorted by atom id, non-zero
+    /// exponents).
+    pub fn intern_mono(&mut self, m: &[Factor]) -> MonoId {
+        let start = self.factors.len();
+        self.factors.extend_from_slice(m);
+        self.seal_mono(start)
+    }
+
+    /// Intern the monomial whose factors are those of `m` mapped by `f`
+    /// (given each factor's index); `f` must keep the atoms sorted and the
+    /// exponents non-zero, and may drop factors.
+    pub fn map_mono(
+        &mut self,
+        m: MonoId,
+        mut f: impl FnMut(usize, &Factor) -> Option<Factor>,
+    ) -> MonoId {
+        let start = self.factors.len();
+        let info = self.monos[m as usize];
+        for i in 0..info.len as usize {
+            let x = &self.factors[info.start as usize + i];
+            if let Some(y) = f(i, x) {
+                self.factors.push(y);
+            }
+        }
+        self.seal_mono(start)
+    }
+
+    /// The product of two monomials, and whether an atom cancelled.
+    pub fn mul_mono(&mut self, a: MonoId, b: MonoId) -> (MonoId, bool) {
+        if a == UNIT {
+            return (b, false);
+        }
+        if b == UNIT {
+            return (a, false);
+        }
+        let start = self.factors.len();
+        let (ia, ib) = (self.monos[a as usize], self.monos[b as usize]);
+        let (mut i, mut j) = (ia.start as usize, ib.start as usize);
+        let (ie, je) = (i + ia.len as usize, j + ib.len as usize);
+        let mut cancelled = false;
+        while i < ie && j < je {
+            let (x, y) = (self.factors[i].0, self.factors[j].0);
+            match x.cmp(&y) {
+                Ordering::Less => {
+                    let f = self.factors[i].clone();
+                    self.factors.push(f);
+                    i += 1;
+                }
+                Ordering::Greater => {
+                    let f = self.factors[j].clone();
+                    self.factors.push(f);
+                    j += 1;
+                }
+                Ordering::Equal => {
+                    let e = self.factors[i].1.add(&self.factors[j].1);
+                    if e.is_zero() {
+                        cancelled = true;
+                    } else {
+                        self.factors.push((x, e));
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        for k in (i..ie).chain(j..je) {
+            let f = self.factors[k].clone();
+            self.factors.push(f);
+        }
+        (self.seal_mono(start), cancelled)
     }
 
     /// The polynomial of an id.
@@ -169,15 +478,9 @@ impl Store {
         self.poly_vector[p as usize]
     }
 
-    /// Number of atoms interned so far.
-    pub fn atom_count(&self) -> usize {
-        self.atoms.len()
-    }
-
-    fn refs_of(&self, p: &Poly) -> u64 {
-        p.0.iter()
-            .flat_map(|(m, _)| m.iter())
-            .fold(0, |acc, (a, _)| acc | self.info(*a).refs)
+    /// Whether a polynomial (given by value) has a vector-valued monomial.
+    pub fn has_vector(&self, p: &Poly) -> bool {
+        p.0.iter().any(|(m, _)| self.monos[*m as usize].vectors > 0)
     }
 
     /// Whether a polynomial (given by value) is known strictly positive:
@@ -186,24 +489,49 @@ impl Store {
         !p.0.is_empty()
             && p.0
                 .iter()
-                .all(|(m, c)| c.is_positive() && m.iter().all(|(a, _)| self.info(*a).positive))
+                .all(|(m, c)| c.is_positive() && self.monos[*m as usize].positive)
+    }
+
+    /// Whether an interned polynomial is known strictly positive.
+    pub fn positive_id(&self, p: PolyId) -> bool {
+        self.positive(self.poly(p))
+    }
+
+    fn find_poly(&self, p: &Poly) -> (u64, Option<PolyId>) {
+        let h = self.hash(&p.0[..]);
+        (
+            h,
+            self.poly_table.get(h, |id| self.polys[id as usize] == *p),
+        )
+    }
+
+    fn add_poly(&mut self, h: u64, p: Poly) -> PolyId {
+        let refs =
+            p.0.iter()
+                .fold(0, |acc, (m, _)| acc | self.monos[*m as usize].refs);
+        let vector = self.has_vector(&p);
+        let id = self.polys.len() as PolyId;
+        self.polys.push(p);
+        self.poly_refs.push(refs);
+        self.poly_vector.push(vector);
+        self.poly_table.insert(h, id);
+        id
     }
 
     /// Intern a polynomial.
     pub fn intern_poly(&mut self, p: Poly) -> PolyId {
-        if let Some(&id) = self.poly_ids.get(&p) {
-            return id;
+        match self.find_poly(&p) {
+            (_, Some(id)) => id,
+            (h, None) => self.add_poly(h, p),
         }
-        let refs = self.refs_of(&p);
-        let vector =
-            p.0.iter()
-                .any(|(m, _)| m.iter().any(|(a, _)| self.info(*a).vector));
-        let id = self.polys.len() as PolyId;
-        self.polys.push(p.clone());
-        self.poly_refs.push(refs);
-        self.poly_vector.push(vector);
-        self.poly_ids.insert(p, id);
-        id
+    }
+
+    /// Intern a polynomial, copying it only when it is new.
+    pub fn intern_poly_ref(&mut self, p: &Poly) -> PolyId {
+        match self.find_poly(p) {
+            (_, Some(id)) => id,
+            (h, None) => self.add_poly(h, p.clone()),
+        }
     }
 
     fn dom_refs(&self, d: &Dom) -> u64 {
@@ -216,7 +544,8 @@ impl Store {
     /// Intern an atom; `positive` says what the caller knows of its sign
     /// (function kinds, constants), the rest is derived.
     pub fn intern_atom(&mut self, atom: Atom, positive: bool) -> AtomId {
-        if let Some(&id) = self.atom_ids.get(&atom) {
+        let h = self.hash(&atom);
+        if let Some(id) = self.atom_table.get(h, |id| self.atoms[id as usize] == atom) {
             return id;
         }
         let pr = |s: &Store, p: &PolyId| s.poly_refs(*p);
@@ -229,36 +558,33 @@ impl Store {
             Atom::Grad(_, a) => (self.info(*a).refs, true, false),
             Atom::Log(p) | Atom::Abs(p) => (pr(self, p), false, false),
             Atom::Exp(p) => (pr(self, p), false, true),
-            Atom::Pow(b, e) => {
-                let pos = self.positive(&self.poly(*b).clone());
-                (pr(self, b) | pr(self, e), false, pos)
-            }
-            Atom::Inv(p) => {
-                let pos = self.positive(&self.poly(*p).clone());
-                (pr(self, p), false, pos)
-            }
+            Atom::Pow(b, e) => (pr(self, b) | pr(self, e), false, self.positive_id(*b)),
+            Atom::Inv(p) => (pr(self, p), false, self.positive_id(*p)),
             Atom::Sum(d, body) => {
-                let pos = matches!(d, Dom::Set(_)) && self.positive(&self.poly(*body).clone());
+                let pos = matches!(d, Dom::Set(_)) && self.positive_id(*body);
                 (
                     self.dom_refs(d) | (pr(self, body) >> 1),
                     self.poly_vector(*body),
                     pos,
                 )
             }
-            Atom::Prod(d, body) => {
-                let pos = self.positive(&self.poly(*body).clone());
-                (self.dom_refs(d) | (pr(self, body) >> 1), false, pos)
-            }
+            Atom::Prod(d, body) => (
+                self.dom_refs(d) | (pr(self, body) >> 1),
+                false,
+                self.positive_id(*body),
+            ),
             Atom::Card(d) => (self.dom_refs(d), false, matches!(d, Dom::Set(_))),
         };
         let id = self.atoms.len() as AtomId;
-        self.atoms.push(atom.clone());
+        self.atoms.push(atom);
         self.info.push(AtomInfo {
             refs,
             vector,
             positive: pos,
         });
-        self.atom_ids.insert(atom, id);
+        self.atom_table.insert(h, id);
+        let m = self.intern_mono(&[(id, Q::ONE)]);
+        self.atom_mono.push(m);
         id
     }
 }
