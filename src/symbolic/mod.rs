@@ -29,6 +29,12 @@ pub struct SymbolicEngine {
 /// The outcome of the symbolic engine on a step, with the rules that fired.
 pub fn prove(problem: &Problem, budget: Budget) -> Result<Vec<String>, String> {
     let mut n = Normalizer::new(problem.program, budget);
+    let r = decide(&mut n, problem);
+    n.recycle();
+    r
+}
+
+fn decide(n: &mut Normalizer, problem: &Problem) -> Result<Vec<String>, String> {
     let l = n.normalize(problem.lhs)?;
     let r = n.normalize(problem.rhs)?;
     match problem.relation {

@@ -62,7 +62,7 @@ enum Binding {
 pub struct Normalizer<'a> {
     prog: &'a Program,
     /// The interning store.
-    pub store: Store,
+    pub store: Box<Store>,
     env: Vec<Option<Binding>>,
     alias: Vec<ParamId>,
     depth: u32,
@@ -71,22 +71,98 @@ pub struct Normalizer<'a> {
     ops: u64,
     budget: Budget,
     shift_memo: HashMap<(PolyId, u32, Remap), PolyId>,
+    /// Empty buffers for building monomials.
+    bufs: Vec<Vec<Factor>>,
 }
 
+/// The allocations of a finished normalizer, kept for the next one on the
+/// same thread: a proof builds and drops a store of a few dozen atoms, and
+/// growing its arrays and tables from nothing each time cost more than a
+/// tenth of the proof.
+struct Spare {
+    store: Box<Store>,
+    env: Vec<Option<Binding>>,
+    alias: Vec<ParamId>,
+    shift_memo: HashMap<(PolyId, u32, Remap), PolyId>,
+    bufs: Vec<Vec<Factor>>,
+}
+
+thread_local! {
+    static SPARE: std::cell::Cell<Option<Spare>> = const { std::cell::Cell::new(None) };
+}
+
+/// A store that holds on to more than this many bytes is not kept.
+const MAX_SPARE_BYTES: usize = 1 << 20;
+
 impl<'a> Normalizer<'a> {
-    /// A normalizer for a program.
+    /// A normalizer for a program, with an empty store (reusing the
+    /// allocations a [`Normalizer::recycle`]d one left on this thread).
     pub fn new(prog: &'a Program, budget: Budget) -> Self {
+        let Spare {
+            mut store,
+            mut env,
+            mut alias,
+            mut shift_memo,
+            bufs,
+        } = SPARE.take().unwrap_or_else(|| Spare {
+            store: Box::default(),
+            env: Vec::new(),
+            alias: Vec::new(),
+            shift_memo: HashMap::new(),
+            bufs: Vec::new(),
+        });
+        // Ids of another proof must never leak into this one.
+        if !store.is_empty() {
+            store.clear();
+        }
+        shift_memo.clear();
+        env.clear();
+        env.resize(prog.vars.len(), None);
+        alias.clear();
+        alias.extend(0..prog.params.len());
         Normalizer {
             prog,
-            store: Store::new(),
-            env: vec![None; prog.vars.len()],
-            alias: (0..prog.params.len()).collect(),
+            store,
+            env,
+            alias,
             depth: 0,
             rules: Rules::default(),
             ops: 0,
             budget,
-            shift_memo: HashMap::new(),
+            shift_memo,
+            bufs,
         }
+    }
+
+    /// An empty buffer of factors (give it back with [`Self::give`]).
+    fn buf(&mut self) -> Vec<Factor> {
+        self.bufs.pop().unwrap_or_default()
+    }
+
+    fn give(&mut self, mut b: Vec<Factor>) {
+        b.clear();
+        self.bufs.push(b);
+    }
+
+    /// Empty this normalizer and keep its allocations for the next one
+    /// on this thread.
+    pub fn recycle(self) {
+        let mut store = self.store;
+        if store.footprint() > MAX_SPARE_BYTES {
+            return;
+        }
+        store.clear();
+        let mut shift_memo = self.shift_memo;
+        shift_memo.clear();
+        let mut bufs = self.bufs;
+        bufs.truncate(8);
+        SPARE.set(Some(Spare {
+            store,
+            env: self.env,
+            alias: self.alias,
+            shift_memo,
+            bufs,
+        }));
     }
 
     fn tick(&mut self, n: u64) -> R<()> {
@@ -193,6 +269,13 @@ impl<'a> Normalizer<'a> {
             ));
         }
         self.tick(n as u64)?;
+        if let ([(ma, ca)], [(mb, cb)]) = (a.0.as_slice(), b.0.as_slice()) {
+            let m = self.mul_mono(*ma, *mb);
+            if self.store.mono_info(m).vectors > 1 {
+                return Err("a product of two gradient vectors".into());
+            }
+            return Ok(Poly::term(m, ca.mul(cb)));
+        }
         if a.0.len() > 1 || b.0.len() > 1 {
             self.rules.insert(Rule::Expansion);
         }
@@ -392,16 +475,16 @@ impl<'a> Normalizer<'a> {
         }
         let poly = self.store.poly(p).clone();
         let mut terms = Vec::with_capacity(poly.0.len());
-        let mut nm: Vec<Factor> = Vec::new();
+        let (mut nm, mut merged) = (self.buf(), self.buf());
         for (m, c) in poly.0 {
             nm.clear();
+            merged.clear();
             for i in 0..self.store.mono_len(m) {
                 let (a, e) = self.store.factor(m, i);
                 nm.push((self.remap_atom(a, cutoff, how)?, e));
             }
             nm.sort_by_key(|x| x.0);
             // Remapping can make two factors equal (`a_0 · a_1` swapped).
-            let mut merged: Vec<Factor> = Vec::with_capacity(nm.len());
             for (a, e) in nm.drain(..) {
                 match merged.last_mut() {
                     Some((la, le)) if *la == a => *le = le.add(&e),
@@ -411,6 +494,8 @@ impl<'a> Normalizer<'a> {
             merged.retain(|(_, e)| !e.is_zero());
             terms.push((self.store.intern_mono(&merged), c));
         }
+        self.give(nm);
+        self.give(merged);
         let mut poly = Poly::zero();
         for (m, c) in terms {
             poly = self.add(&poly, &Poly::term(m, c))?;
@@ -714,11 +799,11 @@ impl<'a> Normalizer<'a> {
             self.rules.insert(Rule::SumLinearity);
         }
         let mut acc = Poly::zero();
-        let mut indep: Vec<Factor> = Vec::new();
-        let mut dep: Vec<Factor> = Vec::new();
+        let (mut indep, mut dep, mut outside) = (self.buf(), self.buf(), self.buf());
         for (m, c) in &body.0 {
             indep.clear();
             dep.clear();
+            outside.clear();
             for x in self.store.mono(*m) {
                 if self.store.info(x.0).refs & 1 == 0 {
                     indep.push(x.clone());
@@ -726,7 +811,6 @@ impl<'a> Normalizer<'a> {
                     dep.push(x.clone());
                 }
             }
-            let mut outside: Vec<Factor> = Vec::with_capacity(indep.len());
             for (a, e) in indep.drain(..) {
                 outside.push((self.shift_atom(a, 0, -1)?, e));
             }
@@ -750,6 +834,9 @@ impl<'a> Normalizer<'a> {
             let term = self.mul(&Poly::term(om, c.clone()), &inner)?;
             acc = self.add(&acc, &term)?;
         }
+        self.give(indep);
+        self.give(dep);
+        self.give(outside);
         Ok(acc)
     }
 

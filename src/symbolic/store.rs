@@ -27,6 +27,15 @@ pub type PolyId = u32;
 /// The empty monomial (the number 1): always id 0.
 pub const UNIT: MonoId = 0;
 
+/// No atom.
+const NONE: AtomId = AtomId::MAX;
+
+/// The high and low halves of a full product, folded (foldhash's mixer).
+fn fold(x: u64, y: u64) -> u64 {
+    let p = (x as u128) * (y as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
 /// What a Σ or Π ranges over.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Dom {
@@ -220,6 +229,11 @@ impl Table {
 /// The interning store.
 pub struct Store {
     hasher: foldhash::fast::RandomState,
+    /// Secret seeds of [`Store::hash_terms`].
+    seeds: [u64; 2],
+    /// The atoms of parameters, constants, free and bound variables, by
+    /// index ([`NONE`] where not interned): found without hashing.
+    leaves: [Vec<AtomId>; 4],
     atoms: Vec<Atom>,
     info: Vec<AtomInfo>,
     /// The monomial `a^1` of each atom `a`.
@@ -244,8 +258,13 @@ impl Default for Store {
 impl Store {
     /// An empty store.
     pub fn new() -> Self {
+        let hasher = foldhash::fast::RandomState::default();
+        // Odd, so that a multiplication by a seed loses nothing.
+        let seeds = [hasher.hash_one(1u8) | 1, hasher.hash_one(2u8) | 1];
         let mut s = Store {
-            hasher: foldhash::fast::RandomState::default(),
+            hasher,
+            seeds,
+            leaves: Default::default(),
             atoms: Vec::new(),
             info: Vec::new(),
             atom_mono: Vec::new(),
@@ -269,6 +288,9 @@ impl Store {
         self.info.clear();
         self.atom_mono.clear();
         self.atom_table.clear();
+        for l in &mut self.leaves {
+            l.clear();
+        }
         self.factors.clear();
         self.monos.clear();
         self.mono_table.clear();
@@ -280,8 +302,42 @@ impl Store {
         debug_assert_eq!(unit, UNIT);
     }
 
+    /// Whether nothing but the unit monomial is interned.
+    pub fn is_empty(&self) -> bool {
+        self.atoms.is_empty() && self.monos.len() == 1 && self.polys.is_empty()
+    }
+
+    /// Roughly how many bytes the store holds on to.
+    pub fn footprint(&self) -> usize {
+        use std::mem::size_of;
+        self.atoms.capacity() * (size_of::<Atom>() + size_of::<AtomInfo>() + 4)
+            + self.factors.capacity() * size_of::<Factor>()
+            + self.monos.capacity() * size_of::<MonoInfo>()
+            + self.polys.capacity() * (size_of::<Poly>() + 9)
+            + (self.atom_table.slots.len()
+                + self.mono_table.slots.len()
+                + self.poly_table.slots.len())
+                * 8
+    }
+
     fn hash<T: Hash + ?Sized>(&self, x: &T) -> u64 {
         self.hasher.hash_one(x)
+    }
+
+    /// A seeded hash of a monomial's factors or a polynomial's terms: one
+    /// folded multiplication per entry (foldhash's mixing step), cheaper
+    /// than feeding `Hash` field by field.
+    fn hash_terms<K: Copy + Into<u64>>(&self, terms: &[(K, Q)]) -> u64 {
+        let [s0, s1] = self.seeds;
+        let mut h = s0 ^ terms.len() as u64;
+        for (k, q) in terms {
+            let (n, d) = match q {
+                Q::Small(n, d) => (*n as u64, *d as u64),
+                Q::Big(b) => (self.hasher.hash_one(b), u64::MAX),
+            };
+            h = fold(h ^ (*k).into() ^ d.rotate_left(32), n ^ s1);
+        }
+        fold(h, s0)
     }
 
     /// The atom of an id.
@@ -349,7 +405,7 @@ impl Store {
     /// Intern the monomial whose factors are `factors[start..]`, dropping
     /// them again when it is already known.
     fn seal_mono(&mut self, start: usize) -> MonoId {
-        let h = self.hash(&self.factors[start..]);
+        let h = self.hash_terms(&self.factors[start..]);
         let found = {
             let (factors, monos) = (&self.factors, &self.monos);
             let new = &factors[start..];
@@ -498,7 +554,7 @@ impl Store {
     }
 
     fn find_poly(&self, p: &Poly) -> (u64, Option<PolyId>) {
-        let h = self.hash(&p.0[..]);
+        let h = self.hash_terms(&p.0);
         (
             h,
             self.poly_table.get(h, |id| self.polys[id as usize] == *p),
@@ -544,9 +600,25 @@ impl Store {
     /// Intern an atom; `positive` says what the caller knows of its sign
     /// (function kinds, constants), the rest is derived.
     pub fn intern_atom(&mut self, atom: Atom, positive: bool) -> AtomId {
-        let h = self.hash(&atom);
-        if let Some(id) = self.atom_table.get(h, |id| self.atoms[id as usize] == atom) {
-            return id;
+        let leaf = match atom {
+            Atom::Param(i) => Some((0, i)),
+            Atom::Const(i) => Some((1, i)),
+            Atom::Free(i) => Some((2, i)),
+            Atom::Bound(i) => Some((3, i as usize)),
+            _ => None,
+        }
+        .filter(|(_, i)| *i < 1 << 12);
+        let h = match leaf {
+            Some((k, i)) => match self.leaves[k].get(i) {
+                Some(&id) if id != NONE => return id,
+                _ => 0,
+            },
+            None => self.hash(&atom),
+        };
+        if leaf.is_none() {
+            if let Some(id) = self.atom_table.get(h, |id| self.atoms[id as usize] == atom) {
+                return id;
+            }
         }
         let pr = |s: &Store, p: &PolyId| s.poly_refs(*p);
         let (refs, vector, pos) = match &atom {
@@ -582,9 +654,63 @@ impl Store {
             vector,
             positive: pos,
         });
-        self.atom_table.insert(h, id);
+        match leaf {
+            Some((k, i)) => {
+                let l = &mut self.leaves[k];
+                if l.len() <= i {
+                    l.resize(i + 1, NONE);
+                }
+                l[i] = id;
+            }
+            None => self.atom_table.insert(h, id),
+        }
         let m = self.intern_mono(&[(id, Q::ONE)]);
         self.atom_mono.push(m);
         id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cleared_store_remembers_nothing() {
+        let mut s = Store::new();
+        let x = s.intern_atom(Atom::Free(3), false);
+        let p = s.intern_poly(s.atom_poly(x));
+        let l = s.intern_atom(Atom::Log(p), false);
+        let m = s.intern_mono(&[(x, Q::int(2)), (l, Q::ONE)]);
+        assert_eq!(s.intern_mono(&[(x, Q::int(2)), (l, Q::ONE)]), m);
+        s.clear();
+        assert!(s.is_empty());
+        // What a fresh store would answer, sign facts included.
+        let y = s.intern_atom(Atom::Free(3), true);
+        assert_eq!(y, 0);
+        assert!(s.info(y).positive);
+        assert_eq!(s.mono(s.atom_mono(y)), &[(y, Q::ONE)]);
+        assert_eq!(s.intern_mono(&[]), UNIT);
+        assert_eq!(s.atom_count(), 1);
+    }
+
+    #[test]
+    fn equal_factors_are_one_monomial() {
+        let mut s = Store::new();
+        let (a, b) = (
+            s.intern_atom(Atom::Free(0), false),
+            s.intern_atom(Atom::Free(1), false),
+        );
+        let ab = s.intern_mono(&[(a, Q::ONE), (b, Q::Small(1, 2))]);
+        let (am, half) = (s.atom_mono(a), s.intern_mono(&[(b, Q::Small(1, 2))]));
+        assert_eq!(s.mul_mono(am, half), (ab, false));
+        let inv = s.intern_mono(&[(a, Q::int(-1))]);
+        assert_eq!(
+            s.mul_mono(ab, inv),
+            (s.intern_mono(&[(b, Q::Small(1, 2))]), true)
+        );
+        assert_ne!(
+            s.intern_mono(&[(a, Q::int(2))]),
+            s.intern_mono(&[(a, Q::Small(2, 3))])
+        );
     }
 }
