@@ -203,28 +203,28 @@ impl<'a> Normalizer<'a> {
 
     /// `a + b`, or `a - b` when `negate`: the sorted terms merged.
     fn merge(&mut self, a: &Poly, b: &Poly, negate: bool) -> R<Poly> {
-        self.tick((a.0.len() + b.0.len()) as u64)?;
+        self.tick((a.len() + b.len()) as u64)?;
         let neg = |c: &Q| if negate { c.neg() } else { c.clone() };
-        let mut out = Vec::with_capacity(a.0.len() + b.0.len());
+        let mut out = Vec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
-        while i < a.0.len() && j < b.0.len() {
-            match self.store.cmp_mono(a.0[i].0, b.0[j].0) {
+        while i < a.len() && j < b.len() {
+            match self.store.cmp_mono(a[i].0, b[j].0) {
                 std::cmp::Ordering::Less => {
-                    out.push(a.0[i].clone());
+                    out.push(a[i].clone());
                     i += 1;
                 }
                 std::cmp::Ordering::Greater => {
-                    out.push((b.0[j].0, neg(&b.0[j].1)));
+                    out.push((b[j].0, neg(&b[j].1)));
                     j += 1;
                 }
                 std::cmp::Ordering::Equal => {
                     let c = if negate {
-                        a.0[i].1.sub(&b.0[j].1)
+                        a[i].1.sub(&b[j].1)
                     } else {
-                        a.0[i].1.add(&b.0[j].1)
+                        a[i].1.add(&b[j].1)
                     };
                     if !c.is_zero() {
-                        out.push((a.0[i].0, c));
+                        out.push((a[i].0, c));
                     } else {
                         self.rules.insert(Rule::CollectTerms);
                     }
@@ -233,22 +233,25 @@ impl<'a> Normalizer<'a> {
                 }
             }
         }
-        out.extend_from_slice(&a.0[i..]);
-        out.extend(b.0[j..].iter().map(|(m, c)| (*m, neg(c))));
+        out.extend_from_slice(&a[i..]);
+        out.extend(b[j..].iter().map(|(m, c)| (*m, neg(c))));
         if out.len() > self.budget.max_terms {
             return Err(format!(
                 "the expansion has more than {} terms",
                 self.budget.max_terms
             ));
         }
-        Ok(Poly(out))
+        Ok(Poly::from_vec(out))
     }
 
     fn scale(&self, a: &Poly, q: &Q) -> Poly {
         if q.is_zero() {
             return Poly::zero();
         }
-        Poly(a.0.iter().map(|(m, c)| (*m, c.mul(q))).collect())
+        match a {
+            Poly::One((m, c)) => Poly::term(*m, c.mul(q)),
+            Poly::Many(v) => Poly::from_vec(v.iter().map(|(m, c)| (*m, c.mul(q))).collect()),
+        }
     }
 
     fn mul_mono(&mut self, a: MonoId, b: MonoId) -> MonoId {
@@ -261,7 +264,7 @@ impl<'a> Normalizer<'a> {
 
     /// `a · b`, expanded.
     pub fn mul(&mut self, a: &Poly, b: &Poly) -> R<Poly> {
-        let n = a.0.len() * b.0.len();
+        let n = a.len() * b.len();
         if n > self.budget.max_terms * 4 {
             return Err(format!(
                 "the expansion has more than {} terms",
@@ -269,19 +272,19 @@ impl<'a> Normalizer<'a> {
             ));
         }
         self.tick(n as u64)?;
-        if let ([(ma, ca)], [(mb, cb)]) = (a.0.as_slice(), b.0.as_slice()) {
+        if let ([(ma, ca)], [(mb, cb)]) = (a.terms(), b.terms()) {
             let m = self.mul_mono(*ma, *mb);
             if self.store.mono_info(m).vectors > 1 {
                 return Err("a product of two gradient vectors".into());
             }
             return Ok(Poly::term(m, ca.mul(cb)));
         }
-        if a.0.len() > 1 || b.0.len() > 1 {
+        if a.len() > 1 || b.len() > 1 {
             self.rules.insert(Rule::Expansion);
         }
         let mut terms: Vec<(MonoId, Q)> = Vec::with_capacity(n);
-        for (ma, ca) in &a.0 {
-            for (mb, cb) in &b.0 {
+        for (ma, ca) in a.iter() {
+            for (mb, cb) in b.iter() {
                 let m = self.mul_mono(*ma, *mb);
                 // A product of two vectors has no meaning here.
                 if self.store.mono_info(m).vectors > 1 {
@@ -311,7 +314,7 @@ impl<'a> Normalizer<'a> {
                 self.budget.max_terms
             ));
         }
-        Ok(Poly(out))
+        Ok(Poly::from_vec(out))
     }
 
     /// The monomial `m` with every exponent multiplied by `q` (non-zero).
@@ -326,13 +329,13 @@ impl<'a> Normalizer<'a> {
             return Ok(Poly::constant(Q::ONE));
         }
         if k > 0 {
-            if p.0.len() > 1 && k > 12 {
+            if p.len() > 1 && k > 12 {
                 return Err(format!("a power {k} of a sum is too large to expand"));
             }
             // One monomial: raise the coefficient and scale the exponents,
             // in one step whatever k is (a loop of k products would take
             // time and memory in proportion to k).
-            if let [(m, c)] = p.0.as_slice() {
+            if let [(m, c)] = p.terms() {
                 if k > 1 && self.store.mono_info(*m).vectors > 0 {
                     return Err("a product of two gradient vectors".into());
                 }
@@ -346,7 +349,7 @@ impl<'a> Normalizer<'a> {
             }
             return Ok(acc);
         }
-        match p.0.as_slice() {
+        match p.terms() {
             [] => Err("division by zero".into()),
             [(m, c)] => {
                 let c = c.powi(k).ok_or("a coefficient power too large")?;
@@ -361,7 +364,7 @@ impl<'a> Normalizer<'a> {
                     return Err("division by a gradient vector".into());
                 }
                 // 1/P with P = c·P' (P' leading coefficient 1): c⁻¹ · Inv(P').
-                let lead = p.0[0].1.clone();
+                let lead = p[0].1.clone();
                 let inv_lead = lead.recip().ok_or("division by zero")?;
                 let normal = self.scale(p, &inv_lead);
                 let pid = self.intern(normal);
@@ -379,7 +382,7 @@ impl<'a> Normalizer<'a> {
     /// divides `a`.
     fn divide_exactly(&mut self, a: &Poly, b: &Poly) -> R<Option<Poly>> {
         let polynomial = |s: &Store, p: &Poly| {
-            p.0.iter().all(|(m, _)| {
+            p.iter().all(|(m, _)| {
                 s.mono(*m)
                     .iter()
                     .all(|(_, e)| e.is_integer() && !e.is_negative())
@@ -389,7 +392,7 @@ impl<'a> Normalizer<'a> {
             return Ok(None);
         }
         let lead = |s: &Store, p: &Poly| -> (MonoId, Q) {
-            p.0.iter()
+            p.iter()
                 .max_by(|x, y| grlex(s.mono(x.0), s.mono(y.0)))
                 .cloned()
                 .unwrap_or((UNIT, Q::ZERO))
@@ -441,7 +444,7 @@ impl<'a> Normalizer<'a> {
             return self.pow_int(p, k);
         }
         // (c · Π aᵢ^eᵢ)^q = Π aᵢ^(q·eᵢ) for positive atoms and c = 1.
-        if let [(m, c)] = p.0.as_slice() {
+        if let [(m, c)] = p.terms() {
             if c.is_one() && self.store.mono_info(*m).positive {
                 self.rules.insert(Rule::PowerOfProduct);
                 let m = self.mono_pow(*m, q);
@@ -474,9 +477,9 @@ impl<'a> Normalizer<'a> {
             return Ok(r);
         }
         let poly = self.store.poly(p).clone();
-        let mut terms = Vec::with_capacity(poly.0.len());
+        let mut terms = Vec::with_capacity(poly.len());
         let (mut nm, mut merged) = (self.buf(), self.buf());
-        for (m, c) in poly.0 {
+        for (m, c) in poly.iter().cloned() {
             nm.clear();
             merged.clear();
             for i in 0..self.store.mono_len(m) {
@@ -636,7 +639,7 @@ impl<'a> Normalizer<'a> {
             }
             Term::Div(a, b) => {
                 let (a, b) = (self.normalize(a)?, self.normalize(b)?);
-                if b.0.len() > 1 {
+                if b.len() > 1 {
                     if let Some(q) = self.divide_exactly(&a, &b)? {
                         self.rules.insert(Rule::PolynomialDivision);
                         return Ok(q);
@@ -795,12 +798,12 @@ impl<'a> Normalizer<'a> {
         if let Some(r) = self.range_canonical(dom, body, BigOp::Sum)? {
             return Ok(r);
         }
-        if body.0.len() > 1 {
+        if body.len() > 1 {
             self.rules.insert(Rule::SumLinearity);
         }
         let mut acc = Poly::zero();
         let (mut indep, mut dep, mut outside) = (self.buf(), self.buf(), self.buf());
-        for (m, c) in &body.0 {
+        for (m, c) in body.iter() {
             indep.clear();
             dep.clear();
             outside.clear();
@@ -897,7 +900,7 @@ impl<'a> Normalizer<'a> {
         }
         let poly = self.store.poly(p).clone();
         let mut acc = Poly::zero();
-        for (m, c) in poly.0 {
+        for (m, c) in poly.iter().cloned() {
             let mut term = Poly::constant(c);
             for i in 0..self.store.mono_len(m) {
                 let (a, e) = self.store.factor(m, i);
@@ -1092,7 +1095,7 @@ impl<'a> Normalizer<'a> {
     /// `log p`: a monomial with a positive coefficient and positive atoms
     /// splits into a sum of logs; everything else is an atom.
     pub fn log(&mut self, p: &Poly) -> R<Poly> {
-        if let [(m, c)] = p.0.as_slice() {
+        if let [(m, c)] = p.terms() {
             if c.is_positive() && self.store.mono_info(*m).positive {
                 let m = *m;
                 let mut acc = if c.is_one() {
@@ -1155,11 +1158,11 @@ impl<'a> Normalizer<'a> {
     /// `exp p` = Π over the monomials `c·m` of `exp(m)^c`; `exp(c·log u)`
     /// = `u^c` for positive `u`.
     pub fn exp(&mut self, p: &Poly) -> R<Poly> {
-        if p.0.len() > 1 {
+        if p.len() > 1 {
             self.rules.insert(Rule::ExpOfSum);
         }
         let mut acc = Poly::constant(Q::ONE);
-        for (m, c) in &p.0 {
+        for (m, c) in p.iter() {
             let log_of = match self.store.mono_info(*m).single.map(|a| self.store.atom(a)) {
                 Some(Atom::Log(u)) if self.store.positive_id(*u) => Some(*u),
                 _ => None,
@@ -1204,7 +1207,6 @@ impl<'a> Normalizer<'a> {
     fn poly_depends(&self, x: PolyId, p: ParamId) -> bool {
         self.store
             .poly(x)
-            .0
             .iter()
             .any(|(m, _)| self.mono_depends(*m, p))
     }
@@ -1216,10 +1218,10 @@ impl<'a> Normalizer<'a> {
     /// `∇_p` of a normal form.
     pub fn grad(&mut self, poly: &Poly, p: ParamId) -> R<Poly> {
         let mut acc = Poly::zero();
-        if poly.0.len() > 1 {
+        if poly.len() > 1 {
             self.rules.insert(Rule::GradientLinearity);
         }
-        for (m, c) in &poly.0 {
+        for (m, c) in poly.iter() {
             let len = self.store.mono_len(*m);
             if len > 1
                 && self
@@ -1262,7 +1264,7 @@ impl<'a> Normalizer<'a> {
                 acc = self.add(&acc, &term)?;
             }
         }
-        if poly.0.iter().all(|(m, _)| !self.mono_depends(*m, p)) {
+        if poly.iter().all(|(m, _)| !self.mono_depends(*m, p)) {
             self.rules.insert(Rule::GradientOfConstant);
         }
         Ok(acc)
@@ -1358,11 +1360,11 @@ impl<'a> Normalizer<'a> {
     /// atom `Σ_{u=0}^{hi} g` at the top level, rewritten as
     /// `Σ_{u=0}^{hi-1} g + g(hi)` and as `g(0) + Σ_{u=0}^{hi-1} g(u+1)`.
     pub fn range_splits(&mut self, d: &Poly) -> R<Vec<Poly>> {
-        let mut atoms: Vec<AtomId> =
-            d.0.iter()
-                .flat_map(|(m, _)| self.store.mono(*m).iter().map(|(a, _)| *a))
-                .filter(|a| matches!(self.store.atom(*a), Atom::Sum(Dom::Range(..), _)))
-                .collect();
+        let mut atoms: Vec<AtomId> = d
+            .iter()
+            .flat_map(|(m, _)| self.store.mono(*m).iter().map(|(a, _)| *a))
+            .filter(|a| matches!(self.store.atom(*a), Atom::Sum(Dom::Range(..), _)))
+            .collect();
         atoms.sort_unstable();
         atoms.dedup();
         atoms.truncate(6);
@@ -1411,7 +1413,7 @@ impl<'a> Normalizer<'a> {
     /// number, plus counts (each at least 1) with positive coefficients.
     fn surely_nonnegative(&self, p: PolyId) -> bool {
         let mut least = Q::ZERO;
-        for (m, c) in &self.store.poly(p).0 {
+        for (m, c) in self.store.poly(p).iter() {
             match self.store.mono(*m) {
                 [] => least = least.add(c),
                 [(a, e)] if e.is_one() && c.is_positive() => match self.store.atom(*a) {
@@ -1431,7 +1433,7 @@ impl<'a> Normalizer<'a> {
     /// `d` with the top-level atom `a` replaced by `p`.
     fn replace_atom(&mut self, d: &Poly, a: AtomId, p: &Poly) -> R<Poly> {
         let mut acc = Poly::zero();
-        for (m, c) in &d.0 {
+        for (m, c) in d.iter() {
             let rest = self
                 .store
                 .map_mono(*m, |_, x| (x.0 != a).then(|| x.clone()));
@@ -1455,11 +1457,11 @@ impl<'a> Normalizer<'a> {
     /// defined, `P ≠ 0`).
     pub fn clear_denominators(&mut self, mut n: Poly) -> R<Poly> {
         for _ in 0..8 {
-            let inv =
-                n.0.iter()
-                    .flat_map(|(m, _)| self.store.mono(*m).iter())
-                    .find(|(a, e)| matches!(self.store.atom(*a), Atom::Inv(_)) && !e.is_negative())
-                    .map(|(a, _)| *a);
+            let inv = n
+                .iter()
+                .flat_map(|(m, _)| self.store.mono(*m).iter())
+                .find(|(a, e)| matches!(self.store.atom(*a), Atom::Inv(_)) && !e.is_negative())
+                .map(|(a, _)| *a);
             let Some(inv) = inv else {
                 return Ok(n);
             };
@@ -1469,7 +1471,7 @@ impl<'a> Normalizer<'a> {
             self.rules.insert(Rule::CommonDenominator);
             let p = self.store.poly(pid).clone();
             let mut out = Poly::zero();
-            for (m, c) in &n.0 {
+            for (m, c) in n.iter() {
                 let pos = self.store.mono(*m).iter().position(|(a, _)| *a == inv);
                 let term = if let Some(pos) = pos {
                     let m2 = self.store.map_mono(*m, |j, (a, e)| {

@@ -90,37 +90,79 @@ pub type Factor = (AtomId, Q);
 /// A sum of monomials with non-zero coefficients, sorted by monomial (in
 /// the order of [`Store::cmp_mono`]: the factors compared
 /// lexicographically, so the order does not depend on interning order).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Poly(pub Vec<(MonoId, Q)>);
+/// Its terms are read through `Deref` to a slice. A single term (an atom,
+/// a monomial, a number) is held inline: most polynomials a proof builds
+/// are one term, and this spares an allocation for each.
+#[derive(Clone, Debug)]
+pub enum Poly {
+    /// Exactly one term.
+    One((MonoId, Q)),
+    /// Any number of terms.
+    Many(Vec<(MonoId, Q)>),
+}
+
+impl Default for Poly {
+    fn default() -> Self {
+        Poly::zero()
+    }
+}
+
+impl PartialEq for Poly {
+    fn eq(&self, o: &Poly) -> bool {
+        self.terms() == o.terms()
+    }
+}
+
+impl Eq for Poly {}
+
+impl std::ops::Deref for Poly {
+    type Target = [(MonoId, Q)];
+    fn deref(&self) -> &Self::Target {
+        self.terms()
+    }
+}
 
 impl Poly {
     /// The zero polynomial.
     pub fn zero() -> Poly {
-        Poly(vec![])
+        Poly::Many(Vec::new())
     }
 
     /// A constant.
     pub fn constant(q: Q) -> Poly {
         if q.is_zero() {
-            Poly(vec![])
+            Poly::zero()
         } else {
-            Poly(vec![(UNIT, q)])
+            Poly::One((UNIT, q))
         }
     }
 
     /// One monomial with a coefficient (non-zero).
     pub fn term(m: MonoId, c: Q) -> Poly {
-        Poly(vec![(m, c)])
+        Poly::One((m, c))
+    }
+
+    /// Terms already sorted, with non-zero coefficients.
+    pub fn from_vec(v: Vec<(MonoId, Q)>) -> Poly {
+        Poly::Many(v)
+    }
+
+    /// The terms.
+    pub fn terms(&self) -> &[(MonoId, Q)] {
+        match self {
+            Poly::One(t) => std::slice::from_ref(t),
+            Poly::Many(v) => v,
+        }
     }
 
     /// Whether zero.
     pub fn is_zero(&self) -> bool {
-        self.0.is_empty()
+        self.terms().is_empty()
     }
 
     /// The value when constant.
     pub fn as_constant(&self) -> Option<Q> {
-        match self.0.as_slice() {
+        match self.terms() {
             [] => Some(Q::ZERO),
             [(UNIT, c)] => Some(c.clone()),
             _ => None,
@@ -391,12 +433,12 @@ impl Store {
 
     /// One atom as a polynomial.
     pub fn atom_poly(&self, a: AtomId) -> Poly {
-        Poly(vec![(self.atom_mono(a), Q::ONE)])
+        Poly::term(self.atom_mono(a), Q::ONE)
     }
 
     /// The atom when the polynomial is exactly one atom.
     pub fn as_atom(&self, p: &Poly) -> Option<AtomId> {
-        match p.0.as_slice() {
+        match p.terms() {
             [(m, c)] if c.is_one() => self.monos[*m as usize].single,
             _ => None,
         }
@@ -536,15 +578,14 @@ impl Store {
 
     /// Whether a polynomial (given by value) has a vector-valued monomial.
     pub fn has_vector(&self, p: &Poly) -> bool {
-        p.0.iter().any(|(m, _)| self.monos[*m as usize].vectors > 0)
+        p.iter().any(|(m, _)| self.monos[*m as usize].vectors > 0)
     }
 
     /// Whether a polynomial (given by value) is known strictly positive:
     /// every coefficient positive, every atom positive, at least one term.
     pub fn positive(&self, p: &Poly) -> bool {
-        !p.0.is_empty()
-            && p.0
-                .iter()
+        !p.is_empty()
+            && p.iter()
                 .all(|(m, c)| c.is_positive() && self.monos[*m as usize].positive)
     }
 
@@ -554,7 +595,7 @@ impl Store {
     }
 
     fn find_poly(&self, p: &Poly) -> (u64, Option<PolyId>) {
-        let h = self.hash_terms(&p.0);
+        let h = self.hash_terms(p);
         (
             h,
             self.poly_table.get(h, |id| self.polys[id as usize] == *p),
@@ -562,9 +603,9 @@ impl Store {
     }
 
     fn add_poly(&mut self, h: u64, p: Poly) -> PolyId {
-        let refs =
-            p.0.iter()
-                .fold(0, |acc, (m, _)| acc | self.monos[*m as usize].refs);
+        let refs = p
+            .iter()
+            .fold(0, |acc, (m, _)| acc | self.monos[*m as usize].refs);
         let vector = self.has_vector(&p);
         let id = self.polys.len() as PolyId;
         self.polys.push(p);
