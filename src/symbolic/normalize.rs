@@ -827,13 +827,21 @@ impl<'a> Normalizer<'a> {
             } else if let Some(r) = self.distribution_sum(dom, &dep) {
                 r
             } else {
-                let dm = self.store.intern_mono(&dep);
+                let dm = if dep.len() == self.store.mono_len(*m) {
+                    *m
+                } else {
+                    self.store.intern_mono(&dep)
+                };
                 let body = self.intern(Poly::term(dm, Q::ONE));
                 let pos = matches!(dom, Dom::Set(_)) && self.store.positive_id(body);
                 let a = self.atom(Atom::Sum(dom.clone(), body), pos);
                 self.store.atom_poly(a)
             };
-            let om = self.store.intern_mono(&outside);
+            let om = if outside.is_empty() {
+                UNIT
+            } else {
+                self.store.intern_mono(&outside)
+            };
             let term = self.mul(&Poly::term(om, c.clone()), &inner)?;
             acc = self.add(&acc, &term)?;
         }

@@ -460,6 +460,11 @@ impl Store {
             self.factors.truncate(start);
             return id;
         }
+        self.add_mono(start, h)
+    }
+
+    /// Add the monomial `factors[start..]`, known not to be interned.
+    fn add_mono(&mut self, start: usize, h: u64) -> MonoId {
         let new = &self.factors[start..];
         let mut refs = 0;
         let mut vectors = 0u64;
@@ -705,7 +710,11 @@ impl Store {
             }
             None => self.atom_table.insert(h, id),
         }
-        let m = self.intern_mono(&[(id, Q::ONE)]);
+        // A new atom is in no monomial yet: `a^1` is new too.
+        let start = self.factors.len();
+        self.factors.push((id, Q::ONE));
+        let h = self.hash_terms(&self.factors[start..]);
+        let m = self.add_mono(start, h);
         self.atom_mono.push(m);
         id
     }
