@@ -12,7 +12,7 @@
 
 use super::q::Q;
 use super::rules::{Rule, Rules};
-use super::store::{Atom, AtomId, Dom, Factor, MonoId, Poly, PolyId, Store, UNIT};
+use super::store::{param_bit, Atom, AtomId, Dom, Factor, MonoId, Poly, PolyId, Store, UNIT};
 use crate::resolve::{BigDomain, DefInput, FunKind, Input, ParamId, Program, Term, VarId};
 use crate::syntax::ast::{BigOp, Func};
 use foldhash::{HashMap, HashMapExt};
@@ -1195,7 +1195,17 @@ impl<'a> Normalizer<'a> {
 
     // --------------------------------------------------------- gradients
 
+    /// Whether atom `a` depends on parameter `p`: read from the set of
+    /// parameters computed when the atom was interned, or (for a
+    /// parameter without a bit of its own) from the atom.
     fn depends(&self, a: AtomId, p: ParamId) -> bool {
+        let params = self.store.info(a).params;
+        if params & param_bit(p) == 0 {
+            return false;
+        }
+        if p < 63 {
+            return true;
+        }
         match self.store.atom(a) {
             Atom::Param(q) => *q == p,
             Atom::Const(_) | Atom::Free(_) | Atom::Bound(_) | Atom::Card(_) => false,
@@ -1213,6 +1223,9 @@ impl<'a> Normalizer<'a> {
     }
 
     fn poly_depends(&self, x: PolyId, p: ParamId) -> bool {
+        if self.store.poly_params(x) & param_bit(p) == 0 {
+            return false;
+        }
         self.store
             .poly(x)
             .iter()
@@ -1220,6 +1233,9 @@ impl<'a> Normalizer<'a> {
     }
 
     fn mono_depends(&self, m: MonoId, p: ParamId) -> bool {
+        if self.store.mono_info(m).params & param_bit(p) == 0 {
+            return false;
+        }
         self.store.mono(m).iter().any(|(a, _)| self.depends(*a, p))
     }
 

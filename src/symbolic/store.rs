@@ -179,6 +179,15 @@ pub struct AtomInfo {
     pub vector: bool,
     /// Whether it is known to be strictly positive.
     pub positive: bool,
+    /// The parameters its value depends on (see [`param_bit`]).
+    pub params: u64,
+}
+
+/// The bit of a parameter in the `params` sets of atoms, monomials and
+/// polynomials: bit `p` for `p < 63`, bit 63 for every other parameter
+/// (which then needs a look at the atom itself).
+pub fn param_bit(p: ParamId) -> u64 {
+    1 << p.min(63)
 }
 
 /// Facts about a monomial, computed once when it is interned.
@@ -193,6 +202,8 @@ pub struct MonoInfo {
     pub vectors: u64,
     /// Whether every atom is known strictly positive.
     pub positive: bool,
+    /// The parameters its atoms depend on (see [`param_bit`]).
+    pub params: u64,
     /// The atom when the monomial is one atom to the power 1.
     pub single: Option<AtomId>,
 }
@@ -288,6 +299,7 @@ pub struct Store {
     polys: Vec<Poly>,
     poly_refs: Vec<u64>,
     poly_vector: Vec<bool>,
+    poly_params: Vec<u64>,
     poly_table: Table,
 }
 
@@ -317,6 +329,7 @@ impl Store {
             polys: Vec::new(),
             poly_refs: Vec::new(),
             poly_vector: Vec::new(),
+            poly_params: Vec::new(),
             poly_table: Table::default(),
         };
         s.clear();
@@ -339,6 +352,7 @@ impl Store {
         self.polys.clear();
         self.poly_refs.clear();
         self.poly_vector.clear();
+        self.poly_params.clear();
         self.poly_table.clear();
         let unit = self.seal_mono(0);
         debug_assert_eq!(unit, UNIT);
@@ -467,11 +481,13 @@ impl Store {
     fn add_mono(&mut self, start: usize, h: u64) -> MonoId {
         let new = &self.factors[start..];
         let mut refs = 0;
+        let mut params = 0;
         let mut vectors = 0u64;
         let mut positive = true;
         for (a, e) in new {
             let info = self.info[*a as usize];
             refs |= info.refs;
+            params |= info.params;
             positive &= info.positive;
             if info.vector {
                 vectors = vectors.saturating_add(e.as_i64().unwrap_or(2).unsigned_abs());
@@ -488,6 +504,7 @@ impl Store {
             refs,
             vectors,
             positive,
+            params,
             single,
         });
         self.mono_table.insert(h, id);
@@ -581,6 +598,11 @@ impl Store {
         self.poly_vector[p as usize]
     }
 
+    /// The parameters a polynomial depends on (see [`param_bit`]).
+    pub fn poly_params(&self, p: PolyId) -> u64 {
+        self.poly_params[p as usize]
+    }
+
     /// Whether a polynomial (given by value) has a vector-valued monomial.
     pub fn has_vector(&self, p: &Poly) -> bool {
         p.iter().any(|(m, _)| self.monos[*m as usize].vectors > 0)
@@ -612,8 +634,12 @@ impl Store {
             .iter()
             .fold(0, |acc, (m, _)| acc | self.monos[*m as usize].refs);
         let vector = self.has_vector(&p);
+        let params = p
+            .iter()
+            .fold(0, |acc, (m, _)| acc | self.monos[*m as usize].params);
         let id = self.polys.len() as PolyId;
         self.polys.push(p);
+        self.poly_params.push(params);
         self.poly_refs.push(refs);
         self.poly_vector.push(vector);
         self.poly_table.insert(h, id);
@@ -693,12 +719,29 @@ impl Store {
             ),
             Atom::Card(d) => (self.dom_refs(d), false, matches!(d, Dom::Set(_))),
         };
+        let pp = |s: &Store, p: &PolyId| s.poly_params(*p);
+        let dom_params = |s: &Store, d: &Dom| match d {
+            Dom::Set(_) => 0,
+            Dom::Range(lo, hi) => pp(s, lo) | pp(s, hi),
+        };
+        let params = match &atom {
+            Atom::Param(q) => param_bit(*q),
+            Atom::Const(_) | Atom::Free(_) | Atom::Bound(_) | Atom::Card(_) => 0,
+            Atom::Component(t, _, time) => self.info(*t).params | pp(self, time),
+            Atom::Sample(_, i) => pp(self, i),
+            Atom::Call(_, args) => args.iter().fold(0, |a, p| a | pp(self, p)),
+            Atom::Grad(_, x) => self.info(*x).params,
+            Atom::Log(x) | Atom::Exp(x) | Atom::Abs(x) | Atom::Inv(x) => pp(self, x),
+            Atom::Pow(b, e) => pp(self, b) | pp(self, e),
+            Atom::Sum(d, body) | Atom::Prod(d, body) => pp(self, body) | dom_params(self, d),
+        };
         let id = self.atoms.len() as AtomId;
         self.atoms.push(atom);
         self.info.push(AtomInfo {
             refs,
             vector,
             positive: pos,
+            params,
         });
         match leaf {
             Some((k, i)) => {
