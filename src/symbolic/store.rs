@@ -206,6 +206,8 @@ pub struct MonoInfo {
     pub params: u64,
     /// The atom when the monomial is one atom to the power 1.
     pub single: Option<AtomId>,
+    /// The polynomial `1·m` once interned (found without hashing).
+    poly: PolyId,
 }
 
 /// An open-addressing hash table of ids; the keys live in the store's
@@ -506,6 +508,7 @@ impl Store {
             positive,
             params,
             single,
+            poly: NONE,
         });
         self.mono_table.insert(h, id);
         id
@@ -622,6 +625,12 @@ impl Store {
     }
 
     fn find_poly(&self, p: &Poly) -> (u64, Option<PolyId>) {
+        if let [(m, c)] = p.terms() {
+            let id = self.monos[*m as usize].poly;
+            if id != NONE && c.is_one() {
+                return (0, Some(id));
+            }
+        }
         let h = self.hash_terms(p);
         (
             h,
@@ -638,6 +647,11 @@ impl Store {
             .iter()
             .fold(0, |acc, (m, _)| acc | self.monos[*m as usize].params);
         let id = self.polys.len() as PolyId;
+        if let [(m, c)] = p.terms() {
+            if c.is_one() {
+                self.monos[*m as usize].poly = id;
+            }
+        }
         self.polys.push(p);
         self.poly_params.push(params);
         self.poly_refs.push(refs);
