@@ -29,6 +29,12 @@ pub struct SymbolicEngine {
 /// The outcome of the symbolic engine on a step, with the rules that fired.
 pub fn prove(problem: &Problem, budget: Budget) -> Result<Vec<String>, String> {
     let mut n = Normalizer::new(problem.program, budget);
+    let r = decide(&mut n, problem);
+    n.recycle();
+    r
+}
+
+fn decide(n: &mut Normalizer, problem: &Problem) -> Result<Vec<String>, String> {
     let l = n.normalize(problem.lhs)?;
     let r = n.normalize(problem.rhs)?;
     match problem.relation {
@@ -299,6 +305,22 @@ mod tests {
         "∇_θ E_{τ~Pr_θ}[R(τ)] = E_{τ~Pr_θ}[∇_θ R(τ)]"
     );
     not_proved!(wrong_inequality, "", "1 ≥ 2");
+
+    #[test]
+    fn a_parameter_beyond_the_63rd_is_told_apart() {
+        // Parameters from the 64th on share one bit of the dependency sets.
+        let decls: String = (0..70).map(|i| format!("param p{i}\n")).collect();
+        let r = proves(&decls, "d/dp69 (p69^2 p64 + p65) = 2 p69 p64");
+        assert!(r.is_ok(), "{r:?}");
+        let r = proves(&decls, "d/dp69 (p69 p64 + p3) = p64 + 1");
+        assert!(r.is_err(), "{r:?}");
+        let r = proves(&decls, "d/dp3 (p69 p3 + p64) = p69");
+        assert!(r.is_ok(), "{r:?}");
+        // p64 does not depend on p69: one factor of p69 p64 does, so no
+        // product rule.
+        let rules = proves(&decls, "d/dp69 (p69 p64) = p64").unwrap();
+        assert!(!rules.contains(&"product rule".to_string()), "{rules:?}");
+    }
 
     #[test]
     fn rules_are_named_in_the_verdict() {

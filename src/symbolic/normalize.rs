@@ -12,7 +12,7 @@
 
 use super::q::Q;
 use super::rules::{Rule, Rules};
-use super::store::{Atom, AtomId, Dom, Mono, Poly, PolyId, Store};
+use super::store::{param_bit, Atom, AtomId, Dom, Factor, MonoId, Poly, PolyId, Store, UNIT};
 use crate::resolve::{BigDomain, DefInput, FunKind, Input, ParamId, Program, Term, VarId};
 use crate::syntax::ast::{BigOp, Func};
 use foldhash::{HashMap, HashMapExt};
@@ -62,7 +62,7 @@ enum Binding {
 pub struct Normalizer<'a> {
     prog: &'a Program,
     /// The interning store.
-    pub store: Store,
+    pub store: Box<Store>,
     env: Vec<Option<Binding>>,
     alias: Vec<ParamId>,
     depth: u32,
@@ -71,22 +71,98 @@ pub struct Normalizer<'a> {
     ops: u64,
     budget: Budget,
     shift_memo: HashMap<(PolyId, u32, Remap), PolyId>,
+    /// Empty buffers for building monomials.
+    bufs: Vec<Vec<Factor>>,
 }
 
+/// The allocations of a finished normalizer, kept for the next one on the
+/// same thread: a proof builds and drops a store of a few dozen atoms, and
+/// growing its arrays and tables from nothing each time cost more than a
+/// tenth of the proof.
+struct Spare {
+    store: Box<Store>,
+    env: Vec<Option<Binding>>,
+    alias: Vec<ParamId>,
+    shift_memo: HashMap<(PolyId, u32, Remap), PolyId>,
+    bufs: Vec<Vec<Factor>>,
+}
+
+thread_local! {
+    static SPARE: std::cell::Cell<Option<Spare>> = const { std::cell::Cell::new(None) };
+}
+
+/// A store that holds on to more than this many bytes is not kept.
+const MAX_SPARE_BYTES: usize = 1 << 20;
+
 impl<'a> Normalizer<'a> {
-    /// A normalizer for a program.
+    /// A normalizer for a program, with an empty store (reusing the
+    /// allocations a [`Normalizer::recycle`]d one left on this thread).
     pub fn new(prog: &'a Program, budget: Budget) -> Self {
+        let Spare {
+            mut store,
+            mut env,
+            mut alias,
+            mut shift_memo,
+            bufs,
+        } = SPARE.take().unwrap_or_else(|| Spare {
+            store: Box::default(),
+            env: Vec::new(),
+            alias: Vec::new(),
+            shift_memo: HashMap::new(),
+            bufs: Vec::new(),
+        });
+        // Ids of another proof must never leak into this one.
+        if !store.is_empty() {
+            store.clear();
+        }
+        shift_memo.clear();
+        env.clear();
+        env.resize(prog.vars.len(), None);
+        alias.clear();
+        alias.extend(0..prog.params.len());
         Normalizer {
             prog,
-            store: Store::new(),
-            env: vec![None; prog.vars.len()],
-            alias: (0..prog.params.len()).collect(),
+            store,
+            env,
+            alias,
             depth: 0,
             rules: Rules::default(),
             ops: 0,
             budget,
-            shift_memo: HashMap::new(),
+            shift_memo,
+            bufs,
         }
+    }
+
+    /// An empty buffer of factors (give it back with [`Self::give`]).
+    fn buf(&mut self) -> Vec<Factor> {
+        self.bufs.pop().unwrap_or_default()
+    }
+
+    fn give(&mut self, mut b: Vec<Factor>) {
+        b.clear();
+        self.bufs.push(b);
+    }
+
+    /// Empty this normalizer and keep its allocations for the next one
+    /// on this thread.
+    pub fn recycle(self) {
+        let mut store = self.store;
+        if store.footprint() > MAX_SPARE_BYTES {
+            return;
+        }
+        store.clear();
+        let mut shift_memo = self.shift_memo;
+        shift_memo.clear();
+        let mut bufs = self.bufs;
+        bufs.truncate(8);
+        SPARE.set(Some(Spare {
+            store,
+            env: self.env,
+            alias: self.alias,
+            shift_memo,
+            bufs,
+        }));
     }
 
     fn tick(&mut self, n: u64) -> R<()> {
@@ -105,7 +181,8 @@ impl<'a> Normalizer<'a> {
     }
 
     fn atom_poly(&mut self, a: Atom, positive: bool) -> Poly {
-        Poly::atom(self.atom(a, positive))
+        let a = self.atom(a, positive);
+        self.store.atom_poly(a)
     }
 
     fn intern(&mut self, p: Poly) -> PolyId {
@@ -116,23 +193,38 @@ impl<'a> Normalizer<'a> {
 
     /// `a + b`.
     pub fn add(&mut self, a: &Poly, b: &Poly) -> R<Poly> {
-        self.tick((a.0.len() + b.0.len()) as u64)?;
-        let mut out = Vec::with_capacity(a.0.len() + b.0.len());
+        self.merge(a, b, false)
+    }
+
+    /// `a - b`.
+    pub fn sub(&mut self, a: &Poly, b: &Poly) -> R<Poly> {
+        self.merge(a, b, true)
+    }
+
+    /// `a + b`, or `a - b` when `negate`: the sorted terms merged.
+    fn merge(&mut self, a: &Poly, b: &Poly, negate: bool) -> R<Poly> {
+        self.tick((a.len() + b.len()) as u64)?;
+        let neg = |c: &Q| if negate { c.neg() } else { c.clone() };
+        let mut out = Vec::with_capacity(a.len() + b.len());
         let (mut i, mut j) = (0, 0);
-        while i < a.0.len() && j < b.0.len() {
-            match a.0[i].0.cmp(&b.0[j].0) {
+        while i < a.len() && j < b.len() {
+            match self.store.cmp_mono(a[i].0, b[j].0) {
                 std::cmp::Ordering::Less => {
-                    out.push(a.0[i].clone());
+                    out.push(a[i].clone());
                     i += 1;
                 }
                 std::cmp::Ordering::Greater => {
-                    out.push(b.0[j].clone());
+                    out.push((b[j].0, neg(&b[j].1)));
                     j += 1;
                 }
                 std::cmp::Ordering::Equal => {
-                    let c = a.0[i].1.add(&b.0[j].1);
+                    let c = if negate {
+                        a[i].1.sub(&b[j].1)
+                    } else {
+                        a[i].1.add(&b[j].1)
+                    };
                     if !c.is_zero() {
-                        out.push((a.0[i].0.clone(), c));
+                        out.push((a[i].0, c));
                     } else {
                         self.rules.insert(Rule::CollectTerms);
                     }
@@ -141,63 +233,38 @@ impl<'a> Normalizer<'a> {
                 }
             }
         }
-        out.extend_from_slice(&a.0[i..]);
-        out.extend_from_slice(&b.0[j..]);
+        out.extend_from_slice(&a[i..]);
+        out.extend(b[j..].iter().map(|(m, c)| (*m, neg(c))));
         if out.len() > self.budget.max_terms {
             return Err(format!(
                 "the expansion has more than {} terms",
                 self.budget.max_terms
             ));
         }
-        Ok(Poly(out))
-    }
-
-    /// `a - b`.
-    pub fn sub(&mut self, a: &Poly, b: &Poly) -> R<Poly> {
-        let nb = self.scale(b, &Q::int(-1));
-        self.add(a, &nb)
+        Ok(Poly::from_vec(out))
     }
 
     fn scale(&self, a: &Poly, q: &Q) -> Poly {
         if q.is_zero() {
             return Poly::zero();
         }
-        Poly(a.0.iter().map(|(m, c)| (m.clone(), c.mul(q))).collect())
+        match a {
+            Poly::One((m, c)) => Poly::term(*m, c.mul(q)),
+            Poly::Many(v) => Poly::from_vec(v.iter().map(|(m, c)| (*m, c.mul(q))).collect()),
+        }
     }
 
-    fn mul_mono(&mut self, a: &Mono, b: &Mono) -> Mono {
-        let mut out = Vec::with_capacity(a.len() + b.len());
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => {
-                    out.push(a[i].clone());
-                    i += 1;
-                }
-                std::cmp::Ordering::Greater => {
-                    out.push(b[j].clone());
-                    j += 1;
-                }
-                std::cmp::Ordering::Equal => {
-                    let e = a[i].1.add(&b[j].1);
-                    if e.is_zero() {
-                        self.rules.insert(Rule::Cancellation);
-                    } else {
-                        out.push((a[i].0, e));
-                    }
-                    i += 1;
-                    j += 1;
-                }
-            }
+    fn mul_mono(&mut self, a: MonoId, b: MonoId) -> MonoId {
+        let (m, cancelled) = self.store.mul_mono(a, b);
+        if cancelled {
+            self.rules.insert(Rule::Cancellation);
         }
-        out.extend_from_slice(&a[i..]);
-        out.extend_from_slice(&b[j..]);
-        out
+        m
     }
 
     /// `a · b`, expanded.
     pub fn mul(&mut self, a: &Poly, b: &Poly) -> R<Poly> {
-        let n = a.0.len() * b.0.len();
+        let n = a.len() * b.len();
         if n > self.budget.max_terms * 4 {
             return Err(format!(
                 "the expansion has more than {} terms",
@@ -205,27 +272,32 @@ impl<'a> Normalizer<'a> {
             ));
         }
         self.tick(n as u64)?;
-        if a.0.len() > 1 || b.0.len() > 1 {
+        if let ([(ma, ca)], [(mb, cb)]) = (a.terms(), b.terms()) {
+            let m = self.mul_mono(*ma, *mb);
+            if self.store.mono_info(m).vectors > 1 {
+                return Err("a product of two gradient vectors".into());
+            }
+            return Ok(Poly::term(m, ca.mul(cb)));
+        }
+        if a.len() > 1 || b.len() > 1 {
             self.rules.insert(Rule::Expansion);
         }
-        let mut terms: Vec<(Mono, Q)> = Vec::with_capacity(n);
-        for (ma, ca) in &a.0 {
-            for (mb, cb) in &b.0 {
-                let m = self.mul_mono(ma, mb);
+        let mut terms: Vec<(MonoId, Q)> = Vec::with_capacity(n);
+        for (ma, ca) in a.iter() {
+            for (mb, cb) in b.iter() {
+                let m = self.mul_mono(*ma, *mb);
                 // A product of two vectors has no meaning here.
-                let vectors: usize = m
-                    .iter()
-                    .filter(|(x, _)| self.store.info(*x).vector)
-                    .map(|(_, e)| e.as_i64().unwrap_or(2).unsigned_abs() as usize)
-                    .sum();
-                if vectors > 1 {
+                if self.store.mono_info(m).vectors > 1 {
                     return Err("a product of two gradient vectors".into());
                 }
                 terms.push((m, ca.mul(cb)));
             }
         }
-        terms.sort_by(|x, y| x.0.cmp(&y.0));
-        let mut out: Vec<(Mono, Q)> = Vec::with_capacity(terms.len());
+        if terms.len() > 1 {
+            let store = &self.store;
+            terms.sort_by(|x, y| store.cmp_mono(x.0, y.0));
+        }
+        let mut out: Vec<(MonoId, Q)> = Vec::with_capacity(terms.len());
         for (m, c) in terms {
             match out.last_mut() {
                 Some((lm, lc)) if *lm == m => {
@@ -242,7 +314,12 @@ impl<'a> Normalizer<'a> {
                 self.budget.max_terms
             ));
         }
-        Ok(Poly(out))
+        Ok(Poly::from_vec(out))
+    }
+
+    /// The monomial `m` with every exponent multiplied by `q` (non-zero).
+    fn mono_pow(&mut self, m: MonoId, q: &Q) -> MonoId {
+        self.store.map_mono(m, |_, (a, e)| Some((*a, e.mul(q))))
     }
 
     /// `p ^ k` for an integer `k`: expansion for `k ≥ 0`; for `k < 0`
@@ -252,22 +329,19 @@ impl<'a> Normalizer<'a> {
             return Ok(Poly::constant(Q::ONE));
         }
         if k > 0 {
-            if p.0.len() > 1 && k > 12 {
+            if p.len() > 1 && k > 12 {
                 return Err(format!("a power {k} of a sum is too large to expand"));
             }
             // One monomial: raise the coefficient and scale the exponents,
             // in one step whatever k is (a loop of k products would take
             // time and memory in proportion to k).
-            if let [(m, c)] = p.0.as_slice() {
-                if k > 1 && m.iter().any(|(a, _)| self.store.info(*a).vector) {
+            if let [(m, c)] = p.terms() {
+                if k > 1 && self.store.mono_info(*m).vectors > 0 {
                     return Err("a product of two gradient vectors".into());
                 }
                 let c = c.powi(k).ok_or("a coefficient power too large")?;
-                let m = m
-                    .iter()
-                    .map(|(a, e)| (*a, e.mul(&Q::int(k))))
-                    .collect::<Vec<_>>();
-                return Ok(Poly(vec![(m, c)]));
+                let m = self.mono_pow(*m, &Q::int(k));
+                return Ok(Poly::term(m, c));
             }
             let mut acc = p.clone();
             for _ in 1..k {
@@ -275,34 +349,29 @@ impl<'a> Normalizer<'a> {
             }
             return Ok(acc);
         }
-        match p.0.as_slice() {
+        match p.terms() {
             [] => Err("division by zero".into()),
             [(m, c)] => {
                 let c = c.powi(k).ok_or("a coefficient power too large")?;
-                let m = m
-                    .iter()
-                    .map(|(a, e)| (*a, e.mul(&Q::int(k))))
-                    .collect::<Vec<_>>();
-                if m.iter().any(|(a, _)| self.store.info(*a).vector) {
+                let m = self.mono_pow(*m, &Q::int(k));
+                if self.store.mono_info(m).vectors > 0 {
                     return Err("division by a gradient vector".into());
                 }
-                Ok(Poly(vec![(m, c)]))
+                Ok(Poly::term(m, c))
             }
             _ => {
-                if p.0
-                    .iter()
-                    .any(|(m, _)| m.iter().any(|(a, _)| self.store.info(*a).vector))
-                {
+                if self.store.has_vector(p) {
                     return Err("division by a gradient vector".into());
                 }
                 // 1/P with P = c·P' (P' leading coefficient 1): c⁻¹ · Inv(P').
-                let lead = p.0[0].1.clone();
+                let lead = p[0].1.clone();
                 let inv_lead = lead.recip().ok_or("division by zero")?;
                 let normal = self.scale(p, &inv_lead);
                 let pid = self.intern(normal);
                 let inv = self.atom(Atom::Inv(pid), false);
                 let c = inv_lead.powi(-k).ok_or("a coefficient power too large")?;
-                Ok(Poly(vec![(vec![(inv, Q::int(-k))], c)]))
+                let m = self.store.intern_mono(&[(inv, Q::int(-k))]);
+                Ok(Poly::term(m, c))
             }
         }
     }
@@ -312,35 +381,40 @@ impl<'a> Normalizer<'a> {
     /// lexicographic order, which leaves no remainder exactly when `b`
     /// divides `a`.
     fn divide_exactly(&mut self, a: &Poly, b: &Poly) -> R<Option<Poly>> {
-        let polynomial = |p: &Poly| {
-            p.0.iter()
-                .all(|(m, _)| m.iter().all(|(_, e)| e.is_integer() && !e.is_negative()))
+        let polynomial = |s: &Store, p: &Poly| {
+            p.iter().all(|(m, _)| {
+                s.mono(*m)
+                    .iter()
+                    .all(|(_, e)| e.is_integer() && !e.is_negative())
+            })
         };
-        if !polynomial(a) || !polynomial(b) || a.is_zero() {
+        if !polynomial(&self.store, a) || !polynomial(&self.store, b) || a.is_zero() {
             return Ok(None);
         }
-        let lead = |p: &Poly| -> (Mono, Q) {
-            p.0.iter()
-                .max_by(|x, y| grlex(&x.0, &y.0))
+        let lead = |s: &Store, p: &Poly| -> (MonoId, Q) {
+            p.iter()
+                .max_by(|x, y| grlex(s.mono(x.0), s.mono(y.0)))
                 .cloned()
-                .unwrap_or((Mono::new(), Q::ZERO))
+                .unwrap_or((UNIT, Q::ZERO))
         };
-        let (lb, cb) = lead(b);
+        let (lb, cb) = lead(&self.store, b);
         let mut r = a.clone();
         let mut q = Poly::zero();
+        let mut t: Vec<Factor> = Vec::new();
         for _ in 0..self.budget.max_terms {
             if r.is_zero() {
                 return Ok(Some(q));
             }
-            let (lr, cr) = lead(&r);
+            let (lr, cr) = lead(&self.store, &r);
             // lb must divide lr.
-            let mut t: Mono = Vec::new();
+            t.clear();
+            let lbm = self.store.mono(lb);
             let mut j = 0;
-            for (atom, e) in &lr {
-                let d = match lb.get(j) {
+            for (atom, e) in self.store.mono(lr) {
+                let d = match lbm.get(j) {
                     Some((x, f)) if x == atom => {
                         j += 1;
-                        e.add(&f.neg())
+                        e.sub(f)
                     }
                     _ => e.clone(),
                 };
@@ -351,11 +425,12 @@ impl<'a> Normalizer<'a> {
                     t.push((*atom, d));
                 }
             }
-            if j < lb.len() {
+            if j < lbm.len() {
                 return Ok(None);
             }
             let c = cr.mul(&cb.recip().ok_or("division by zero")?);
-            let term = Poly(vec![(t, c)]);
+            let tm = self.store.intern_mono(&t);
+            let term = Poly::term(tm, c);
             q = self.add(&q, &term)?;
             let tb = self.mul(&term, b)?;
             r = self.sub(&r, &tb)?;
@@ -369,14 +444,14 @@ impl<'a> Normalizer<'a> {
             return self.pow_int(p, k);
         }
         // (c · Π aᵢ^eᵢ)^q = Π aᵢ^(q·eᵢ) for positive atoms and c = 1.
-        if let [(m, c)] = p.0.as_slice() {
-            if c.is_one() && m.iter().all(|(a, _)| self.store.info(*a).positive) {
+        if let [(m, c)] = p.terms() {
+            if c.is_one() && self.store.mono_info(*m).positive {
                 self.rules.insert(Rule::PowerOfProduct);
-                let m = m.iter().map(|(a, e)| (*a, e.mul(q))).collect();
-                return Ok(Poly(vec![(m, Q::ONE)]));
+                let m = self.mono_pow(*m, q);
+                return Ok(Poly::term(m, Q::ONE));
             }
         }
-        let b = self.intern(p.clone());
+        let b = self.store.intern_poly_ref(p);
         let e = self.intern(Poly::constant(q.clone()));
         let pos = self.store.positive(p);
         Ok(self.atom_poly(Atom::Pow(b, e), pos))
@@ -402,27 +477,31 @@ impl<'a> Normalizer<'a> {
             return Ok(r);
         }
         let poly = self.store.poly(p).clone();
-        let mut terms = Vec::with_capacity(poly.0.len());
-        for (m, c) in poly.0 {
-            let mut nm: Mono = Vec::with_capacity(m.len());
-            for (a, e) in m {
+        let mut terms = Vec::with_capacity(poly.len());
+        let (mut nm, mut merged) = (self.buf(), self.buf());
+        for (m, c) in poly.iter().cloned() {
+            nm.clear();
+            merged.clear();
+            for i in 0..self.store.mono_len(m) {
+                let (a, e) = self.store.factor(m, i);
                 nm.push((self.remap_atom(a, cutoff, how)?, e));
             }
             nm.sort_by_key(|x| x.0);
             // Remapping can make two factors equal (`a_0 · a_1` swapped).
-            let mut merged: Mono = Vec::with_capacity(nm.len());
-            for (a, e) in nm {
+            for (a, e) in nm.drain(..) {
                 match merged.last_mut() {
                     Some((la, le)) if *la == a => *le = le.add(&e),
                     _ => merged.push((a, e)),
                 }
             }
             merged.retain(|(_, e)| !e.is_zero());
-            terms.push((merged, c));
+            terms.push((self.store.intern_mono(&merged), c));
         }
+        self.give(nm);
+        self.give(merged);
         let mut poly = Poly::zero();
         for (m, c) in terms {
-            poly = self.add(&poly, &Poly(vec![(m, c)]))?;
+            poly = self.add(&poly, &Poly::term(m, c))?;
         }
         let r = self.intern(poly);
         self.shift_memo.insert((p, cutoff, how), r);
@@ -516,8 +595,9 @@ impl<'a> Normalizer<'a> {
             Term::Var(v) => self.var(*v)?,
             Term::Component { traj, field, time } => {
                 let traj = self.var(*traj)?;
-                let traj = traj
-                    .as_atom()
+                let traj = self
+                    .store
+                    .as_atom(&traj)
                     .ok_or("a trajectory that is not a variable")?;
                 let time = self.normalize(time)?;
                 let time = self.intern(time);
@@ -532,10 +612,7 @@ impl<'a> Normalizer<'a> {
                 let mut v = Vec::with_capacity(args.len());
                 for a in args {
                     let p = self.normalize(a)?;
-                    if p.0
-                        .iter()
-                        .any(|(m, _)| m.iter().any(|(x, _)| self.store.info(*x).vector))
-                    {
+                    if self.store.has_vector(&p) {
                         return Err("a gradient vector as a function argument".into());
                     }
                     v.push(self.intern(p));
@@ -562,7 +639,7 @@ impl<'a> Normalizer<'a> {
             }
             Term::Div(a, b) => {
                 let (a, b) = (self.normalize(a)?, self.normalize(b)?);
-                if b.0.len() > 1 {
+                if b.len() > 1 {
                     if let Some(q) = self.divide_exactly(&a, &b)? {
                         self.rules.insert(Rule::PolynomialDivision);
                         return Ok(q);
@@ -576,7 +653,7 @@ impl<'a> Normalizer<'a> {
                 match b.as_constant() {
                     Some(q) => self.pow_q(&a, &q)?,
                     None => {
-                        let (ai, bi) = (self.intern(a.clone()), self.intern(b));
+                        let (ai, bi) = (self.store.intern_poly_ref(&a), self.intern(b));
                         let pos = self.store.positive(&a);
                         self.atom_poly(Atom::Pow(ai, bi), pos)
                     }
@@ -584,10 +661,7 @@ impl<'a> Normalizer<'a> {
             }
             Term::Func(f, a) => {
                 let a = self.normalize(a)?;
-                if a.0
-                    .iter()
-                    .any(|(m, _)| m.iter().any(|(x, _)| self.store.info(*x).vector))
-                {
+                if self.store.has_vector(&a) {
                     return Err("log, exp or sqrt of a gradient vector".into());
                 }
                 match f {
@@ -724,21 +798,27 @@ impl<'a> Normalizer<'a> {
         if let Some(r) = self.range_canonical(dom, body, BigOp::Sum)? {
             return Ok(r);
         }
-        if body.0.len() > 1 {
+        if body.len() > 1 {
             self.rules.insert(Rule::SumLinearity);
         }
         let mut acc = Poly::zero();
-        for (m, c) in &body.0 {
-            let (indep, dep): (Mono, Mono) = m
-                .iter()
-                .cloned()
-                .partition(|(a, _)| self.store.info(*a).refs & 1 == 0);
-            let mut outside: Mono = Vec::with_capacity(indep.len());
-            for (a, e) in indep {
+        let (mut indep, mut dep, mut outside) = (self.buf(), self.buf(), self.buf());
+        for (m, c) in body.iter() {
+            indep.clear();
+            dep.clear();
+            outside.clear();
+            for x in self.store.mono(*m) {
+                if self.store.info(x.0).refs & 1 == 0 {
+                    indep.push(x.clone());
+                } else {
+                    dep.push(x.clone());
+                }
+            }
+            for (a, e) in indep.drain(..) {
                 outside.push((self.shift_atom(a, 0, -1)?, e));
             }
             outside.sort_by_key(|x| x.0);
-            if dep.len() < m.len() {
+            if dep.len() < self.store.mono_len(*m) {
                 self.rules.insert(Rule::SumFactorOut);
             }
             let inner = if dep.is_empty() {
@@ -747,17 +827,27 @@ impl<'a> Normalizer<'a> {
             } else if let Some(r) = self.distribution_sum(dom, &dep) {
                 r
             } else {
-                let body = self.intern(Poly(vec![(dep, Q::ONE)]));
-                let vector = self.store.poly_vector(body);
-                let pos = matches!(dom, Dom::Set(_))
-                    && self.store.positive(&self.store.poly(body).clone());
+                let dm = if dep.len() == self.store.mono_len(*m) {
+                    *m
+                } else {
+                    self.store.intern_mono(&dep)
+                };
+                let body = self.intern(Poly::term(dm, Q::ONE));
+                let pos = matches!(dom, Dom::Set(_)) && self.store.positive_id(body);
                 let a = self.atom(Atom::Sum(dom.clone(), body), pos);
-                let _ = vector;
-                Poly::atom(a)
+                self.store.atom_poly(a)
             };
-            let term = self.mul(&Poly(vec![(outside, c.clone())]), &inner)?;
+            let om = if outside.is_empty() {
+                UNIT
+            } else {
+                self.store.intern_mono(&outside)
+            };
+            let term = self.mul(&Poly::term(om, c.clone()), &inner)?;
             acc = self.add(&acc, &term)?;
         }
+        self.give(indep);
+        self.give(dep);
+        self.give(outside);
         Ok(acc)
     }
 
@@ -770,7 +860,7 @@ impl<'a> Normalizer<'a> {
         };
         let (lo, hi) = (*lo, *hi);
         let known = |n: &Self, p: PolyId| n.store.poly(p).as_constant().and_then(|q| q.as_i64());
-        let body_id = self.intern(body.clone());
+        let body_id = self.store.intern_poly_ref(body);
         if let (Some(a), Some(b)) = (known(self, lo), known(self, hi)) {
             if b - a < MAX_UNROLL {
                 self.rules.insert(Rule::RangeUnrolled);
@@ -818,13 +908,18 @@ impl<'a> Normalizer<'a> {
         }
         let poly = self.store.poly(p).clone();
         let mut acc = Poly::zero();
-        for (m, c) in poly.0 {
+        for (m, c) in poly.iter().cloned() {
             let mut term = Poly::constant(c);
-            for (a, e) in m {
+            for i in 0..self.store.mono_len(m) {
+                let (a, e) = self.store.factor(m, i);
                 let factor = self.subst_atom(a, cutoff, repl)?;
+                let same = self.store.as_atom(&factor) == Some(a);
                 let powered = match e.as_i64() {
-                    Some(k) if factor.as_atom() != Some(a) => self.pow_int(&factor, k)?,
-                    _ if factor.as_atom() == Some(a) => Poly(vec![(vec![(a, e)], Q::ONE)]),
+                    Some(k) if !same => self.pow_int(&factor, k)?,
+                    _ if same => {
+                        let m = self.store.intern_mono(&[(a, e)]);
+                        Poly::term(m, Q::ONE)
+                    }
                     _ => self.pow_q(&factor, &e)?,
                 };
                 term = self.mul(&term, &powered)?;
@@ -837,7 +932,7 @@ impl<'a> Normalizer<'a> {
     fn subst_atom(&mut self, a: AtomId, cutoff: u32, repl: PolyId) -> R<Poly> {
         self.tick(1)?;
         if (self.store.info(a).refs >> cutoff) & 1 == 0 {
-            return Ok(Poly::atom(a));
+            return Ok(self.store.atom_poly(a));
         }
         let pos = self.store.info(a).positive;
         let sub = |n: &mut Self, x: PolyId| n.subst(x, cutoff, repl);
@@ -848,8 +943,9 @@ impl<'a> Normalizer<'a> {
             }
             Atom::Component(t, f, time) => {
                 let traj = self.subst_atom(t, cutoff, repl)?;
-                let traj = traj
-                    .as_atom()
+                let traj = self
+                    .store
+                    .as_atom(&traj)
                     .ok_or("a trajectory that is not a variable")?;
                 let time = sub(self, time)?;
                 self.atom_poly(Atom::Component(traj, f, time), false)
@@ -867,8 +963,9 @@ impl<'a> Normalizer<'a> {
             }
             Atom::Grad(p, x) => {
                 let inner = self.subst_atom(x, cutoff, repl)?;
-                let inner = inner
-                    .as_atom()
+                let inner = self
+                    .store
+                    .as_atom(&inner)
                     .ok_or("a gradient of something not a call")?;
                 self.atom_poly(Atom::Grad(p, inner), false)
             }
@@ -931,8 +1028,8 @@ impl<'a> Normalizer<'a> {
     /// `Σ_x p(x|…)` = 1 and `Σ_x ∇p(x|…)` = 0 when `dep` is exactly such a
     /// factor, the conditions do not involve `x`, and `x` ranges over the
     /// distribution's set.
-    fn distribution_sum(&mut self, dom: &Dom, dep: &Mono) -> Option<Poly> {
-        let [(a, e)] = dep.as_slice() else {
+    fn distribution_sum(&mut self, dom: &Dom, dep: &[Factor]) -> Option<Poly> {
+        let [(a, e)] = dep else {
             return None;
         };
         if !e.is_one() {
@@ -956,7 +1053,7 @@ impl<'a> Normalizer<'a> {
             return None;
         }
         let bound0 = self.store.intern_atom(Atom::Bound(0), false);
-        if self.store.poly(args[k]).as_atom() != Some(bound0) {
+        if self.store.as_atom(self.store.poly(args[k])) != Some(bound0) {
             return None;
         }
         let others_free = args
@@ -996,7 +1093,7 @@ impl<'a> Normalizer<'a> {
         if body.as_constant() == Some(Q::ONE) {
             return Ok(Poly::constant(Q::ONE));
         }
-        let id = self.intern(body.clone());
+        let id = self.store.intern_poly_ref(body);
         let pos = self.store.positive(body);
         Ok(self.atom_poly(Atom::Prod(dom.clone(), id), pos))
     }
@@ -1006,18 +1103,20 @@ impl<'a> Normalizer<'a> {
     /// `log p`: a monomial with a positive coefficient and positive atoms
     /// splits into a sum of logs; everything else is an atom.
     pub fn log(&mut self, p: &Poly) -> R<Poly> {
-        if let [(m, c)] = p.0.as_slice() {
-            if c.is_positive() && m.iter().all(|(a, _)| self.store.info(*a).positive) {
+        if let [(m, c)] = p.terms() {
+            if c.is_positive() && self.store.mono_info(*m).positive {
+                let m = *m;
                 let mut acc = if c.is_one() {
                     Poly::zero()
                 } else {
                     let cid = self.intern(Poly::constant(c.clone()));
                     self.atom_poly(Atom::Log(cid), false)
                 };
-                if m.len() > 1 || !c.is_one() {
+                if self.store.mono_len(m) > 1 || !c.is_one() {
                     self.rules.insert(Rule::LogOfProduct);
                 }
-                for (a, e) in m.clone() {
+                for i in 0..self.store.mono_len(m) {
+                    let (a, e) = self.store.factor(m, i);
                     if !e.is_one() {
                         self.rules.insert(Rule::LogOfPower);
                     }
@@ -1028,7 +1127,7 @@ impl<'a> Normalizer<'a> {
                 return Ok(acc);
             }
         }
-        let id = self.intern(p.clone());
+        let id = self.store.intern_poly_ref(p);
         Ok(self.atom_poly(Atom::Log(id), false))
     }
 
@@ -1044,7 +1143,7 @@ impl<'a> Normalizer<'a> {
                 let l = self.log(&b)?;
                 self.sum(&dom, &l)
             }
-            Atom::Pow(b, e) if self.store.positive(&self.store.poly(b).clone()) => {
+            Atom::Pow(b, e) if self.store.positive_id(b) => {
                 self.rules.insert(Rule::LogOfPower);
                 let bp = self.store.poly(b).clone();
                 let l = self.log(&bp)?;
@@ -1058,7 +1157,7 @@ impl<'a> Normalizer<'a> {
                 Ok(self.scale(&l, &Q::int(-1)))
             }
             _ => {
-                let id = self.intern(Poly::atom(a));
+                let id = self.intern(self.store.atom_poly(a));
                 Ok(self.atom_poly(Atom::Log(id), false))
             }
         }
@@ -1067,28 +1166,26 @@ impl<'a> Normalizer<'a> {
     /// `exp p` = Π over the monomials `c·m` of `exp(m)^c`; `exp(c·log u)`
     /// = `u^c` for positive `u`.
     pub fn exp(&mut self, p: &Poly) -> R<Poly> {
-        if p.0.len() > 1 {
+        if p.len() > 1 {
             self.rules.insert(Rule::ExpOfSum);
         }
         let mut acc = Poly::constant(Q::ONE);
-        for (m, c) in p.0.clone() {
-            let factor = match m.as_slice() {
-                [(a, e)] if e.is_one() => match self.store.atom(*a).clone() {
-                    Atom::Log(u) if self.store.positive(&self.store.poly(u).clone()) => {
-                        self.rules.insert(Rule::ExpOfLog);
-                        let up = self.store.poly(u).clone();
-                        Some(self.pow_q(&up, &c)?)
-                    }
-                    _ => None,
-                },
+        for (m, c) in p.iter() {
+            let log_of = match self.store.mono_info(*m).single.map(|a| self.store.atom(a)) {
+                Some(Atom::Log(u)) if self.store.positive_id(*u) => Some(*u),
                 _ => None,
             };
-            let factor = match factor {
-                Some(f) => f,
+            let factor = match log_of {
+                Some(u) => {
+                    self.rules.insert(Rule::ExpOfLog);
+                    let up = self.store.poly(u).clone();
+                    self.pow_q(&up, c)?
+                }
                 None => {
-                    let mid = self.intern(Poly(vec![(m, Q::ONE)]));
+                    let mid = self.intern(Poly::term(*m, Q::ONE));
                     let e = self.atom(Atom::Exp(mid), true);
-                    Poly(vec![(vec![(e, c)], Q::ONE)])
+                    let em = self.store.intern_mono(&[(e, c.clone())]);
+                    Poly::term(em, Q::ONE)
                 }
             };
             acc = self.mul(&acc, &factor)?;
@@ -1098,7 +1195,17 @@ impl<'a> Normalizer<'a> {
 
     // --------------------------------------------------------- gradients
 
+    /// Whether atom `a` depends on parameter `p`: read from the set of
+    /// parameters computed when the atom was interned, or (for a
+    /// parameter without a bit of its own) from the atom.
     fn depends(&self, a: AtomId, p: ParamId) -> bool {
+        let params = self.store.info(a).params;
+        if params & param_bit(p) == 0 {
+            return false;
+        }
+        if p < 63 {
+            return true;
+        }
         match self.store.atom(a) {
             Atom::Param(q) => *q == p,
             Atom::Const(_) | Atom::Free(_) | Atom::Bound(_) | Atom::Card(_) => false,
@@ -1116,54 +1223,72 @@ impl<'a> Normalizer<'a> {
     }
 
     fn poly_depends(&self, x: PolyId, p: ParamId) -> bool {
+        if self.store.poly_params(x) & param_bit(p) == 0 {
+            return false;
+        }
         self.store
             .poly(x)
-            .0
             .iter()
-            .any(|(m, _)| m.iter().any(|(a, _)| self.depends(*a, p)))
+            .any(|(m, _)| self.mono_depends(*m, p))
+    }
+
+    fn mono_depends(&self, m: MonoId, p: ParamId) -> bool {
+        if self.store.mono_info(m).params & param_bit(p) == 0 {
+            return false;
+        }
+        self.store.mono(m).iter().any(|(a, _)| self.depends(*a, p))
     }
 
     /// `∇_p` of a normal form.
     pub fn grad(&mut self, poly: &Poly, p: ParamId) -> R<Poly> {
         let mut acc = Poly::zero();
-        if poly.0.len() > 1 {
+        if poly.len() > 1 {
             self.rules.insert(Rule::GradientLinearity);
         }
-        for (m, c) in poly.0.clone() {
-            if m.len() > 1 && m.iter().filter(|(a, _)| self.depends(*a, p)).count() > 1 {
+        for (m, c) in poly.iter() {
+            let len = self.store.mono_len(*m);
+            if len > 1
+                && self
+                    .store
+                    .mono(*m)
+                    .iter()
+                    .filter(|(a, _)| self.depends(*a, p))
+                    .count()
+                    > 1
+            {
                 self.rules.insert(Rule::ProductRule);
             }
-            for (i, (a, e)) in m.iter().enumerate() {
-                if !self.depends(*a, p) {
-                    if m.len() == 1 {
+            for i in 0..len {
+                let (a, e) = self.store.factor(*m, i);
+                if !self.depends(a, p) {
+                    if len == 1 {
                         self.rules.insert(Rule::GradientOfConstant);
                     }
                     continue;
                 }
-                let da = self.grad_atom(*a, p)?;
+                let da = self.grad_atom(a, p)?;
                 if da.is_zero() {
                     continue;
                 }
                 // e · a^(e-1) · ∇a · Π_{j≠i} m_j
-                let mut rest: Mono = m.clone();
                 let new_e = e.add(&Q::int(-1));
-                if new_e.is_zero() {
-                    rest.remove(i);
-                } else {
-                    if !e.is_one() {
-                        self.rules.insert(Rule::PowerRule);
-                    }
-                    rest[i].1 = new_e;
+                if !new_e.is_zero() && !e.is_one() {
+                    self.rules.insert(Rule::PowerRule);
                 }
-                let term = self.mul(&Poly(vec![(rest, c.mul(e))]), &da)?;
+                let rest = self.store.map_mono(*m, |j, x| {
+                    if j != i {
+                        Some(x.clone())
+                    } else if new_e.is_zero() {
+                        None
+                    } else {
+                        Some((x.0, new_e.clone()))
+                    }
+                });
+                let term = self.mul(&Poly::term(rest, c.mul(&e)), &da)?;
                 acc = self.add(&acc, &term)?;
             }
         }
-        if poly
-            .0
-            .iter()
-            .all(|(m, _)| m.iter().all(|(a, _)| !self.depends(*a, p)))
-        {
+        if poly.iter().all(|(m, _)| !self.mono_depends(*m, p)) {
             self.rules.insert(Rule::GradientOfConstant);
         }
         Ok(acc)
@@ -1181,7 +1306,8 @@ impl<'a> Normalizer<'a> {
             Atom::Call(_, args) => {
                 let fun_inputs_ok = args.iter().all(|x| {
                     let poly = self.store.poly(*x);
-                    poly.as_atom()
+                    self.store
+                        .as_atom(poly)
                         .is_some_and(|at| matches!(self.store.atom(at), Atom::Param(_)))
                         || !self.poly_depends(*x, p)
                 });
@@ -1203,13 +1329,13 @@ impl<'a> Normalizer<'a> {
                 self.rules.insert(Rule::ChainRule);
                 let mp = self.store.poly(m).clone();
                 let dm = self.grad(&mp, p)?;
-                self.mul(&Poly::atom(a), &dm)
+                self.mul(&self.store.atom_poly(a), &dm)
             }
             Atom::Inv(u) => {
                 self.rules.insert(Rule::QuotientRule);
                 let up = self.store.poly(u).clone();
                 let du = self.grad(&up, p)?;
-                let inv2 = Poly(vec![(vec![(a, Q::int(2))], Q::int(-1))]);
+                let inv2 = Poly::term(self.store.intern_mono(&[(a, Q::int(2))]), Q::int(-1));
                 self.mul(&du, &inv2)
             }
             Atom::Pow(b, e) => {
@@ -1231,7 +1357,7 @@ impl<'a> Normalizer<'a> {
                     self.mul(&x, &binv)?
                 };
                 let s = self.add(&t1, &t2)?;
-                self.mul(&Poly::atom(a), &s)
+                self.mul(&self.store.atom_poly(a), &s)
             }
             Atom::Sum(d, body) => {
                 self.rules.insert(Rule::GradientThroughSum);
@@ -1247,7 +1373,7 @@ impl<'a> Normalizer<'a> {
                 let inv = self.pow_int(&bp, -1)?;
                 let q = self.mul(&db, &inv)?;
                 let s = self.sum(&d, &q)?;
-                self.mul(&Poly::atom(a), &s)
+                self.mul(&self.store.atom_poly(a), &s)
             }
             Atom::Abs(_) => Err("the gradient of an absolute value".into()),
             _ => Ok(Poly::zero()),
@@ -1258,11 +1384,11 @@ impl<'a> Normalizer<'a> {
     /// atom `Σ_{u=0}^{hi} g` at the top level, rewritten as
     /// `Σ_{u=0}^{hi-1} g + g(hi)` and as `g(0) + Σ_{u=0}^{hi-1} g(u+1)`.
     pub fn range_splits(&mut self, d: &Poly) -> R<Vec<Poly>> {
-        let mut atoms: Vec<AtomId> =
-            d.0.iter()
-                .flat_map(|(m, _)| m.iter().map(|(a, _)| *a))
-                .filter(|a| matches!(self.store.atom(*a), Atom::Sum(Dom::Range(..), _)))
-                .collect();
+        let mut atoms: Vec<AtomId> = d
+            .iter()
+            .flat_map(|(m, _)| self.store.mono(*m).iter().map(|(a, _)| *a))
+            .filter(|a| matches!(self.store.atom(*a), Atom::Sum(Dom::Range(..), _)))
+            .collect();
         atoms.sort_unstable();
         atoms.dedup();
         atoms.truncate(6);
@@ -1311,8 +1437,8 @@ impl<'a> Normalizer<'a> {
     /// number, plus counts (each at least 1) with positive coefficients.
     fn surely_nonnegative(&self, p: PolyId) -> bool {
         let mut least = Q::ZERO;
-        for (m, c) in &self.store.poly(p).0 {
-            match m.as_slice() {
+        for (m, c) in self.store.poly(p).iter() {
+            match self.store.mono(*m) {
                 [] => least = least.add(c),
                 [(a, e)] if e.is_one() && c.is_positive() => match self.store.atom(*a) {
                     Atom::Const(k)
@@ -1331,12 +1457,13 @@ impl<'a> Normalizer<'a> {
     /// `d` with the top-level atom `a` replaced by `p`.
     fn replace_atom(&mut self, d: &Poly, a: AtomId, p: &Poly) -> R<Poly> {
         let mut acc = Poly::zero();
-        for (m, c) in &d.0 {
-            let mut term = Poly(vec![(
-                m.iter().filter(|(x, _)| *x != a).cloned().collect(),
-                c.clone(),
-            )]);
-            if let Some((_, e)) = m.iter().find(|(x, _)| *x == a) {
+        for (m, c) in d.iter() {
+            let rest = self
+                .store
+                .map_mono(*m, |_, x| (x.0 != a).then(|| x.clone()));
+            let mut term = Poly::term(rest, c.clone());
+            let found = self.store.mono(*m).iter().find(|(x, _)| *x == a).cloned();
+            if let Some((_, e)) = found {
                 let k = e
                     .as_i64()
                     .filter(|k| *k > 0)
@@ -1354,11 +1481,11 @@ impl<'a> Normalizer<'a> {
     /// defined, `P ≠ 0`).
     pub fn clear_denominators(&mut self, mut n: Poly) -> R<Poly> {
         for _ in 0..8 {
-            let inv =
-                n.0.iter()
-                    .flat_map(|(m, _)| m.iter())
-                    .find(|(a, e)| matches!(self.store.atom(*a), Atom::Inv(_)) && !e.is_negative())
-                    .map(|(a, _)| *a);
+            let inv = n
+                .iter()
+                .flat_map(|(m, _)| self.store.mono(*m).iter())
+                .find(|(a, e)| matches!(self.store.atom(*a), Atom::Inv(_)) && !e.is_negative())
+                .map(|(a, _)| *a);
             let Some(inv) = inv else {
                 return Ok(n);
             };
@@ -1368,18 +1495,19 @@ impl<'a> Normalizer<'a> {
             self.rules.insert(Rule::CommonDenominator);
             let p = self.store.poly(pid).clone();
             let mut out = Poly::zero();
-            for (m, c) in n.0.clone() {
-                let term = if let Some(pos) = m.iter().position(|(a, _)| *a == inv) {
-                    let mut m2 = m.clone();
-                    let e = m2[pos].1.add(&Q::int(-1));
-                    if e.is_zero() {
-                        m2.remove(pos);
-                    } else {
-                        m2[pos].1 = e;
-                    }
-                    Poly(vec![(m2, c)])
+            for (m, c) in n.iter() {
+                let pos = self.store.mono(*m).iter().position(|(a, _)| *a == inv);
+                let term = if let Some(pos) = pos {
+                    let m2 = self.store.map_mono(*m, |j, (a, e)| {
+                        if j != pos {
+                            return Some((*a, e.clone()));
+                        }
+                        let e = e.add(&Q::int(-1));
+                        (!e.is_zero()).then_some((*a, e))
+                    });
+                    Poly::term(m2, c.clone())
                 } else {
-                    self.mul(&Poly(vec![(m, c)]), &p)?
+                    self.mul(&Poly::term(*m, c.clone()), &p)?
                 };
                 out = self.add(&out, &term)?;
             }
@@ -1392,8 +1520,8 @@ impl<'a> Normalizer<'a> {
 /// Graded lexicographic order on monomials with integer exponents: total
 /// degree first, then the larger exponent of the smallest atom id where
 /// they differ. A term order, as long division needs.
-fn grlex(a: &Mono, b: &Mono) -> std::cmp::Ordering {
-    let deg = |m: &Mono| m.iter().fold(Q::ZERO, |acc, (_, e)| acc.add(e));
+fn grlex(a: &[Factor], b: &[Factor]) -> std::cmp::Ordering {
+    let deg = |m: &[Factor]| m.iter().fold(Q::ZERO, |acc, (_, e)| acc.add(e));
     deg(a).cmp(&deg(b)).then_with(|| {
         let (mut i, mut j) = (0, 0);
         loop {

@@ -134,9 +134,21 @@ impl Q {
         Q::from_big(self.to_big() * o.to_big())
     }
 
+    /// Difference.
+    pub fn sub(&self, o: &Q) -> Q {
+        if let (Q::Small(a, 1), Q::Small(c, 1)) = (self, o) {
+            if let Some(s) = a.checked_sub(*c).filter(|s| *s != i64::MIN) {
+                return Q::Small(s, 1);
+            }
+        }
+        self.add(&o.neg())
+    }
+
     /// Negation.
     pub fn neg(&self) -> Q {
         match self {
+            // Already in lowest terms.
+            Q::Small(n, d) if *n != i64::MIN => Q::Small(-n, *d),
             Q::Small(n, d) => Q::small(-(*n as i128), *d as i128),
             Q::Big(b) => Q::from_big(-(**b).clone()),
         }
