@@ -13,19 +13,21 @@ use derivcheck::check::collect_files;
 use derivcheck::numeric::NumericEngine;
 use derivcheck::resolve::{resolve_text, Declarations};
 use derivcheck::symbolic::normalize::Budget;
-use derivcheck::symbolic::prove;
+use derivcheck::symbolic::{prove, Session};
 use derivcheck::syntax::ast::Relation;
 use derivcheck::syntax::parser::parse_file;
 use derivcheck::verdict::{Engine, Problem};
 use std::hint::black_box;
 use std::path::PathBuf;
 
-/// Parse and resolve a file, then run `f` on every `=` step; the number of
-/// steps it saw.
-fn for_each_step(text: &str, mut f: impl FnMut(&Problem)) -> usize {
+/// Parse and resolve a file, then run `f` on every `=` step with the
+/// chain's symbolic session (one a chain, as `derivcheck check` has); the
+/// number of steps it saw.
+fn for_each_step(text: &str, mut f: impl for<'p> FnMut(&mut Session<'p>, &Problem<'p>)) -> usize {
     let (prog, _) = resolve_text(text);
     let mut n = 0;
     for chain in &prog.chains {
+        let mut session = Session::new(&prog, Budget::default());
         let mut prev = &chain.start.term;
         for step in &chain.steps {
             if step.relation == Relation::Eq {
@@ -36,7 +38,7 @@ fn for_each_step(text: &str, mut f: impl FnMut(&Problem)) -> usize {
                     relation: step.relation,
                     seed: 1,
                 };
-                f(&problem);
+                f(&mut session, &problem);
                 n += 1;
             }
             prev = &step.expr.term;
@@ -75,21 +77,40 @@ fn corpus() -> Vec<String> {
 
 fn benches(c: &mut Criterion) {
     let seed = std::fs::read_to_string("derivations/policy_gradient.deriv").expect("seed file");
-    let seed_steps = for_each_step(&seed, |_| {});
+    let seed_steps = for_each_step(&seed, |_, _| {});
     let corpus = corpus();
-    let corpus_steps: usize = corpus.iter().map(|t| for_each_step(t, |_| {})).sum();
+    let corpus_steps: usize = corpus.iter().map(|t| for_each_step(t, |_, _| {})).sum();
 
     let mut g = c.benchmark_group("symbolic");
     g.throughput(Throughput::Elements(seed_steps as u64));
     g.bench_function("seed derivation: parse + prove, per step", |b| {
         b.iter(|| {
-            for_each_step(black_box(&seed), |p| {
-                black_box(prove(p, Budget::default()).is_ok());
+            for_each_step(black_box(&seed), |s, p| {
+                black_box(s.prove(p).is_ok());
             })
         })
     });
     let (prog, _) = resolve_text(&seed);
     g.bench_function("seed derivation: prove only, per step", |b| {
+        b.iter(|| {
+            for chain in &prog.chains {
+                let mut session = Session::new(&prog, Budget::default());
+                let mut prev = &chain.start.term;
+                for step in &chain.steps {
+                    let p = Problem {
+                        program: &prog,
+                        lhs: prev,
+                        rhs: &step.expr.term,
+                        relation: step.relation,
+                        seed: 1,
+                    };
+                    black_box(session.prove(&p).is_ok());
+                    prev = &step.expr.term;
+                }
+            }
+        })
+    });
+    g.bench_function("seed derivation: prove only, each step on its own", |b| {
         b.iter(|| {
             for chain in &prog.chains {
                 let mut prev = &chain.start.term;
@@ -143,8 +164,8 @@ fn benches(c: &mut Criterion) {
     g.bench_function("corpus: parse + prove, per step", |b| {
         b.iter(|| {
             for text in &corpus {
-                for_each_step(black_box(text), |p| {
-                    black_box(prove(p, Budget::default()).is_ok());
+                for_each_step(black_box(text), |s, p| {
+                    black_box(s.prove(p).is_ok());
                 });
             }
         })
@@ -156,7 +177,7 @@ fn benches(c: &mut Criterion) {
     let engine = NumericEngine::default();
     g.bench_function("seed derivation: 24 instances, per step", |b| {
         b.iter(|| {
-            for_each_step(black_box(&seed), |p| {
+            for_each_step(black_box(&seed), |_, p| {
                 black_box(engine.decide(p));
             })
         })

@@ -18,7 +18,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use derivcheck::resolve::{resolve_text, Declarations};
 use derivcheck::symbolic::normalize::Budget;
-use derivcheck::symbolic::prove;
+use derivcheck::symbolic::{prove, Session};
 use derivcheck::syntax::ast::Relation;
 use derivcheck::syntax::parser::parse_file;
 use derivcheck::verdict::Problem;
@@ -48,6 +48,8 @@ fn main() {
         for _ in 0..rounds {
             let (prog, _) = resolve_text(black_box(&seed));
             for chain in &prog.chains {
+                // One session a chain, as `derivcheck check` has.
+                let mut session = Session::new(&prog, Budget::default());
                 let mut lhs = &chain.start.term;
                 for step in &chain.steps {
                     let p = Problem {
@@ -57,7 +59,7 @@ fn main() {
                         relation: step.relation,
                         seed: 1,
                     };
-                    proved += usize::from(prove(&p, Budget::default()).is_ok());
+                    proved += usize::from(session.prove(&p).is_ok());
                     lhs = &step.expr.term;
                 }
             }

@@ -255,6 +255,22 @@ pub trait Engine: Sync {
     fn name(&self) -> &'static str;
     /// Decide one step.
     fn decide(&self, problem: &Problem) -> Decision;
+    /// A session for the steps of one chain of `program`, for an engine
+    /// that can reuse its work from step to step (a step's right side is
+    /// the next step's left side). `None`, the default, decides each step
+    /// on its own with [`Engine::decide`]. A session decides a step as
+    /// `decide` would, and is deterministic for a given chain.
+    fn session<'p>(&self, _program: &'p Program) -> Option<Box<dyn ChainSession<'p> + 'p>> {
+        None
+    }
+}
+
+/// An engine's state across the steps of one chain; see
+/// [`Engine::session`]. The terms of every problem given to it live as
+/// long as the session may.
+pub trait ChainSession<'p> {
+    /// Decide one step of the chain.
+    fn decide(&mut self, problem: &Problem<'p>) -> Decision;
 }
 
 /// Test support: resolve `text` (which must hold no error) and run `f` on

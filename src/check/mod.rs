@@ -22,7 +22,7 @@ use crate::resolve::{resolve, Program, ResolvedChain};
 use crate::symbolic::SymbolicEngine;
 use crate::syntax::ast::{Item, Relation};
 use crate::syntax::{Source, Span};
-use crate::verdict::{Decision, Engine, Problem, Verdict};
+use crate::verdict::{ChainSession, Decision, Engine, Problem, Verdict};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -228,20 +228,46 @@ pub fn limit_errors(errors: &mut Vec<Diagnostic>) {
 
 /// Decide one step with the engines, in order.
 pub fn decide(engines: &[Box<dyn Engine>], problem: &Problem) -> (Verdict, Option<&'static str>) {
-    let mut reasons = Vec::new();
-    for e in engines {
-        match e.decide(problem) {
-            Decision::Decided(v) => return (v, Some(e.name())),
-            Decision::Undecided(r) => reasons.push(format!("{}: {r}", e.name())),
-            Decision::NotApplicable => {}
-        }
+    ChainDecider::new(engines, problem.program).decide(problem)
+}
+
+/// The engines for the steps of one chain, in order, each with its
+/// session when it keeps one (the symbolic engine keeps the normal form of
+/// every expression it has seen, so each is computed once).
+pub struct ChainDecider<'e, 'p> {
+    engines: &'e [Box<dyn Engine>],
+    sessions: Vec<Option<Box<dyn ChainSession<'p> + 'p>>>,
+}
+
+impl<'e, 'p> ChainDecider<'e, 'p> {
+    /// Sessions of `engines` for a chain of `program`.
+    pub fn new(engines: &'e [Box<dyn Engine>], program: &'p Program) -> Self {
+        let sessions = engines.iter().map(|e| e.session(program)).collect();
+        ChainDecider { engines, sessions }
     }
-    let reason = if reasons.is_empty() {
-        "no engine is enabled".to_string()
-    } else {
-        reasons.join("; ")
-    };
-    (Verdict::Unknown { reason }, None)
+
+    /// Decide the next step: the first engine that decides, or `unknown`
+    /// with every engine's reason.
+    pub fn decide(&mut self, problem: &Problem<'p>) -> (Verdict, Option<&'static str>) {
+        let mut reasons = Vec::new();
+        for (e, session) in self.engines.iter().zip(&mut self.sessions) {
+            let decision = match session {
+                Some(s) => s.decide(problem),
+                None => e.decide(problem),
+            };
+            match decision {
+                Decision::Decided(v) => return (v, Some(e.name())),
+                Decision::Undecided(r) => reasons.push(format!("{}: {r}", e.name())),
+                Decision::NotApplicable => {}
+            }
+        }
+        let reason = if reasons.is_empty() {
+            "no engine is enabled".to_string()
+        } else {
+            reasons.join("; ")
+        };
+        (Verdict::Unknown { reason }, None)
+    }
 }
 
 fn check_chain(
@@ -254,6 +280,7 @@ fn check_chain(
 ) -> ChainResult {
     let mut steps = Vec::new();
     let mut prev = &chain.start;
+    let mut decider = ChainDecider::new(engines, program);
     for (k, step) in chain.steps.iter().enumerate() {
         let problem = Problem {
             program,
@@ -262,7 +289,7 @@ fn check_chain(
             relation: step.relation,
             seed: mix_seed(opts.seed, index as u64, k as u64),
         };
-        let (verdict, engine) = decide(engines, &problem);
+        let (verdict, engine) = decider.decide(&problem);
         let (line, column) = source.line_col(step.expr.span.start);
         steps.push(StepResult {
             line,

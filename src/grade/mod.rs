@@ -4,7 +4,7 @@
 //! points, perhaps the labelled steps of an ordering exercise) and
 //! [`Submission`]s. Out: one [`GradeResult`] a submission, whatever it
 //! holds: its score, the breakdown of the score, every step's verdict from
-//! the engines (through [`crate::check::decide`]) and the feedback in plain
+//! the engines (through [`crate::check::ChainDecider`]) and the feedback in plain
 //! words. An unusable submission scores 0 with its errors as feedback;
 //! it never stops the batch ([`batch`]).
 //!
@@ -536,6 +536,7 @@ impl<'a> Grader<'a> {
         let started = std::time::Instant::now();
         let mut steps = Vec::with_capacity(w.relations.len());
         let mut step_facts = Vec::with_capacity(w.relations.len());
+        let mut decider = check::ChainDecider::new(&self.engines, prog);
         for k in 1..w.nodes.len() {
             let relation = w.relations[k - 1];
             let problem = Problem {
@@ -557,7 +558,7 @@ impl<'a> Grader<'a> {
                     None,
                 )
             } else {
-                check::decide(&self.engines, &problem)
+                decider.decide(&problem)
             };
             let repeats = forms[k] == forms[k - 1];
             let in_order = if self.labels.is_empty() {

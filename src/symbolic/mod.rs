@@ -14,10 +14,13 @@ pub mod q;
 pub mod rules;
 pub mod store;
 
+use crate::resolve::{Program, Term};
 use crate::syntax::ast::Relation;
-use crate::verdict::{Decision, Engine, Problem, Verdict};
+use crate::verdict::{ChainSession, Decision, Engine, Problem, Verdict};
+use foldhash::HashMap;
 use normalize::{Budget, Normalizer};
-use rules::Rule;
+use rules::{Rule, Rules};
+use store::Poly;
 
 /// The symbolic engine.
 #[derive(Clone, Debug, Default)]
@@ -28,16 +31,106 @@ pub struct SymbolicEngine {
 
 /// The outcome of the symbolic engine on a step, with the rules that fired.
 pub fn prove(problem: &Problem, budget: Budget) -> Result<Vec<String>, String> {
-    let mut n = Normalizer::new(problem.program, budget);
-    let r = decide(&mut n, problem);
-    n.recycle();
-    r
+    Session::new(problem.program, budget).prove(problem)
 }
 
-fn decide(n: &mut Normalizer, problem: &Problem) -> Result<Vec<String>, String> {
-    let l = n.normalize(problem.lhs)?;
-    let r = n.normalize(problem.rhs)?;
-    match problem.relation {
+/// A store over this many bytes is emptied (with the normal forms kept)
+/// before the next step of a chain: a long chain of large expressions
+/// does not hold on to memory without bound. Default: 64 MiB.
+pub const MAX_SESSION_BYTES: usize = 64 << 20;
+
+/// The symbolic engine over the steps of one chain: one store, and the
+/// normal form of every expression already seen, keyed by the term's
+/// address (a step's right side is the next step's left side, so each
+/// expression is normalised once). Each expression's normal form, and then
+/// the comparison of a step's two sides, gets a fresh operation budget, so
+/// what a step's sides normalise to does not depend on the steps before.
+pub struct Session<'p> {
+    n: Option<Normalizer<'p>>,
+    program: &'p Program,
+    budget: Budget,
+    forms: HashMap<usize, Result<(Poly, Rules), String>>,
+    max_bytes: usize,
+}
+
+impl<'p> Session<'p> {
+    /// A session for a chain of `program`.
+    pub fn new(program: &'p Program, budget: Budget) -> Self {
+        Session {
+            n: Some(Normalizer::new(program, budget)),
+            program,
+            budget,
+            forms: HashMap::default(),
+            max_bytes: MAX_SESSION_BYTES,
+        }
+    }
+
+    fn normalizer(&mut self) -> &mut Normalizer<'p> {
+        let (program, budget) = (self.program, self.budget);
+        self.n
+            .get_or_insert_with(|| Normalizer::new(program, budget))
+    }
+
+    /// The normal form of a term of the chain, with the rules it needed.
+    fn form(&mut self, t: &'p Term) -> Result<(Poly, Rules), String> {
+        let key = std::ptr::from_ref(t) as usize;
+        if let Some(f) = self.forms.get(&key) {
+            return f.clone();
+        }
+        let n = self.normalizer();
+        n.start_afresh();
+        let f = n.normalize(t).map(|p| (p, n.rules));
+        self.forms.insert(key, f.clone());
+        f
+    }
+
+    /// Decide a step whose terms belong to this session's program.
+    pub fn prove(&mut self, problem: &Problem<'p>) -> Result<Vec<String>, String> {
+        if self
+            .n
+            .as_ref()
+            .is_some_and(|n| n.footprint() > self.max_bytes)
+        {
+            // Normal forms are ids in the store: both go together.
+            self.n = None;
+            self.forms.clear();
+        }
+        let (l, lrules) = self.form(problem.lhs)?;
+        let (r, rrules) = self.form(problem.rhs)?;
+        let n = self.normalizer();
+        n.start_afresh();
+        n.rules = lrules.union(rrules);
+        decide(n, problem.relation, l, r)
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        if let Some(n) = self.n.take() {
+            n.recycle();
+        }
+    }
+}
+
+impl<'p> ChainSession<'p> for Session<'p> {
+    fn decide(&mut self, problem: &Problem<'p>) -> Decision {
+        decision(problem.relation, || self.prove(problem))
+    }
+}
+
+fn decision(relation: Relation, prove: impl FnOnce() -> Result<Vec<String>, String>) -> Decision {
+    if relation == Relation::Approx {
+        return Decision::NotApplicable;
+    }
+    match prove() {
+        Ok(rules) => Decision::Decided(Verdict::Proved { rules }),
+        Err(reason) => Decision::Undecided(reason),
+    }
+}
+
+/// Compare the normal forms of a step's two sides.
+fn decide(n: &mut Normalizer, relation: Relation, l: Poly, r: Poly) -> Result<Vec<String>, String> {
+    match relation {
         Relation::Eq => {
             // Comparing the sides collects like terms by construction; only
             // what normalising each side needed is reported.
@@ -69,8 +162,8 @@ fn decide(n: &mut Normalizer, problem: &Problem) -> Result<Vec<String>, String> 
             let d = n.sub(&l, &r)?;
             match d.as_constant() {
                 Some(c)
-                    if (problem.relation == Relation::Ge && !c.is_negative())
-                        || (problem.relation == Relation::Le && !c.is_positive()) =>
+                    if (relation == Relation::Ge && !c.is_negative())
+                        || (relation == Relation::Le && !c.is_positive()) =>
                 {
                     n.rules.insert(Rule::ConstantComparison);
                     Ok(n.rules.names())
@@ -102,13 +195,11 @@ impl Engine for SymbolicEngine {
     }
 
     fn decide(&self, problem: &Problem) -> Decision {
-        if problem.relation == Relation::Approx {
-            return Decision::NotApplicable;
-        }
-        match prove(problem, self.budget) {
-            Ok(rules) => Decision::Decided(Verdict::Proved { rules }),
-            Err(reason) => Decision::Undecided(reason),
-        }
+        decision(problem.relation, || prove(problem, self.budget))
+    }
+
+    fn session<'p>(&self, program: &'p Program) -> Option<Box<dyn ChainSession<'p> + 'p>> {
+        Some(Box::new(Session::new(program, self.budget)))
     }
 }
 
@@ -145,6 +236,53 @@ mod tests {
                 assert!(r.is_err(), "{} was proved: {r:?}", $step);
             }
         };
+    }
+
+    /// Every chain of every file in derivations/, step by step: in one
+    /// session (with and without emptying its store before each step) and
+    /// on its own, the same outcome and rules; each expression normalised
+    /// once in a session.
+    #[test]
+    fn a_session_decides_as_each_step_alone() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("derivations");
+        let files = crate::check::collect_files(&[dir]);
+        let mut steps = 0;
+        for path in files.into_iter().filter_map(Result::ok) {
+            if path.extension().is_none_or(|x| x != "deriv") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let (prog, _) = crate::resolve::resolve_text(&text);
+            for chain in &prog.chains {
+                let mut kept = Session::new(&prog, Budget::default());
+                let mut emptied = Session::new(&prog, Budget::default());
+                emptied.max_bytes = 0;
+                let mut lhs = &chain.start.term;
+                for step in &chain.steps {
+                    let p = Problem {
+                        program: &prog,
+                        lhs,
+                        rhs: &step.expr.term,
+                        relation: step.relation,
+                        seed: 1,
+                    };
+                    let alone = prove(&p, Budget::default());
+                    assert_eq!(
+                        kept.prove(&p),
+                        alone,
+                        "{}: {:?}",
+                        path.display(),
+                        step.expr.span
+                    );
+                    assert_eq!(emptied.prove(&p), alone, "{}", path.display());
+                    lhs = &step.expr.term;
+                    steps += 1;
+                }
+                let exprs = chain.steps.len() + 1;
+                assert!(kept.forms.len() <= exprs, "{}", path.display());
+            }
+        }
+        assert!(steps > 50, "only {steps} steps found");
     }
 
     const PG: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\

@@ -23,7 +23,8 @@ use foldhash::{HashMap, HashMapExt};
 pub struct Budget {
     /// Most monomials in one polynomial. Default: 4,000.
     pub max_terms: usize,
-    /// Most elementary operations in one step. Default: 2,000,000.
+    /// Most elementary operations for one expression's normal form, and
+    /// again for comparing a step's two sides. Default: 2,000,000.
     pub max_ops: u64,
 }
 
@@ -163,6 +164,18 @@ impl<'a> Normalizer<'a> {
             shift_memo,
             bufs,
         }));
+    }
+
+    /// Start a new normalisation in the same store: a fresh operation
+    /// budget, and no rules fired yet.
+    pub fn start_afresh(&mut self) {
+        self.ops = 0;
+        self.rules = Rules::default();
+    }
+
+    /// Bytes held by the store.
+    pub fn footprint(&self) -> usize {
+        self.store.footprint()
     }
 
     fn tick(&mut self, n: u64) -> R<()> {

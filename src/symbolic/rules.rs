@@ -175,6 +175,11 @@ impl Rules {
         self.0 |= r.bit();
     }
 
+    /// The rules of both sets.
+    pub fn union(self, other: Rules) -> Rules {
+        Rules(self.0 | other.0)
+    }
+
     /// Whether a rule is in the set.
     pub fn contains(&self, r: Rule) -> bool {
         self.0 & r.bit() != 0
