@@ -285,6 +285,22 @@ mod tests {
         assert!(steps > 50, "only {steps} steps found");
     }
 
+    proved!(
+        count_of_a_huge_range,
+        "",
+        "Σ_{i=-9000000000000000000}^{9000000000000000000} 1 = 18000000000000000001"
+    );
+    not_proved!(
+        count_of_a_huge_range_does_not_wrap,
+        "",
+        "Σ_{i=-9000000000000000000}^{9000000000000000000} 1 = 18000000000000000001 - 18446744073709551616"
+    );
+    not_proved!(
+        huge_range_is_not_unrolled_as_small,
+        "",
+        "Σ_{i=-9223372036854775807}^{9223372036854775807} i = 0 + 1"
+    );
+
     const PG: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
                       fun q(τ) : dist τ\nfun f(τ) : positive\nfun g(τ)\nconst b\nconst c : positive\n\
                       def J(θ) = Σ_τ Pr_θ(τ) R(τ)";

@@ -875,7 +875,8 @@ impl<'a> Normalizer<'a> {
         let known = |n: &Self, p: PolyId| n.store.poly(p).as_constant().and_then(|q| q.as_i64());
         let body_id = self.store.intern_poly_ref(body);
         if let (Some(a), Some(b)) = (known(self, lo), known(self, hi)) {
-            if b - a < MAX_UNROLL {
+            // Checked: bounds near the ends of i64 must not wrap.
+            if b.checked_sub(a).is_some_and(|d| d < MAX_UNROLL) {
                 self.rules.insert(Rule::RangeUnrolled);
                 let mut acc = Poly::constant(if op == BigOp::Sum { Q::ZERO } else { Q::ONE });
                 for k in a..=b {
@@ -1091,8 +1092,10 @@ impl<'a> Normalizer<'a> {
                 self.store.poly(*lo).as_constant(),
                 self.store.poly(*hi).as_constant(),
             ) {
-                if let (Some(lo), Some(hi)) = (lo.as_i64(), hi.as_i64()) {
-                    return Ok(Poly::constant(Q::int((hi - lo + 1).max(0))));
+                if lo.is_integer() && hi.is_integer() {
+                    // Exact: bounds of any size, no wrapping.
+                    let n = hi.sub(&lo).add(&Q::ONE);
+                    return Ok(Poly::constant(if n.is_negative() { Q::ZERO } else { n }));
                 }
             }
         }
