@@ -44,6 +44,26 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
+/// The bytes the scanner stops at: newlines, comments, quotes, brackets,
+/// and the `b` of `by`. Every other byte (UTF-8 continuation bytes
+/// included) is passed over.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let special = *b"\n#\"([{)]}b";
+    let mut k = 0;
+    while k < special.len() {
+        t[special[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// The end of the physical line holding byte `from`: its `\n`, or the end
+/// of the text.
+fn eol(bytes: &[u8], from: usize) -> usize {
+    memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |k| from + k)
+}
+
 fn closer(open: char) -> char {
     match open {
         '(' => ')',
@@ -91,7 +111,7 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
     let mut stack: Vec<(char, usize)> = Vec::new();
     while pos < text.len() {
         // Start of a logical line at `pos` (always the start of a physical line).
-        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let line_end = eol(bytes, pos);
         if text[pos..line_end].trim().is_empty() {
             lines.push(Line::Blank);
             pos = line_end + 1;
@@ -100,51 +120,44 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
         let start = pos;
         stack.clear();
         let mut code_end = start;
+        // Start of the current stretch of code (after the last comment);
+        // where a stretch ends, its last non-space character ends the code.
+        let mut stretch = start;
+        let end_stretch = |from: usize, to: usize, code_end: &mut usize| {
+            let t = text[from..to].trim_end();
+            if !t.is_empty() {
+                *code_end = (*code_end).max(from + t.len());
+            }
+        };
         let mut justification = None;
         let mut i = pos;
         let mut too_deep = false;
-        // Where the previous character starts (for `by` after a word).
-        let mut prev: Option<usize> = None;
         loop {
-            // Characters that are neither special here nor possibly white
-            // space, in a tight loop; everything else below.
-            while i < bytes.len() {
-                let b = bytes[i];
-                let len = match b {
-                    b'\n' | b'#' | b'"' | b'(' | b'[' | b'{' | b')' | b']' | b'}' | b'b' => break,
-                    // Lead bytes of the non-ASCII white space characters.
-                    0xC2 | 0xE1 | 0xE2 | 0xE3 => break,
-                    0..0x80 => 1,
-                    0xF0.. => 4,
-                    0xE0.. => 3,
-                    _ => 2,
-                };
-                if !matches!(b, b' ' | b'\t' | b'\r' | 0x0b | 0x0c) {
-                    code_end = i + len;
-                }
-                prev = Some(i);
-                i += len;
+            // Bytes that mean nothing here, in a tight loop.
+            while i < bytes.len() && !SPECIAL[usize::from(bytes[i])] {
+                i += 1;
             }
-            if i >= text.len() {
+            if i >= bytes.len() {
+                end_stretch(stretch, text.len(), &mut code_end);
                 break;
             }
-            // ASCII without decoding; other characters from their bytes.
-            let c = match bytes[i] {
-                b if b < 0x80 => char::from(b),
-                _ => text[i..].chars().next().unwrap_or('\n'),
-            };
-            let len = c.len_utf8();
-            match c {
-                '\n' if stack.is_empty() || !continues(&text[i + 1..]) => break,
-                '\n' => {}
-                '#' => {
+            match bytes[i] {
+                b'\n' if stack.is_empty() || !continues(&text[i + 1..]) => {
+                    end_stretch(stretch, i, &mut code_end);
+                    break;
+                }
+                b'#' => {
                     // Comment: skip to the end of the physical line.
-                    let eol = text[i..].find('\n').map_or(text.len(), |k| i + k);
-                    i = eol;
-                    prev = None;
+                    end_stretch(stretch, i, &mut code_end);
+                    i = if i < line_end {
+                        line_end
+                    } else {
+                        eol(bytes, i)
+                    };
+                    stretch = i;
                     continue;
                 }
-                '"' => {
+                b'"' => {
                     let close = text[i + 1..]
                         .find(['"', '\n'])
                         .map_or(text.len(), |k| i + 1 + k);
@@ -153,12 +166,12 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
                     } else {
                         close
                     };
+                    // A quotation is code to its end, spaces and all.
                     code_end = i;
-                    prev = (close < text.len()).then_some(close);
                     continue;
                 }
-                '(' | '[' | '{' => {
-                    stack.push((c, i));
+                c @ (b'(' | b'[' | b'{') => {
+                    stack.push((char::from(c), i));
                     if stack.len() > MAX_BRACKET_DEPTH && !too_deep {
                         too_deep = true;
                         errors.push(LineError {
@@ -168,22 +181,25 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
                         });
                     }
                 }
-                ')' | ']' | '}' => {
+                c @ (b')' | b']' | b'}') => {
                     // A mismatch is reported by the parser, which knows more.
                     if let Some(&(open, _)) = stack.last() {
-                        if closer(open) == c {
+                        if closer(open) == char::from(c) {
                             stack.pop();
                         }
                     }
                 }
-                'b' if stack.is_empty()
-                    && !prev
-                        .and_then(|k| text[k..].chars().next())
-                        .is_some_and(is_word_char)
+                b'b' if stack.is_empty()
+                    && !text[..i].chars().next_back().is_some_and(is_word_char)
                     && text[i..].starts_with("by")
                     && !text[i + 2..].chars().next().is_some_and(is_word_char) =>
                 {
-                    let eol = text[i..].find('\n').map_or(text.len(), |k| i + k);
+                    end_stretch(stretch, i, &mut code_end);
+                    let eol = if i < line_end {
+                        line_end
+                    } else {
+                        eol(bytes, i)
+                    };
                     let rest_end = text[i + 2..eol].find('#').map_or(eol, |k| i + 2 + k);
                     let raw = &text[i + 2..rest_end];
                     let trimmed = raw.trim();
@@ -195,11 +211,7 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
                 }
                 _ => {}
             }
-            if !c.is_whitespace() {
-                code_end = i + len;
-            }
-            prev = Some(i);
-            i += len;
+            i += 1;
         }
         if let Some(&(open, at)) = stack.last() {
             errors.push(LineError {
