@@ -696,7 +696,7 @@ fn large_numbers(e: &Expr, max_bits: u64, out: &mut Vec<Diagnostic>) {
         }
         ExprKind::Deriv { body, .. } => walk(body),
         ExprKind::Big { domain, body, .. } => {
-            if let crate::syntax::ast::Domain::Range(lo, hi) = domain {
+            if let crate::syntax::ast::Domain::Range(lo, hi) = &**domain {
                 walk(lo);
                 walk(hi);
             }

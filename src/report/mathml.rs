@@ -249,7 +249,7 @@ fn bare(s: &mut String, e: &Expr, open_right: bool) {
         } => {
             let symbol = if *op == BigOp::Sum { "∑" } else { "∏" };
             s.push_str("<mrow>");
-            match domain {
+            match &**domain {
                 Domain::Range(lo, hi) => {
                     s.push_str(&format!("<munderover><mo>{symbol}</mo><mrow>"));
                     name(s, var);

@@ -947,7 +947,7 @@ impl Resolver {
                 body,
             } => {
                 let key = self.plain_key(var)?;
-                let (vdomain, bdomain) = match domain {
+                let (vdomain, bdomain) = match &**domain {
                     ast::Domain::Declared => match self.var_domain_of(var) {
                         Some(VarDomain::Set(s)) => (VarDomain::Set(s), BigDomain::Set(s)),
                         _ => {

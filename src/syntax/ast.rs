@@ -289,9 +289,11 @@ pub enum ExprKind {
     /// The placeholder `·` in `π_θ(·|s)`.
     Placeholder,
     /// `f(x, y)` or `π(a | s)`: `args` before the bar, `cond` after it.
+    /// (Names in the larger variants are boxed: an `Expr` is small, and
+    /// the parser moves many of them.)
     Apply {
         /// The function's name.
-        head: Name,
+        head: Box<Name>,
         /// Arguments before the conditional bar.
         args: Vec<Expr>,
         /// Arguments after the conditional bar.
@@ -310,7 +312,7 @@ pub enum ExprKind {
     /// A derivative with respect to a parameter: `∇_θ X`, `∂X/∂θ`, `d/dθ X`.
     Deriv {
         /// The parameter; `None` for a bare `∇` (the one declared parameter).
-        param: Option<Name>,
+        param: Option<Box<Name>>,
         /// What is differentiated.
         body: Box<Expr>,
     },
@@ -319,9 +321,9 @@ pub enum ExprKind {
         /// Σ or Π.
         op: BigOp,
         /// The bound variable.
-        var: Name,
+        var: Box<Name>,
         /// What it ranges over.
-        domain: Domain,
+        domain: Box<Domain>,
         /// The summand or factor.
         body: Box<Expr>,
     },
@@ -518,7 +520,7 @@ impl Expr {
                 var, domain, body, ..
             } => {
                 var.map_spans(f);
-                match domain {
+                match &mut **domain {
                     Domain::Declared => {}
                     Domain::Set(s) => s.map_spans(f),
                     Domain::Range(lo, hi) => {

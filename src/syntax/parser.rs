@@ -706,7 +706,7 @@ fn leibniz<'a>(
         k,
         Expr::new(
             ExprKind::Deriv {
-                param: Some(param),
+                param: Some(Box::new(param)),
                 body: Box::new(inner),
             },
             span,
@@ -764,7 +764,7 @@ fn prefixed(i: In) -> PResult<Expr> {
             j,
             Expr::new(
                 ExprKind::Deriv {
-                    param,
+                    param: param.map(Box::new),
                     body: Box::new(body),
                 },
                 span,
@@ -785,7 +785,7 @@ fn prefixed(i: In) -> PResult<Expr> {
                 k,
                 Expr::new(
                     ExprKind::Deriv {
-                        param: Some(param),
+                        param: Some(Box::new(param)),
                         body: Box::new(body),
                     },
                     span,
@@ -801,7 +801,7 @@ fn prefixed(i: In) -> PResult<Expr> {
             j,
             Expr::new(
                 ExprKind::Deriv {
-                    param: Some(param),
+                    param: Some(Box::new(param)),
                     body: Box::new(body),
                 },
                 span,
@@ -818,7 +818,7 @@ fn prefixed(i: In) -> PResult<Expr> {
             j,
             Expr::new(
                 ExprKind::Deriv {
-                    param: Some(param),
+                    param: Some(Box::new(param)),
                     body: Box::new(body),
                 },
                 span,
@@ -930,8 +930,8 @@ fn big(j: In, start: usize, op: BigOp) -> PResult<Expr> {
         Expr::new(
             ExprKind::Big {
                 op,
-                var,
-                domain,
+                var: Box::new(var),
+                domain: Box::new(domain),
                 body: Box::new(body),
             },
             span,
@@ -1049,7 +1049,17 @@ fn postfix(i: In) -> PResult<Expr> {
     };
     let (k, _) = cut(expect(k, &[")"], "`)` or `,`"))?;
     let span = Span::new(e.span.start, abs(&k));
-    Ok((k, Expr::new(ExprKind::Apply { head, args, cond }, span)))
+    Ok((
+        k,
+        Expr::new(
+            ExprKind::Apply {
+                head: Box::new(head),
+                args,
+                cond,
+            },
+            span,
+        ),
+    ))
 }
 
 fn arg_list(i: In) -> PResult<Vec<Expr>> {
@@ -1174,7 +1184,7 @@ fn for_each_child<'e>(e: &'e Expr, mut f: impl FnMut(&'e Expr)) {
         }
         ExprKind::Deriv { body, .. } => f(body),
         ExprKind::Big { domain, body, .. } => {
-            if let Domain::Range(lo, hi) = domain {
+            if let Domain::Range(lo, hi) = &**domain {
                 f(lo);
                 f(hi);
             }

@@ -358,7 +358,7 @@ impl Printer {
                     (BigOp::Prod, true) => "\\prod",
                 });
                 s.push('_');
-                match domain {
+                match &**domain {
                     Domain::Declared if !latex && var.sub.is_empty() => self.name(s, var),
                     Domain::Declared => {
                         s.push('{');

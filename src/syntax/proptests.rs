@@ -77,7 +77,7 @@ pub(crate) fn expr_tree() -> impl Strategy<Value = Expr> {
                 .prop_map(move |e| Expr::new(ExprKind::Abs(b(e)), sp())),
             (any::<bool>(), inner.clone()).prop_map(move |(p, e)| Expr::new(
                 ExprKind::Deriv {
-                    param: p.then(|| name("θ", None)),
+                    param: p.then(|| Box::new(name("θ", None))),
                     body: b(e)
                 },
                 sp()
@@ -98,8 +98,8 @@ pub(crate) fn expr_tree() -> impl Strategy<Value = Expr> {
                     Expr::new(
                         ExprKind::Big {
                             op: if sum { BigOp::Sum } else { BigOp::Prod },
-                            var,
-                            domain,
+                            var: Box::new(var),
+                            domain: Box::new(domain),
                             body: b(body),
                         },
                         sp(),
@@ -109,7 +109,7 @@ pub(crate) fn expr_tree() -> impl Strategy<Value = Expr> {
                 let dist = if cond {
                     Expr::new(
                         ExprKind::Apply {
-                            head: name("π", Some("θ")),
+                            head: Box::new(name("π", Some("θ"))),
                             args: vec![Expr::new(ExprKind::Placeholder, sp())],
                             cond: vec![Expr::new(ExprKind::Name(name("s", None)), sp())],
                         },
@@ -135,7 +135,7 @@ pub(crate) fn expr_tree() -> impl Strategy<Value = Expr> {
             )
                 .prop_map(|(args, cond)| Expr::new(
                     ExprKind::Apply {
-                        head: name("f", None),
+                        head: Box::new(name("f", None)),
                         args,
                         cond
                     },
