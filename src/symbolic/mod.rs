@@ -427,6 +427,61 @@ mod tests {
         MDP,
         "Σ_{t=1}^{H} r(s_t, a_t) = Σ_{t=0}^{H-1} r(s_t, a_t)"
     );
+    proved!(
+        range_sum_and_set_sum_interchange,
+        MDP,
+        "Σ_{t=0}^{H-1} Σ_τ r(s_t, a_t) = Σ_τ Σ_{t=0}^{H-1} r(s_t, a_t)"
+    );
+    proved!(
+        interchange_under_a_shifted_range,
+        "set T\nvar τ in T\nfun f(τ) : positive\nconst N : count",
+        "Σ_{i=1}^{N} Σ_τ f(τ)^i = Σ_τ Σ_{i=1}^{N} f(τ)^i"
+    );
+    proved!(
+        interchange_takes_the_range_factors_inside,
+        MDP,
+        "Σ_{t=0}^{H-1} (1/(t + 1)) E_{τ~Pr_θ}[r(s_t, a_t)] = E_{τ~Pr_θ}[Σ_{t=0}^{H-1} r(s_t, a_t) / (t + 1)]"
+    );
+    proved!(
+        interchange_through_two_set_sums,
+        "set T\nvar τ in T\nset U\nvar u in U\nfun k(τ, u) : positive\nconst N : count",
+        "Σ_{i=0}^{N} Σ_τ Σ_u k(τ, u)^i = Σ_τ Σ_u Σ_{i=0}^{N} k(τ, u)^i"
+    );
+    proved!(
+        linearity_of_expectation_over_a_horizon,
+        MDP,
+        "E_{τ~Pr_θ}[(Σ_{t=0}^{H-1} ∇_θ log π_θ(a_t | s_t)) R(τ)] \
+         = Σ_{t=0}^{H-1} E_{τ~Pr_θ}[∇_θ log π_θ(a_t | s_t) R(τ)]"
+    );
+    not_proved!(
+        interchange_with_a_shorter_range,
+        MDP,
+        "Σ_{t=0}^{H-1} Σ_τ r(s_t, a_t) = Σ_τ Σ_{t=0}^{H-2} r(s_t, a_t)"
+    );
+    not_proved!(
+        no_interchange_of_a_squared_set_sum,
+        "set T\nvar τ in T\nfun f(τ) : positive\nconst N : count",
+        "Σ_{i=1}^{N} (Σ_τ f(τ)^i)^2 = Σ_τ Σ_{i=1}^{N} f(τ)^(2 i)"
+    );
+    not_proved!(
+        interchange_keeps_the_range_factor,
+        MDP,
+        "Σ_{t=0}^{H-1} t E_{τ~Pr_θ}[r(s_t, a_t)] = E_{τ~Pr_θ}[Σ_{t=0}^{H-1} r(s_t, a_t)]"
+    );
+
+    #[test]
+    fn interchange_is_named_in_the_verdict() {
+        let rules = proves(
+            MDP,
+            "Σ_{t=0}^{H-1} E_{τ~Pr_θ}[r(s_t, a_t)] = E_{τ~Pr_θ}[Σ_{t=0}^{H-1} r(s_t, a_t)]",
+        )
+        .unwrap();
+        assert!(rules.contains(&"Σ interchange".to_string()), "{rules:?}");
+        // A step without a range sum over a set sum does not name it.
+        let rules = proves(PG, "Σ_τ Pr_θ(τ) R(τ) = Σ_{x ∈ T} R(x) Pr_θ(x)").unwrap();
+        assert!(!rules.contains(&"Σ interchange".to_string()), "{rules:?}");
+    }
+
     proved!(sqrt_of_positive_square, PG, "sqrt(f(τ)^2) = f(τ)");
     proved!(proportional_to_a_constant_multiple, PG, "2 f(τ) ∝ f(τ)");
 

@@ -49,6 +49,19 @@ type R<T> = Result<T, Decline>;
 enum Remap {
     /// Add this to every free index.
     Shift(i32),
+    /// Exchange the first two free indices (two adjacent binders swapped).
+    Swap,
+}
+
+impl Remap {
+    /// Whether a term that refers to the free indices `refs` (counted
+    /// from the cutoff) is left as it is.
+    fn leaves(self, refs: u64) -> bool {
+        match self {
+            Remap::Shift(_) => refs == 0,
+            Remap::Swap => refs & 3 == 0,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -483,7 +496,7 @@ impl<'a> Normalizer<'a> {
     /// Rewrite the free indices of `p` (those `≥ cutoff`, counted from
     /// `cutoff`).
     fn remap(&mut self, p: PolyId, cutoff: u32, how: Remap) -> R<PolyId> {
-        if self.store.poly_refs(p) >> cutoff == 0 {
+        if how.leaves(self.store.poly_refs(p) >> cutoff) {
             return Ok(p);
         }
         if let Some(&r) = self.shift_memo.get(&(p, cutoff, how)) {
@@ -539,7 +552,7 @@ impl<'a> Normalizer<'a> {
 
     fn remap_atom(&mut self, a: AtomId, cutoff: u32, how: Remap) -> R<AtomId> {
         self.tick(1)?;
-        if self.store.info(a).refs >> cutoff == 0 {
+        if how.leaves(self.store.info(a).refs >> cutoff) {
             return Ok(a);
         }
         let pos = self.store.info(a).positive;
@@ -553,6 +566,9 @@ impl<'a> Normalizer<'a> {
                     }
                     Atom::Bound(j as u32)
                 }
+                Remap::Swap if i == cutoff => Atom::Bound(cutoff + 1),
+                Remap::Swap if i == cutoff + 1 => Atom::Bound(cutoff),
+                Remap::Swap => Atom::Bound(i),
             },
             Atom::Component(t, f, time) => Atom::Component(
                 self.remap_atom(t, cutoff, how)?,
@@ -839,6 +855,11 @@ impl<'a> Normalizer<'a> {
                 self.card(dom)?
             } else if let Some(r) = self.distribution_sum(dom, &dep) {
                 r
+            } else if let Some(r) = match dom {
+                Dom::Range(..) => self.interchange(dom, &dep)?,
+                Dom::Set(_) => None,
+            } {
+                r
             } else {
                 let dm = if dep.len() == self.store.mono_len(*m) {
                     *m
@@ -862,6 +883,51 @@ impl<'a> Normalizer<'a> {
         self.give(dep);
         self.give(outside);
         Ok(acc)
+    }
+
+    /// `Σ_{t=lo}^{hi} F·Σ_{x∈X} B` = `Σ_{x∈X} Σ_{t=lo}^{hi} F·B` when `dep`
+    /// (the factors of a range sum's body that depend on t) holds exactly
+    /// one set sum, to the first power: set sums go outside, range sums
+    /// inside, so the order of the two is canonical. Nested range sums, or
+    /// nested set sums, are never reordered among themselves. Sound as
+    /// neither domain depends on the other's variable: a set is declared,
+    /// never indexed, and the bounds lie outside both binders. Out of line:
+    /// most sums are over sets, and the loop in [`Self::sum`] stays small.
+    #[inline(never)]
+    fn interchange(&mut self, dom: &Dom, dep: &[Factor]) -> R<Option<Poly>> {
+        let Dom::Range(lo, hi) = dom else {
+            return Ok(None);
+        };
+        let mut found = None;
+        for (k, (a, e)) in dep.iter().enumerate() {
+            if let Atom::Sum(Dom::Set(set), body) = self.store.atom(*a) {
+                if found.is_some() || !e.is_one() {
+                    return Ok(None);
+                }
+                found = Some((k, *set, *body));
+            }
+        }
+        let Some((k, set, body)) = found else {
+            return Ok(None);
+        };
+        self.rules.insert(Rule::SumInterchange);
+        // B's context: x is 0, t is 1; under Σ_x Σ_t, t is 0 and x is 1.
+        let b = self.remap(body, 0, Remap::Swap)?;
+        let b = self.store.poly(b).clone();
+        // F's context: t is 0; x comes in between t and the outer binders.
+        let mut f = self.buf();
+        f.extend_from_slice(&dep[..k]);
+        f.extend_from_slice(&dep[k + 1..]);
+        let fm = self.store.intern_mono(&f);
+        self.give(f);
+        let f = self.intern(Poly::term(fm, Q::ONE));
+        let f = self.shift(f, 1, 1)?;
+        let f = self.store.poly(f).clone();
+        let inner_body = self.mul(&f, &b)?;
+        // The bounds move under the x binder.
+        let range = Dom::Range(self.shift(*lo, 0, 1)?, self.shift(*hi, 0, 1)?);
+        let inner = self.sum(&range, &inner_body)?;
+        Ok(Some(self.sum(&Dom::Set(set), &inner)?))
     }
 
     /// Integer ranges in canonical form: a range of at most

@@ -2,8 +2,8 @@
 //!
 //! Pairs of expressions are generated together: the second is the first
 //! with random true rewrites applied (commutativity, distribution, the
-//! log-derivative, E as Σ, Σ-linearity, the product rule, log and exp laws,
-//! multiplying and dividing by a positive factor, …). Whenever the symbolic
+//! log-derivative, E as Σ, Σ-linearity, Σ interchange, the product rule,
+//! log and exp laws, multiplying and dividing by a positive factor, …). Whenever the symbolic
 //! engine proves a pair, the numeric engine must confirm it. Wrong pairs add
 //! a term that no rewrite can cancel; they must never be proved, and the
 //! numeric engine must refute them.
@@ -112,6 +112,13 @@ fn pairs() -> impl Strategy<Value = Pair> {
             inner.clone().prop_map(|a| (
                 format!("(Σ_τ (c · {}))", a.0),
                 format!("(c · Σ_τ ({}))", a.1),
+                a.2
+            )),
+            // interchange of a range sum and a set sum (f(τ)^i depends
+            // on both variables, so no factor comes out instead)
+            inner.clone().prop_map(|a| (
+                format!("(Σ_{{i=1}}^{{N}} Σ_τ ({}) · f(τ)^i)", a.0),
+                format!("(Σ_τ Σ_{{i=1}}^{{N}} f(τ)^i · ({}))", a.1),
                 a.2
             )),
             // gradients of scalars: inside, and the product rule

@@ -47,6 +47,13 @@ pub enum Rule {
     /// g(u+1)`, tried when the normal forms differ. When hi ≥ 0 for every
     /// value of the declarations (a number, plus counts, each at least 1).
     RangeSplit,
+    /// `Σ_{t=lo}^{hi} F(t)·Σ_{x∈X} B(x,t) = Σ_{x∈X} Σ_{t=lo}^{hi} F(t)·B(x,t)`:
+    /// set sums go outside, range sums inside. When the set sum is the
+    /// only one among the factors that depend on t, to the first power;
+    /// then neither domain depends on the other's variable (a set is
+    /// declared, never indexed, and the bounds lie outside both binders),
+    /// and finite sums commute (an empty range gives 0 on both sides).
+    SumInterchange,
     /// `∇(f + g) = ∇f + ∇g`. Always.
     GradientLinearity,
     /// `∇c = 0`. When c does not depend on the parameter (SPEC §1).
@@ -87,7 +94,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 32] = [
+    pub const ALL: [Rule; 33] = [
         Rule::Definition,
         Rule::ExpectationAsSum,
         Rule::Expansion,
@@ -104,6 +111,7 @@ impl Rule {
         Rule::RangeUnrolled,
         Rule::IndexShift,
         Rule::RangeSplit,
+        Rule::SumInterchange,
         Rule::GradientLinearity,
         Rule::GradientOfConstant,
         Rule::ProductRule,
@@ -141,6 +149,7 @@ impl Rule {
             Rule::RangeUnrolled => "range written out",
             Rule::IndexShift => "index shift",
             Rule::RangeSplit => "split off a term",
+            Rule::SumInterchange => "Σ interchange",
             Rule::GradientLinearity => "∇-linearity",
             Rule::GradientOfConstant => "∇ of a constant",
             Rule::ProductRule => "product rule",
