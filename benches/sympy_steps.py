@@ -8,7 +8,8 @@ one factor, Σ and E take the rest of the term), and times, per step,
 `simplify(lhs - rhs) == 0` and `lhs.equals(rhs)`, each from the text
 (building the SymPy expressions is part of the time, as parsing is part of
 derivcheck's). Installs SymPy from PyPI
-when it is missing. Prints one line a step and a JSON summary.
+when it is missing. Prints one line a step and a JSON summary: the median
+step, and the total of the steps' medians (the time to check the chain).
 
     python3 benches/sympy_steps.py [--repeat K]
 """
@@ -177,6 +178,8 @@ def main():
         "steps": len(rows),
         "median_simplify_s": statistics.median(r["simplify_s"] for r in rows),
         "median_equals_s": statistics.median(r["equals_s"] for r in rows),
+        "total_simplify_s": sum(r["simplify_s"] for r in rows),
+        "total_equals_s": sum(r["equals_s"] for r in rows),
         "proved_by_simplify": sum(r["simplify"] for r in rows),
         "proved_by_equals": sum(r["equals"] for r in rows),
     }
