@@ -31,7 +31,10 @@ pub struct SymbolicEngine {
 
 /// The outcome of the symbolic engine on a step, with the rules that fired.
 pub fn prove(problem: &Problem, budget: Budget) -> Result<Vec<String>, String> {
-    Session::new(problem.program, budget).prove(problem)
+    let mut one = Session::new(problem.program, budget);
+    // One step: nothing to keep for a next one.
+    one.keep_forms = false;
+    one.prove(problem)
 }
 
 /// A store over this many bytes is emptied (with the normal forms kept)
@@ -50,6 +53,7 @@ pub struct Session<'p> {
     program: &'p Program,
     budget: Budget,
     forms: HashMap<usize, Result<(Poly, Rules), String>>,
+    keep_forms: bool,
     max_bytes: usize,
 }
 
@@ -61,6 +65,7 @@ impl<'p> Session<'p> {
             program,
             budget,
             forms: HashMap::default(),
+            keep_forms: true,
             max_bytes: MAX_SESSION_BYTES,
         }
     }
@@ -80,7 +85,9 @@ impl<'p> Session<'p> {
         let n = self.normalizer();
         n.start_afresh();
         let f = n.normalize(t).map(|p| (p, n.rules));
-        self.forms.insert(key, f.clone());
+        if self.keep_forms {
+            self.forms.insert(key, f.clone());
+        }
         f
     }
 

@@ -1210,6 +1210,12 @@ pub fn tree_depth(e: &Expr) -> usize {
 }
 
 fn check_depth(e: &Expr) -> Result<(), SyntaxError> {
+    // Each level of a tree takes at least one byte of its text (an
+    // operator, a bracket, a name, or the factor beside it), so a short
+    // expression cannot be deep: the walk is for long ones.
+    if e.span.end.saturating_sub(e.span.start) < MAX_TREE_DEPTH / 2 {
+        return Ok(());
+    }
     if tree_depth(e) > MAX_TREE_DEPTH {
         return Err(SyntaxError {
             at: e.span.start,
@@ -1761,6 +1767,35 @@ mod tests {
         parses_as("prod_{i=1}^{3} i", "Π_{i=1}^{3} i");
         parses_as("graded d/dθ θ", "graded · ∇_θ θ");
         parses_as("exp x · sqrt y / ln z", "exp x · sqrt y / log z");
+    }
+
+    /// What lets `check_depth` skip short expressions: no tree is deeper
+    /// than its text is long, in bytes, plus one.
+    #[test]
+    fn a_tree_is_no_deeper_than_its_text_is_long() {
+        for text in [
+            "--------x",
+            "2x",
+            "2 3 4 5 6",
+            "a^b^c^d",
+            "f(g(h(x)))",
+            "∇∇∇x",
+            "a_{b_{c_{d}}}",
+            "Σ_i Σ_j Σ_k i j k",
+            "E_{x~p}[E_{y~q}[x y]]",
+            "dX/dθ",
+            "|(|(|x|)|)|",
+            "log exp sqrt x",
+            "1/2/3/4",
+        ] {
+            let e = parse_expr(text, 0).unwrap_or_else(|e| panic!("{text}: {e:?}"));
+            let bytes = e.span.end - e.span.start;
+            assert!(
+                tree_depth(&e) <= bytes + 1,
+                "{text}: depth {} for {bytes} bytes",
+                tree_depth(&e)
+            );
+        }
     }
 
     #[test]

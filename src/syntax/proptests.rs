@@ -154,6 +154,15 @@ proptest! {
         prop_assert_eq!(back.unwrap(), e, "{}", text);
     }
 
+    /// What lets the parser skip the depth walk for short expressions.
+    #[test]
+    fn a_parsed_tree_is_no_deeper_than_its_text_is_long(e in expr_tree()) {
+        let text = print_expr(&e);
+        let back = parse_expr(&text, 0).unwrap();
+        let depth = crate::syntax::parser::tree_depth(&back);
+        prop_assert!(depth <= text.len() + 1, "{}: depth {}", text, depth);
+    }
+
     #[test]
     fn the_reader_never_panics_on_arbitrary_text(s in "\\PC{0,200}") {
         let parsed = parse_file(&s);
