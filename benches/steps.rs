@@ -20,50 +20,22 @@ use derivcheck::verdict::{Engine, Problem};
 use std::hint::black_box;
 use std::path::PathBuf;
 
+mod support;
+
+use support::{first_problem, for_each_problem, split_seed};
+
 /// Parse and resolve a file, then run `f` on every `=` step with the
-/// chain's symbolic session (one a chain, as `derivcheck check` has); the
-/// number of steps it saw.
+/// chain's symbolic session; the number of steps it saw.
 fn for_each_step(text: &str, mut f: impl for<'p> FnMut(&mut Session<'p>, &Problem<'p>)) -> usize {
     let (prog, _) = resolve_text(text);
     let mut n = 0;
-    for chain in &prog.chains {
-        let mut session = Session::new(&prog, Budget::default());
-        let mut prev = &chain.start.term;
-        for step in &chain.steps {
-            if step.relation == Relation::Eq {
-                let problem = Problem {
-                    program: &prog,
-                    lhs: prev,
-                    rhs: &step.expr.term,
-                    relation: step.relation,
-                    seed: 1,
-                };
-                f(&mut session, &problem);
-                n += 1;
-            }
-            prev = &step.expr.term;
+    for_each_problem(&prog, |session, problem| {
+        if problem.relation == Relation::Eq {
+            f(session, problem);
+            n += 1;
         }
-    }
+    });
     n
-}
-
-/// The seed file's declarations (everything before the chain) and the
-/// text of each step's two expressions.
-fn split_seed(text: &str) -> (String, Vec<(String, String)>) {
-    let start = text.find("derivation").expect("a derivation");
-    let decls = text[..start].replace("claim ", "# claim ");
-    let exprs: Vec<String> = text[start..]
-        .lines()
-        .skip(1)
-        .map(|l| l.split(" by ").next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(|l| l.trim_start_matches('=').trim().to_string())
-        .collect();
-    let steps = exprs
-        .windows(2)
-        .map(|w| (w[0].clone(), w[1].clone()))
-        .collect();
-    (decls, steps)
 }
 
 fn corpus() -> Vec<String> {
@@ -93,39 +65,16 @@ fn benches(c: &mut Criterion) {
     let (prog, _) = resolve_text(&seed);
     g.bench_function("seed derivation: prove only, per step", |b| {
         b.iter(|| {
-            for chain in &prog.chains {
-                let mut session = Session::new(&prog, Budget::default());
-                let mut prev = &chain.start.term;
-                for step in &chain.steps {
-                    let p = Problem {
-                        program: &prog,
-                        lhs: prev,
-                        rhs: &step.expr.term,
-                        relation: step.relation,
-                        seed: 1,
-                    };
-                    black_box(session.prove(&p).is_ok());
-                    prev = &step.expr.term;
-                }
-            }
+            for_each_problem(&prog, |session, p| {
+                black_box(session.prove(p).is_ok());
+            })
         })
     });
     g.bench_function("seed derivation: prove only, each step on its own", |b| {
         b.iter(|| {
-            for chain in &prog.chains {
-                let mut prev = &chain.start.term;
-                for step in &chain.steps {
-                    let p = Problem {
-                        program: &prog,
-                        lhs: prev,
-                        rhs: &step.expr.term,
-                        relation: step.relation,
-                        seed: 1,
-                    };
-                    black_box(prove(&p, Budget::default()).is_ok());
-                    prev = &step.expr.term;
-                }
-            }
+            for_each_problem(&prog, |_, p| {
+                black_box(prove(p, Budget::default()).is_ok());
+            })
         })
     });
     g.bench_function("seed derivation: parse + resolve only, per step", |b| {
@@ -145,15 +94,7 @@ fn benches(c: &mut Criterion) {
                 for (lhs, rhs) in &step_texts {
                     let items = parse_file(black_box(&format!("{lhs}\n= {rhs}\n"))).items;
                     decls.scoped(&items, |prog| {
-                        let chain = &prog.chains[0];
-                        let p = Problem {
-                            program: prog,
-                            lhs: &chain.start.term,
-                            rhs: &chain.steps[0].expr.term,
-                            relation: Relation::Eq,
-                            seed: 1,
-                        };
-                        black_box(prove(&p, Budget::default()).is_ok());
+                        black_box(prove(&first_problem(prog), Budget::default()).is_ok());
                     });
                 }
             })

@@ -61,7 +61,9 @@ impl<'p> Session<'p> {
     /// A session for a chain of `program`.
     pub fn new(program: &'p Program, budget: Budget) -> Self {
         Session {
-            n: Some(Normalizer::new(program, budget)),
+            // Made on first use: a session that proves nothing takes nothing
+            // from this thread's spare allocations.
+            n: None,
             program,
             budget,
             forms: HashMap::default(),
