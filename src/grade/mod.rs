@@ -673,40 +673,16 @@ fn large_numbers(e: &Expr, max_bits: u64, out: &mut Vec<Diagnostic>) {
     if out.len() >= 10 {
         return;
     }
-    let mut walk = |x: &Expr| large_numbers(x, max_bits, out);
-    match &e.kind {
-        ExprKind::Number(n) => {
-            if n.numer().bits() > max_bits || n.denom().bits() > max_bits {
-                out.push(Diagnostic::error(
-                    e.span,
-                    format!("this number is too large to grade: at most {max_bits} bits above and below the fraction line"),
-                    Some("a derivation needs numbers of a few digits; write larger ones as powers, as in 10^40".into()),
-                ));
-            }
-        }
-        ExprKind::Name(n) => n.sub.iter().for_each(walk),
-        ExprKind::Placeholder => {}
-        ExprKind::Apply { head, args, cond } => {
-            head.sub.iter().chain(args).chain(cond).for_each(walk)
-        }
-        ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => walk(a),
-        ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => {
-            walk(a);
-            walk(b);
-        }
-        ExprKind::Deriv { body, .. } => walk(body),
-        ExprKind::Big { domain, body, .. } => {
-            if let crate::syntax::ast::Domain::Range(lo, hi) = &**domain {
-                walk(lo);
-                walk(hi);
-            }
-            walk(body);
-        }
-        ExprKind::Expect { draws, body } => {
-            draws.iter().for_each(|d| walk(&d.dist));
-            walk(body);
+    if let ExprKind::Number(n) = &e.kind {
+        if n.numer().bits() > max_bits || n.denom().bits() > max_bits {
+            out.push(Diagnostic::error(
+                e.span,
+                format!("this number is too large to grade: at most {max_bits} bits above and below the fraction line"),
+                Some("a derivation needs numbers of a few digits; write larger ones as powers, as in 10^40".into()),
+            ));
         }
     }
+    e.for_each_child(|x| large_numbers(x, max_bits, out));
 }
 
 fn written(source: &Source, span: Span, expr: String, label: Option<String>) -> Written {

@@ -341,6 +341,36 @@ impl Expr {
     pub fn new(kind: ExprKind, span: Span) -> Self {
         Expr { kind, span }
     }
+
+    /// Call `f` on each direct subexpression, in written order (the
+    /// subscripts of a name or of an applied function's name count; the
+    /// parameter of a derivative does not).
+    pub fn for_each_child<'e>(&'e self, mut f: impl FnMut(&'e Expr)) {
+        match &self.kind {
+            ExprKind::Number(_) | ExprKind::Placeholder => {}
+            ExprKind::Name(n) => n.sub.iter().for_each(f),
+            ExprKind::Apply { head, args, cond } => {
+                head.sub.iter().chain(args).chain(cond).for_each(f)
+            }
+            ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => f(a),
+            ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Deriv { body, .. } => f(body),
+            ExprKind::Big { domain, body, .. } => {
+                if let Domain::Range(lo, hi) = &**domain {
+                    f(lo);
+                    f(hi);
+                }
+                f(body);
+            }
+            ExprKind::Expect { draws, body } => {
+                draws.iter().for_each(|d| f(&d.dist));
+                f(body);
+            }
+        }
+    }
 }
 
 /// Attributes of a function declaration.

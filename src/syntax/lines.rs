@@ -129,6 +129,15 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
                 *code_end = (*code_end).max(from + t.len());
             }
         };
+        // The end of the physical line holding byte `i` (the first one's
+        // is known).
+        let line_end_from = |i: usize| {
+            if i < line_end {
+                line_end
+            } else {
+                eol(bytes, i)
+            }
+        };
         let mut justification = None;
         let mut i = pos;
         let mut too_deep = false;
@@ -149,11 +158,7 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
                 b'#' => {
                     // Comment: skip to the end of the physical line.
                     end_stretch(stretch, i, &mut code_end);
-                    i = if i < line_end {
-                        line_end
-                    } else {
-                        eol(bytes, i)
-                    };
+                    i = line_end_from(i);
                     stretch = i;
                     continue;
                 }
@@ -195,11 +200,7 @@ pub fn logical_lines(text: &str) -> (Vec<Line>, Vec<LineError>) {
                     && !text[i + 2..].chars().next().is_some_and(is_word_char) =>
                 {
                     end_stretch(stretch, i, &mut code_end);
-                    let eol = if i < line_end {
-                        line_end
-                    } else {
-                        eol(bytes, i)
-                    };
+                    let eol = line_end_from(i);
                     let rest_end = text[i + 2..eol].find('#').map_or(eol, |k| i + 2 + k);
                     let raw = &text[i + 2..rest_end];
                     let trimmed = raw.trim();

@@ -56,21 +56,13 @@ pub struct In<'a> {
 
 impl<'a> In<'a> {
     /// `text`, which starts at byte `at` of the file.
-    pub fn new_extra(text: &'a str, at: usize) -> Self {
+    pub fn new(text: &'a str, at: usize) -> Self {
         In { rest: text, at }
     }
 
     /// The text not yet read.
     pub fn fragment(&self) -> &'a str {
         self.rest
-    }
-
-    /// The input after its first `n` bytes.
-    fn take_from(self, n: usize) -> Self {
-        In {
-            rest: &self.rest[n..],
-            at: self.at + n,
-        }
     }
 }
 
@@ -167,7 +159,7 @@ fn cut<'a, O>(r: PResult<'a, O>) -> PResult<'a, O> {
 }
 
 fn context<'a, O>(ctx: &'static str, r: PResult<'a, O>) -> PResult<'a, O> {
-    r.map_err(|e| e.map(|e| SyntaxError::add_context(In::new_extra("", 0), ctx, e)))
+    r.map_err(|e| e.map(|e| SyntaxError::add_context(In::new("", 0), ctx, e)))
 }
 
 thread_local! {
@@ -219,12 +211,10 @@ impl Drop for DepthGuard {
 /// Skip whitespace and `#` comments.
 #[inline]
 fn sp(i: In) -> In {
-    let b = i.fragment().as_bytes();
-    match b.first() {
-        Some(b' ' | b'\t' | b'\n' | b'\r' | b'#' | 0xE1 | 0xE3) => skip_space(i),
-        // U+0085 and U+00A0; U+2000–U+205F (not the operators, as ∇ or −).
-        Some(0xC2) if matches!(b.get(1), Some(0x85 | 0xA0)) => skip_space(i),
-        Some(0xE2) if matches!(b.get(1), Some(0x80 | 0x81)) => skip_space(i),
+    // Spaces, a comment, or a lead byte a non-ASCII space can start with
+    // (see skip_space); anything else is a token.
+    match i.fragment().as_bytes().first() {
+        Some(b' ' | b'\t' | b'\n' | b'\r' | b'#' | 0xC2 | 0xE1 | 0xE2 | 0xE3) => skip_space(i),
         _ => i,
     }
 }
@@ -251,19 +241,19 @@ fn skip_space(i: In) -> In {
             _ => break,
         }
     }
-    if n == 0 {
-        i
-    } else {
-        i.take_from(n)
-    }
+    advance(i, n)
 }
 
 fn peek(i: &In) -> Option<char> {
     i.fragment().chars().next()
 }
 
+/// The input after its first `n` bytes.
 fn advance<'a>(i: In<'a>, n: usize) -> In<'a> {
-    i.take_from(n)
+    In {
+        rest: &i.rest[n..],
+        at: i.at + n,
+    }
 }
 
 /// Match one of the spellings at the current position (after spaces).
@@ -584,12 +574,12 @@ pub fn expr(i: In) -> PResult<Expr> {
     let (mut i, mut lhs) = term(i)?;
     loop {
         let j = sp(i);
-        let op = match peek(&j) {
-            Some('+') => BinOp::Add,
-            Some('-' | '−') => BinOp::Sub,
+        let (op, c) = match peek(&j) {
+            Some(c @ '+') => (BinOp::Add, c),
+            Some(c @ ('-' | '−')) => (BinOp::Sub, c),
             _ => break,
         };
-        let after = advance(j, peek(&j).map_or(1, char::len_utf8));
+        let after = advance(j, c.len_utf8());
         let (j, rhs) = cut(context("an expression after the operator", term(after)))?;
         let span = lhs.span.join(rhs.span);
         lhs = Expr::new(ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span);
@@ -732,18 +722,14 @@ fn prefixed(i: In) -> PResult<Expr> {
     let start = abs(&i);
     // Most factors are names and numbers: dispatch on the first character
     // before trying the operator spellings.
-    let c = match peek(&i) {
+    match peek(&i) {
         Some(
-            c @ ('∇' | 'g' | '∂' | 'p' | 'd' | 'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'Π' | '∏' | '𝔼'
-            | 'E'),
-        ) => c,
+            '∇' | 'g' | '∂' | 'p' | 'd' | 'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'Π' | '∏' | '𝔼' | 'E',
+        ) => {}
         _ => return power(i),
-    };
+    }
     // ∇_θ X
-    if let Some((j, _)) = matches!(c, '∇' | 'g')
-        .then(|| sym(i, &["∇", "grad"]))
-        .flatten()
-    {
+    if let Some((j, _)) = sym(i, &["∇", "grad"]) {
         let (j, param) = if peek(&j) == Some('_') {
             let k = advance(j, 1);
             let (k, n) = if peek(&k) == Some('{') {
@@ -772,10 +758,7 @@ fn prefixed(i: In) -> PResult<Expr> {
         ));
     }
     // ∂/∂θ X and ∂X/∂θ
-    if let Some((j, _)) = matches!(c, '∂' | 'p')
-        .then(|| sym(i, &["∂", "partial"]))
-        .flatten()
-    {
+    if let Some((j, _)) = sym(i, &["∂", "partial"]) {
         if let Some((k, _)) = sym(j, &["/"]) {
             let (k, _) = cut(expect(k, &["∂", "partial"], "`∂` as in ∂/∂θ"))?;
             let (k, param) = cut(context("the parameter, as in ∂/∂θ", name(k)))?;
@@ -809,7 +792,7 @@ fn prefixed(i: In) -> PResult<Expr> {
         ));
     }
     // d/dθ X
-    if c == 'd' && i.fragment().starts_with("d/d") {
+    if i.fragment().starts_with("d/d") {
         let j = advance(i, 3);
         let (j, param) = cut(context("the parameter, as in d/dθ", name(j)))?;
         let (j, body) = cut(context("the expression to differentiate", prefixed(j)))?;
@@ -824,12 +807,6 @@ fn prefixed(i: In) -> PResult<Expr> {
                 span,
             ),
         ));
-    }
-    if !matches!(
-        c,
-        'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'p' | 'Π' | '∏' | '𝔼' | 'E'
-    ) {
-        return power(i);
     }
     // log, ln, exp, sqrt
     for (spellings, f) in [
@@ -1119,21 +1096,39 @@ fn primary(i: In) -> PResult<Expr> {
     }
 }
 
+/// The relations and their spellings, tried in order.
+const RELATIONS: [(&[&str], Relation); 5] = [
+    (&["≈", "~="], Relation::Approx),
+    (&["≤", "<="], Relation::Le),
+    (&["≥", ">="], Relation::Ge),
+    (&["∝", "propto"], Relation::Propto),
+    (&["="], Relation::Eq),
+];
+
+/// The first bytes of the relations' spellings.
+const RELATION_STARTS: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < RELATIONS.len() {
+        let spellings = RELATIONS[k].0;
+        let mut m = 0;
+        while m < spellings.len() {
+            t[spellings[m].as_bytes()[0] as usize] = true;
+            m += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
 /// A relation symbol.
 fn relation(i: In) -> Option<(In, Relation, Span)> {
-    if !matches!(
-        peek(&sp(i)),
-        Some('≈' | '~' | '≤' | '<' | '≥' | '>' | '∝' | 'p' | '=')
-    ) {
+    // Most calls are at the end of an expression: one byte rules them out.
+    let first = *sp(i).fragment().as_bytes().first()?;
+    if !RELATION_STARTS[usize::from(first)] {
         return None;
     }
-    for (spellings, r) in [
-        (&["≈", "~="][..], Relation::Approx),
-        (&["≤", "<="][..], Relation::Le),
-        (&["≥", ">="][..], Relation::Ge),
-        (&["∝", "propto"][..], Relation::Propto),
-        (&["="][..], Relation::Eq),
-    ] {
+    for (spellings, r) in RELATIONS {
         if let Some((j, span)) = sym(i, spellings) {
             if r == Relation::Eq && j.fragment().starts_with('=') {
                 return None;
@@ -1159,7 +1154,7 @@ fn end_of_line(i: In) -> PResult<()> {
 /// readers). Fails unless everything is consumed.
 pub fn parse_expr(text: &str, base: usize) -> Result<Expr, SyntaxError> {
     DEPTH.with(|d| d.set(0));
-    let i = In::new_extra(text, base);
+    let i = In::new(text, base);
     let r = expr(i).and_then(|(j, e)| end_of_line(j).map(|(j, _)| (j, e)));
     let e = finish(r)?;
     check_depth(&e)?;
@@ -1171,32 +1166,6 @@ pub fn parse_expr(text: &str, base: usize) -> Result<Expr, SyntaxError> {
 /// Default: 400.
 pub const MAX_TREE_DEPTH: usize = 400;
 
-/// Call `f` on each direct subexpression of `e`.
-fn for_each_child<'e>(e: &'e Expr, mut f: impl FnMut(&'e Expr)) {
-    match &e.kind {
-        ExprKind::Number(_) | ExprKind::Placeholder => {}
-        ExprKind::Name(n) => n.sub.iter().for_each(f),
-        ExprKind::Apply { head, args, cond } => head.sub.iter().chain(args).chain(cond).for_each(f),
-        ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => f(a),
-        ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => {
-            f(a);
-            f(b);
-        }
-        ExprKind::Deriv { body, .. } => f(body),
-        ExprKind::Big { domain, body, .. } => {
-            if let Domain::Range(lo, hi) = &**domain {
-                f(lo);
-                f(hi);
-            }
-            f(body);
-        }
-        ExprKind::Expect { draws, body } => {
-            draws.iter().for_each(|d| f(&d.dist));
-            f(body);
-        }
-    }
-}
-
 /// The depth of an expression tree, computed without recursion.
 pub fn tree_depth(e: &Expr) -> usize {
     let mut stack = Vec::with_capacity(32);
@@ -1204,7 +1173,7 @@ pub fn tree_depth(e: &Expr) -> usize {
     let mut max = 0;
     while let Some((x, d)) = stack.pop() {
         max = max.max(d);
-        for_each_child(x, |c| stack.push((c, d + 1)));
+        x.for_each_child(|c| stack.push((c, d + 1)));
     }
     max
 }
@@ -1581,7 +1550,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
             } => (code, justification),
         };
         let slice = &text[code.start..code.end];
-        let input = In::new_extra(slice, code.start);
+        let input = In::new(slice, code.start);
         let just = justification.map(|(j, _)| j);
 
         if let Some(kw) = leading_keyword(slice) {
