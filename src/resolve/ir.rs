@@ -155,6 +155,10 @@ pub struct DefInfo {
     pub body: Term,
     /// The body's depth with every definition in it unfolded.
     pub depth: usize,
+    /// A distribution over its first input by construction (the
+    /// trajectory probability `Pr_θ` of an `mdp`), so the engines need not
+    /// check that it sums to 1 where it is drawn from.
+    pub distribution: bool,
     /// Where it was declared.
     pub span: Span,
 }
@@ -323,5 +327,50 @@ impl Term {
                 body.walk(f);
             }
         }
+    }
+}
+
+/// Enter the body of a definition called with parameter inputs `inputs`
+/// (each `(q, p)`: the body's parameter `q` stands for the caller's `p`):
+/// `alias` becomes the body's, in which every other parameter stands for
+/// itself, since parameters are lexical (a parameter named inside another
+/// definition called from the body is that definition's own). Returns the
+/// caller's aliases to put back, or `None` when nothing changed.
+pub fn enter_body(alias: &mut Vec<ParamId>, inputs: &[(ParamId, ParamId)]) -> Option<Vec<ParamId>> {
+    let identity = alias.iter().enumerate().all(|(k, p)| k == *p);
+    if inputs.is_empty() && identity {
+        return None;
+    }
+    let mut body: Vec<ParamId> = (0..alias.len()).collect();
+    for &(q, p) in inputs {
+        body[q] = p;
+    }
+    Some(std::mem::replace(alias, body))
+}
+
+impl super::Program {
+    /// The free variables written after `|` in a conditional of `t` (`x`
+    /// in `π_opt(y | x)`), in order of appearance: in `a ∝ b` the factor
+    /// between the sides may depend on those of `a`.
+    pub fn conditioning(&self, t: &Term) -> Vec<VarId> {
+        let mut out = Vec::new();
+        t.walk(&mut |x| {
+            let (args, n_cond) = match x {
+                Term::Call { fun, args } => (args, self.funs[*fun].n_cond),
+                Term::DefCall { def, args } => (args, self.defs[*def].n_cond),
+                _ => return,
+            };
+            for a in &args[args.len().saturating_sub(n_cond)..] {
+                a.walk(&mut |y| match y {
+                    Term::Var(v) | Term::Component { traj: v, .. }
+                        if !self.vars[*v].bound && !out.contains(v) =>
+                    {
+                        out.push(*v)
+                    }
+                    _ => {}
+                });
+            }
+        });
+        out
     }
 }

@@ -777,6 +777,7 @@ impl Resolver {
             n_cond: head.cond.len(),
             body,
             depth,
+            distribution: false,
             span,
         });
         self.declare(name, Global::Def(self.p.defs.len() - 1), head.name.span)
@@ -835,6 +836,10 @@ impl Resolver {
                 e.span = span;
                 e
             })?;
+        }
+        // Pr_θ is a distribution over trajectories by construction.
+        if let Some((Global::Def(d), _)) = self.globals.get("Pr") {
+            self.p.defs[*d].distribution = true;
         }
         // The time index of the MDP, free in steps such as `log π_θ(a_t | s_t)`.
         let t = self.new_var("t".into(), VarDomain::Time(h), false);
