@@ -41,6 +41,16 @@ pub struct Counterexample {
     pub left: Option<Value>,
     /// The right side's value.
     pub right: Option<Value>,
+    /// The left side's exact value, when it was computed exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_exact: Option<String>,
+    /// The right side's exact value, when it was computed exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_exact: Option<String>,
+    /// Why the right side has no value, when it has none (the step
+    /// narrows the domain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undefined: Option<String>,
 }
 
 impl Value {
@@ -103,12 +113,24 @@ impl Counterexample {
         if !self.omitted.is_empty() {
             lines.push(format!("(tables not shown: {})", self.omitted.join(", ")));
         }
-        if let (Some(l), Some(r)) = (&self.left, &self.right) {
-            lines.push(format!(
+        match (&self.left_exact, &self.right_exact, &self.left, &self.right) {
+            (Some(l), Some(r), ..) => {
+                lines.push(format!("left side = {l}, right side = {r} (exact)"))
+            }
+            (_, _, Some(l), Some(r)) => lines.push(format!(
                 "left side = {}, right side = {}",
                 l.text(),
                 r.text()
-            ));
+            )),
+            _ => {}
+        }
+        if let Some(why) = &self.undefined {
+            let left = match (&self.left_exact, &self.left) {
+                (Some(l), _) => l.clone(),
+                (None, Some(l)) => l.text(),
+                (None, None) => "?".into(),
+            };
+            lines.push(format!("left side = {left}; {why}"));
         }
         lines
     }

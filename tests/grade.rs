@@ -430,7 +430,7 @@ fn an_interrupted_run_finishes_on_the_next_with_nothing_lost_or_duplicated() {
             "1",
             "--no-symbolic",
             "--trials",
-            "60000",
+            "300",
             "--out",
         ])
         .arg(out.path())
@@ -446,7 +446,7 @@ fn an_interrupted_run_finishes_on_the_next_with_nothing_lost_or_duplicated() {
         "1",
         "--no-symbolic",
         "--trials",
-        "60000",
+        "300",
         "--out",
     ])
     .arg(out.path())
@@ -517,7 +517,7 @@ fn an_interrupted_run_finishes_on_the_next_with_nothing_lost_or_duplicated() {
             "2",
             "--no-symbolic",
             "--trials",
-            "60000",
+            "300",
             "--out",
         ])
         .arg(fresh.path())

@@ -218,10 +218,9 @@ pub fn exact(mdp: &Mdp, policy: &Policy) -> Exact {
                 .iter()
                 .copied()
                 .fold(f64::NEG_INFINITY, f64::max);
-            let logits = row.clone().map(|i| Dual {
-                v: policy.theta[i] - top,
-                d: if i == k { 1.0 } else { 0.0 },
-            });
+            let logits = row
+                .clone()
+                .map(|i| Dual::exact(policy.theta[i] - top, if i == k { 1.0 } else { 0.0 }));
             let exps: Vec<Dual> = logits.map(Dual::exp).collect();
             let total = exps.iter().fold(Dual::constant(0.0), |acc, &e| acc + e);
             for (i, e) in row.zip(exps) {

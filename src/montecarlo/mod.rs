@@ -32,8 +32,8 @@ pub mod plot;
 pub mod stats;
 
 use crate::numeric::eval::{Evaluator, Val};
-use crate::numeric::instance::{Instance, Limits};
-use crate::numeric::{close, refutation};
+use crate::numeric::instance::{Family, Instance, Limits, Spec};
+use crate::numeric::refutation;
 use crate::resolve::Term;
 use crate::syntax::ast::Relation;
 use crate::verdict::{Decision, Engine, Problem, Verdict};
@@ -139,11 +139,33 @@ fn has_samples(t: &Term) -> bool {
 }
 
 fn components(v: &Val, n: usize) -> Vec<f64> {
-    match v {
-        Val::S(d) => vec![d.v; n],
-        Val::V(x) => x.clone(),
+    v.components(n).iter().map(|d| d.v).collect()
+}
+
+/// Whether a mean over replicates that do not vary is the exact value, to
+/// the digits the replicates were computed to.
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(f64::MIN_POSITIVE)
+}
+
+/// The instances of a `≈` step, in turn: small sizes, then every size
+/// from 5 to [`MC_CAP`] (an estimator biased only for large N is refuted
+/// there); always values of moderate size, so that distributions keep
+/// their spread and a few thousand replicates see every likely trajectory.
+fn mc_spec(k: usize) -> Spec {
+    let family = [Family::Moderate, Family::Sized, Family::Sized][k % 3];
+    Spec {
+        family,
+        cap: if family == Family::Moderate {
+            4
+        } else {
+            MC_CAP
+        },
     }
 }
+
+/// The largest set or count of a `≈` step's instances. Default: 24.
+const MC_CAP: usize = 24;
 
 impl Engine for MonteCarloEngine {
     fn name(&self) -> &'static str {
@@ -173,6 +195,7 @@ impl Engine for MonteCarloEngine {
         let mut informative = 0;
         let mut deterministic = 0;
         let mut not_finite = 0;
+        let mut drawn = 0;
         while informative < instances && deterministic < DETERMINISTIC_PER_INSTANCE * instances {
             if not_finite > 10 * instances + 10 {
                 return Decision::Decided(Verdict::Unknown {
@@ -181,7 +204,9 @@ impl Engine for MonteCarloEngine {
                     ),
                 });
             }
-            let inst = match Instance::draw(prog, &mut rng, &self.limits) {
+            let spec = mc_spec(drawn);
+            drawn += 1;
+            let inst = match Instance::draw(prog, &mut rng, &self.limits, spec) {
                 Ok(i) => i,
                 Err(reason) => return Decision::Decided(Verdict::Unknown { reason }),
             };
@@ -259,7 +284,12 @@ impl Engine for MonteCarloEngine {
             let mean = if mu.len() == 1 && matches!(second.last, Some(Val::S(_))) {
                 Val::S(crate::numeric::dual::Dual::constant(u.mean[0]))
             } else {
-                Val::V(u.mean.clone())
+                Val::V(
+                    u.mean
+                        .iter()
+                        .map(|&x| crate::numeric::dual::Dual::constant(x))
+                        .collect(),
+                )
             };
             let draws = ev.drawn().to_vec();
             let reason = if u.df == 0 || u.statistic <= u.threshold {
@@ -279,7 +309,7 @@ impl Engine for MonteCarloEngine {
                 &draws,
                 problem,
                 &exact,
-                &mean,
+                Some(&mean),
                 &reason,
             ));
         }

@@ -20,16 +20,18 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 pub enum Val {
     /// A number, with its derivative along the current direction.
     S(Dual),
-    /// A vector (only outside a derivative pass).
-    V(Vec<f64>),
+    /// A vector (only outside a derivative pass): each component a value
+    /// with its error bound (no derivative).
+    V(Vec<Dual>),
 }
 
 impl Val {
-    /// Whether every component is finite.
+    /// Whether every component is finite and known to some digits (its
+    /// error bound is finite).
     pub fn is_finite(&self) -> bool {
         match self {
-            Val::S(d) => d.is_finite(),
-            Val::V(v) => v.iter().all(|x| x.is_finite()),
+            Val::S(d) => d.is_finite() && d.is_bounded(),
+            Val::V(v) => v.iter().all(|x| x.is_finite() && x.is_bounded()),
         }
     }
 
@@ -37,7 +39,23 @@ impl Val {
     pub fn to_value(&self) -> crate::verdict::Value {
         match self {
             Val::S(d) => crate::verdict::Value::Scalar(d.v),
-            Val::V(v) => crate::verdict::Value::Vector(v.clone()),
+            Val::V(v) => crate::verdict::Value::Vector(v.iter().map(|x| x.v).collect()),
+        }
+    }
+
+    /// The components, a number broadcast to `n` of them.
+    pub fn components(&self, n: usize) -> Vec<Dual> {
+        match self {
+            Val::S(d) => vec![Dual::with_error(d.v, d.e); n],
+            Val::V(x) => x.clone(),
+        }
+    }
+
+    /// How many components: 1 for a number.
+    pub fn width(&self) -> usize {
+        match self {
+            Val::S(_) => 1,
+            Val::V(x) => x.len(),
         }
     }
 }
@@ -51,6 +69,9 @@ pub enum EvalError {
     Nested,
     /// Something the numeric engine cannot evaluate, with the reason.
     Unsupported(String),
+    /// The term has no value on this instance (the log of a negative
+    /// number, a division by zero), with the reason.
+    Undefined(String),
 }
 
 impl EvalError {
@@ -61,7 +82,7 @@ impl EvalError {
                 "exact evaluation needs more than {n} operations on a random instance (the enumeration is too large)"
             ),
             EvalError::Nested => "second derivatives are beyond the numeric engine".into(),
-            EvalError::Unsupported(s) => s.clone(),
+            EvalError::Unsupported(s) | EvalError::Undefined(s) => s.clone(),
         }
     }
 }
@@ -90,10 +111,45 @@ pub struct Evaluator<'a> {
     limits: Limits,
     /// Draws of each sample family, and the first index.
     samples: Vec<(i64, Vec<usize>)>,
+    /// The log-normaliser of the last distribution row evaluated: the
+    /// function, the row's first entry and the derivative direction, the
+    /// continuous inputs, and the value.
+    last_lse: Option<LseKey>,
+    /// A buffer for one row of logits.
+    zs: Vec<Dual>,
 }
+
+type LseKey = ((usize, usize, Option<(ParamId, usize)>), Vec<Dual>, Dual);
 
 fn unsupported<T>(s: impl Into<String>) -> E<T> {
     Err(EvalError::Unsupported(s.into()))
+}
+
+fn undefined<T>(s: &str) -> E<T> {
+    Err(EvalError::Undefined(s.into()))
+}
+
+/// A value whose bound does not decide which side of zero it lies on: not
+/// known to any digit, so the instance says nothing (it is redrawn).
+const UNKNOWN_SIGN: Dual = Dual {
+    v: f64::NAN,
+    d: 0.0,
+    e: f64::INFINITY,
+    de: f64::INFINITY,
+};
+
+/// Integers up to this size are exact in `f64`.
+const EXACT_INT: f64 = 9_007_199_254_740_992.0;
+
+/// An exact number as an `f64` with its rounding error: none for integers
+/// that fit, half a unit in the last place otherwise.
+pub fn number(r: &num_rational::BigRational) -> Dual {
+    let v = r.to_f64().unwrap_or(f64::NAN);
+    if r.is_integer() && v.abs() <= EXACT_INT {
+        Dual::constant(v)
+    } else {
+        Dual::with_error(v, crate::numeric::dual::UNIT * v.abs())
+    }
 }
 
 impl<'a> Evaluator<'a> {
@@ -108,6 +164,8 @@ impl<'a> Evaluator<'a> {
             ops: 0,
             limits,
             samples: vec![(1, vec![]); prog.samples.len()],
+            last_lse: None,
+            zs: Vec::new(),
         }
     }
 
@@ -147,14 +205,18 @@ impl<'a> Evaluator<'a> {
             let size = self.inst.set_sizes[fam.dist.set];
             let mut cumulative = Vec::with_capacity(size);
             let mut total = 0.0;
+            let mut check = DistCheck::new(self.prog, &fam.dist);
             for x in 0..size {
                 let saved = self.env[fam.dist.var];
                 self.env[fam.dist.var] = Slot::Elem(x);
                 let w = self.scalar(&fam.dist.weight);
                 self.env[fam.dist.var] = saved;
-                total += w?.v.max(0.0);
+                let w = w?;
+                check.push(w);
+                total += w.v.max(0.0);
                 cumulative.push(total);
             }
+            check.finish(self.prog, &fam.dist)?;
             out.push(SampleTable {
                 lo,
                 n: n as usize,
@@ -191,10 +253,10 @@ impl<'a> Evaluator<'a> {
 
     fn param_component(&self, p: ParamId, k: usize) -> Dual {
         let q = self.alias[p];
-        Dual {
-            v: self.inst.params[q][k],
-            d: if self.dir == Some((q, k)) { 1.0 } else { 0.0 },
-        }
+        Dual::exact(
+            self.inst.params[q][k],
+            if self.dir == Some((q, k)) { 1.0 } else { 0.0 },
+        )
     }
 
     /// Evaluate to a number (a vector is an error).
@@ -208,8 +270,11 @@ impl<'a> Evaluator<'a> {
     fn int(&mut self, t: &Term) -> E<i64> {
         let d = self.scalar(t)?;
         let r = d.v.round();
-        if (d.v - r).abs() > 1e-9 || !r.is_finite() || r.abs() > 1e12 {
+        if !r.is_finite() || r.abs() > 1e12 || (d.v - r).abs() > d.e {
             return unsupported(format!("an index evaluated to {}, not an integer", d.v));
+        }
+        if d.e >= 0.5 {
+            return unsupported("an index could not be computed exactly");
         }
         Ok(r as i64)
     }
@@ -218,7 +283,7 @@ impl<'a> Evaluator<'a> {
     pub fn eval(&mut self, t: &Term) -> E<Val> {
         self.tick()?;
         Ok(match t {
-            Term::Num(r) => Val::S(Dual::constant(r.to_f64().unwrap_or(f64::NAN))),
+            Term::Num(r) => Val::S(number(r)),
             Term::Param(p) => {
                 if self.inst.dim != 1 {
                     return unsupported("a parameter vector used as a number");
@@ -252,24 +317,40 @@ impl<'a> Evaluator<'a> {
             }
             Term::Div(a, b) => {
                 let a = self.eval(a)?;
-                let b = self
-                    .scalar(b)
-                    .map_err(|_| EvalError::Unsupported("division by a gradient vector".into()))?;
+                let b = self.scalar(b).map_err(|e| match e {
+                    EvalError::Unsupported(_) => {
+                        EvalError::Unsupported("division by a gradient vector".into())
+                    }
+                    e => e,
+                })?;
+                let inv = if b.v == 0.0 && b.e == 0.0 {
+                    return undefined("a division by zero");
+                } else if b.v.abs() <= b.e {
+                    UNKNOWN_SIGN
+                } else {
+                    b.recip()
+                };
                 match a {
-                    Val::S(x) => Val::S(x / b),
-                    Val::V(v) => Val::V(v.into_iter().map(|x| x / b.v).collect()),
+                    Val::S(x) => Val::S(x * inv),
+                    Val::V(v) => Val::V(v.into_iter().map(|x| x * vector_factor(inv)).collect()),
                 }
             }
             Term::Neg(a) => neg(self.eval(a)?),
             Term::Pow(a, b) => {
                 let (a, b) = (self.scalar(a)?, self.scalar(b)?);
-                Val::S(a.pow(b))
+                Val::S(power(a, b)?)
             }
             Term::Func(f, a) => {
                 let a = self.scalar(a)?;
                 Val::S(match f {
+                    Func::Log if a.v + a.e <= 0.0 => return undefined("the log of a number ≤ 0"),
+                    Func::Log if a.v <= a.e => UNKNOWN_SIGN,
                     Func::Log => a.ln(),
                     Func::Exp => a.exp(),
+                    Func::Sqrt if a.v + a.e < 0.0 => {
+                        return undefined("the square root of a negative number")
+                    }
+                    Func::Sqrt if a.v < 0.0 => UNKNOWN_SIGN,
                     Func::Sqrt => a.sqrt(),
                 })
             }
@@ -279,13 +360,13 @@ impl<'a> Evaluator<'a> {
                     return Err(EvalError::Nested);
                 }
                 let q = self.alias[*param];
-                let mut comps = vec![0.0; self.inst.dim];
+                let mut comps = vec![Dual::constant(0.0); self.inst.dim];
                 for (k, c) in comps.iter_mut().enumerate() {
                     self.dir = Some((q, k));
                     let v = self.eval(body);
                     self.dir = None;
                     match v? {
-                        Val::S(d) => *c = d.d,
+                        Val::S(d) => *c = Dual::with_error(d.d, d.de),
                         Val::V(_) => return Err(EvalError::Nested),
                     }
                 }
@@ -342,9 +423,11 @@ impl<'a> Evaluator<'a> {
             Term::Expect { dist, body } => {
                 let saved = self.env[dist.var];
                 let mut acc = Val::S(Dual::constant(0.0));
+                let mut check = DistCheck::new(self.prog, dist);
                 for x in 0..self.inst.set_sizes[dist.set] {
                     self.env[dist.var] = Slot::Elem(x);
                     let r = self.scalar(&dist.weight).and_then(|w| {
+                        check.push(w);
                         let b = self.eval(body)?;
                         mul(Val::S(w), b)
                     });
@@ -357,6 +440,7 @@ impl<'a> Evaluator<'a> {
                     }
                 }
                 self.env[dist.var] = saved;
+                check.finish(self.prog, dist)?;
                 acc
             }
         })
@@ -462,6 +546,8 @@ impl<'a> Evaluator<'a> {
                 set_pos += 1;
             }
         }
+        // A row's value costs in proportion to its continuous inputs.
+        self.ops += table.cont as u64;
         match info.kind {
             FunKind::Real => Ok(table.z(row, u)),
             FunKind::Positive => Ok(table.z(row, u).exp()),
@@ -469,21 +555,29 @@ impl<'a> Evaluator<'a> {
                 let Some((stride, x, n)) = dist_stride else {
                     return unsupported("a distribution without its variable");
                 };
-                self.ops += n as u64;
                 let base = row - x * stride;
-                let mut zs = Vec::with_capacity(n);
-                let mut m = f64::NEG_INFINITY;
-                for y in 0..n {
-                    let z = table.z(base + y * stride, u);
-                    m = m.max(z.v);
-                    zs.push(z);
-                }
-                let mut sum = Dual::constant(0.0);
-                for z in &zs {
-                    sum = sum + (*z - Dual::constant(m)).exp();
-                }
-                let lse = Dual::constant(m) + sum.ln();
-                Ok((zs[x] - lse).exp())
+                let key = (fun, base, self.dir);
+                let lse = match &self.last_lse {
+                    Some((k, at, lse)) if *k == key && at.as_slice() == u => *lse,
+                    _ => {
+                        // One normaliser a row of the table: a sum over the
+                        // set calls the same distribution once an element.
+                        self.ops += (n * (1 + table.cont)) as u64;
+                        let mut zs = std::mem::take(&mut self.zs);
+                        zs.clear();
+                        zs.extend((0..n).map(|y| table.z(base + y * stride, u)));
+                        let m = zs.iter().fold(f64::NEG_INFINITY, |m, z| m.max(z.v));
+                        let mut sum = Dual::constant(0.0);
+                        for z in &zs {
+                            sum = sum + (*z - Dual::constant(m)).exp();
+                        }
+                        self.zs = zs;
+                        let lse = Dual::constant(m) + sum.ln();
+                        self.last_lse = Some((key, u.to_vec(), lse));
+                        lse
+                    }
+                };
+                Ok((table.z(row, u) - lse).exp())
             }
         }
     }
@@ -511,32 +605,74 @@ impl<'a> Evaluator<'a> {
             }
         }
         let saved_env: Vec<(VarId, Slot)> = binds.iter().map(|(v, _)| (*v, self.env[*v])).collect();
-        let saved_alias: Vec<(ParamId, ParamId)> =
-            aliases.iter().map(|(q, _)| (*q, self.alias[*q])).collect();
         for (v, s) in binds {
             self.env[v] = s;
         }
-        for (q, p) in aliases {
-            self.alias[q] = p;
-        }
+        // Parameters are lexical: the body sees its parameter inputs as
+        // the parameters passed and every other parameter as itself.
+        let saved_alias = crate::resolve::enter_body(&mut self.alias, &aliases);
         let r = self.eval(&info.body);
         for (v, s) in saved_env.into_iter().rev() {
             self.env[v] = s;
         }
-        for (q, p) in saved_alias.into_iter().rev() {
-            self.alias[q] = p;
+        if let Some(saved) = saved_alias {
+            self.alias = saved;
         }
         r
     }
+}
+
+/// `a ^ b`, with the domain of the power: a negative base takes only
+/// integer exponents, a zero base only positive ones.
+fn power(a: Dual, b: Dual) -> E<Dual> {
+    let integer = b.d == 0.0 && b.de == 0.0 && b.e == 0.0 && b.v.fract() == 0.0;
+    if integer && b.v.abs() <= 1024.0 {
+        if b.v < 0.0 {
+            if a.v == 0.0 && a.e == 0.0 {
+                return undefined("a negative power of zero");
+            }
+            if a.v.abs() <= a.e {
+                return Ok(UNKNOWN_SIGN);
+            }
+        }
+        return Ok(a.powi(b.v as i32));
+    }
+    if a.v == 0.0 && a.e == 0.0 {
+        return if b.v > b.e {
+            Ok(a.pow(b))
+        } else if b.v + b.e <= 0.0 {
+            undefined("a power of zero with an exponent ≤ 0")
+        } else {
+            Ok(UNKNOWN_SIGN)
+        };
+    }
+    if a.v + a.e < 0.0 {
+        return undefined("a power of a negative number with an exponent that is not an integer");
+    }
+    if a.v <= a.e {
+        return Ok(UNKNOWN_SIGN);
+    }
+    Ok(a.pow(b))
+}
+
+/// A number as a factor of a vector's components: its value and error
+/// (vectors carry no derivative).
+fn vector_factor(s: Dual) -> Dual {
+    Dual::with_error(s.v, s.e)
 }
 
 fn add(a: Val, b: Val) -> E<Val> {
     Ok(match (a, b) {
         (Val::S(x), Val::S(y)) => Val::S(x + y),
         (Val::V(x), Val::V(y)) if x.len() == y.len() => {
-            Val::V(x.iter().zip(&y).map(|(a, b)| a + b).collect())
+            Val::V(x.iter().zip(&y).map(|(a, b)| *a + *b).collect())
         }
-        (Val::S(z), Val::V(v)) | (Val::V(v), Val::S(z)) if z.v == 0.0 && z.d == 0.0 => Val::V(v),
+        // The number 0 is also the zero vector.
+        (Val::S(z), Val::V(v)) | (Val::V(v), Val::S(z))
+            if z.v == 0.0 && z.d == 0.0 && z.e == 0.0 =>
+        {
+            Val::V(v)
+        }
         _ => return unsupported("a number added to a gradient vector"),
     })
 }
@@ -552,8 +688,63 @@ fn mul(a: Val, b: Val) -> E<Val> {
     Ok(match (a, b) {
         (Val::S(x), Val::S(y)) => Val::S(x * y),
         (Val::S(s), Val::V(v)) | (Val::V(v), Val::S(s)) => {
-            Val::V(v.into_iter().map(|x| x * s.v).collect())
+            let s = vector_factor(s);
+            Val::V(v.into_iter().map(|x| x * s).collect())
         }
         (Val::V(_), Val::V(_)) => return unsupported("a product of two gradient vectors"),
     })
+}
+
+/// For a draw from a definition (`E_{y~π_opt(·|x)}`, `sample τ_i ~ q`):
+/// its weights over the set must be a distribution on the instance —
+/// non-negative and summing to 1 — or the expectation means nothing. A
+/// declared distribution is one by construction and is not checked.
+struct DistCheck {
+    active: bool,
+    total: Dual,
+    negative: bool,
+}
+
+impl DistCheck {
+    fn new(prog: &Program, dist: &crate::resolve::Dist) -> Self {
+        let declared = match &*dist.weight {
+            Term::Call { fun, .. } => matches!(prog.funs[*fun].kind, FunKind::Dist(_)),
+            Term::DefCall { def, .. } => prog.defs[*def].distribution,
+            _ => false,
+        };
+        DistCheck {
+            active: !declared,
+            total: Dual::constant(0.0),
+            negative: false,
+        }
+    }
+
+    fn push(&mut self, w: Dual) {
+        if self.active {
+            self.negative |= w.v + 8.0 * w.e < 0.0;
+            self.total = self.total + Dual::with_error(w.v, w.e);
+        }
+    }
+
+    fn finish(&self, prog: &Program, dist: &crate::resolve::Dist) -> E<()> {
+        if !self.active {
+            return Ok(());
+        }
+        let name = match &*dist.weight {
+            Term::DefCall { def, .. } => prog.defs[*def].name.as_str(),
+            _ => "the weight",
+        };
+        if self.negative {
+            return unsupported(format!(
+                "`{name}` is drawn from, but it takes a negative value on a random instance, so it is not a distribution"
+            ));
+        }
+        if (self.total.v - 1.0).abs() > 8.0 * self.total.e + 1e-12 {
+            return unsupported(format!(
+                "`{name}` is drawn from, but its values sum to {} on a random instance, not 1, so it is not a distribution",
+                self.total.v
+            ));
+        }
+        Ok(())
+    }
 }

@@ -3,30 +3,72 @@
 //! In: a step (two resolved terms and a relation). Out: `confirmed` with
 //! the number of instances on which both sides agreed, `refuted` with the
 //! first instance on which they did not, or undecided with the reason.
-//! Instances on which a side is not finite are redrawn and not counted.
 //! Every random choice follows from the step's seed.
+//!
+//! What it guarantees:
+//! - Two sides that are closed rational terms (numbers, `+ − · /`, integer
+//!   powers, definitions of such) are compared exactly ([`exact`]).
+//! - Otherwise each side is evaluated in floating point with a running
+//!   error bound ([`dual`]), and two values agree when they differ by no
+//!   more than [`Tolerance::STEP`] times the sum of their bounds: the
+//!   tolerance is on the difference relative to the sizes of the terms
+//!   that cancel, so `x` and `x + 10⁻⁹` differ at `x = 1`, and there is no
+//!   absolute "near zero".
+//! - The trials are drawn from a schedule of instance families
+//!   ([`instance::Family`]): small ones first, then wide, extreme and
+//!   special values and sizes up to the enumeration bound.
+//! - Domains never narrow: an instance where the earlier side has a value
+//!   and the later side has none (the log of a negative number, a division
+//!   by zero) is a counterexample. An instance where the earlier side has
+//!   no value is outside the step's domain and is redrawn, as is one where
+//!   a side overflows or is not known to any digit.
+//! - Instances satisfy the program's assumptions ([`assume`]): a
+//!   disagreement on one is a counterexample.
+//! - A step that holds on every trial but involves a constant too small or
+//!   too large for floating point to see (`x + 10^-20`) is not confirmed.
 
+pub mod assume;
 pub mod dual;
 pub mod eval;
+pub mod exact;
 pub mod instance;
 #[cfg(test)]
 mod proptests;
 
-use crate::resolve::{Program, Term, VarDomain};
+use crate::resolve::{Program, Term, VarDomain, VarId};
 use crate::syntax::ast::Relation;
 use crate::verdict::{Counterexample, Decision, Engine, Problem, Verdict};
+use assume::{Assumptions, Imposed};
+use dual::Dual;
 use eval::{EvalError, Evaluator, Val};
-use instance::{Instance, Limits};
+use exact::Exact;
+use instance::{Family, Instance, Limits, Spec};
+use num_rational::BigRational;
+use num_traits::{Signed, Zero};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::collections::BTreeSet;
 
-/// Relative tolerance of comparisons: `|l - r| ≤ RTOL · max(1, |l|, |r|)`.
-pub const RTOL: f64 = 1e-8;
+/// How far apart two computed values may be and still agree: `factor`
+/// times the sum of their error bounds.
+#[derive(Clone, Copy, Debug)]
+pub struct Tolerance {
+    /// The multiple of the error bounds.
+    pub factor: f64,
+}
 
-/// Whether two numbers agree within [`RTOL`].
-pub fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= RTOL * 1f64.max(a.abs()).max(b.abs())
+impl Tolerance {
+    /// For the two sides of a step, and an assumption: 8 times the bounds
+    /// (the bounds are first-order; the factor covers what they leave out).
+    pub const STEP: Tolerance = Tolerance { factor: 8.0 };
+
+    fn near(self, a: Dual, b: Dual) -> bool {
+        (a.v - b.v).abs() <= self.factor * (a.e + b.e)
+    }
+
+    fn zero(self, a: Dual) -> bool {
+        a.v.abs() <= self.factor * a.e
+    }
 }
 
 /// The numeric engine.
@@ -47,55 +89,89 @@ impl Default for NumericEngine {
     }
 }
 
-/// The components of a value, a number broadcast to `n` components.
-fn components(v: &Val, n: usize) -> Vec<f64> {
-    match v {
-        Val::S(d) => vec![d.v; n],
-        Val::V(x) => x.clone(),
-    }
-}
-
-fn width(a: &Val, b: &Val) -> usize {
-    match (a, b) {
-        (Val::V(x), _) | (_, Val::V(x)) => x.len(),
-        _ => 1,
-    }
-}
-
-/// Whether `l relation r` holds on this instance; `Err` when the relation
-/// cannot be compared for these values.
-fn holds(relation: Relation, l: &Val, r: &Val) -> Result<bool, String> {
+/// Whether `l relation r` holds on this instance within `tol`: `Some`
+/// with the answer, `None` when the values are not known well enough to
+/// tell (a side that may be 0 or a tiny number, for `∝`); `Err` when the
+/// relation cannot be compared for these values.
+pub(crate) fn holds(
+    relation: Relation,
+    l: &Val,
+    r: &Val,
+    tol: Tolerance,
+) -> Result<Option<bool>, String> {
     if let (Val::V(x), Val::V(y)) = (l, r) {
         if x.len() != y.len() {
             return Err("the two sides are gradients of different sizes".into());
         }
     }
-    let n = width(l, r);
-    let (x, y) = (components(l, n), components(r, n));
+    let n = l.width().max(r.width());
+    let (x, y) = (l.components(n), r.components(n));
     match relation {
-        Relation::Eq => Ok(x.iter().zip(&y).all(|(a, b)| close(*a, *b))),
+        Relation::Eq => Ok(Some(x.iter().zip(&y).all(|(a, b)| tol.near(*a, *b)))),
         Relation::Le | Relation::Ge => {
-            if n != 1 {
+            if n != 1 || matches!(l, Val::V(_)) || matches!(r, Val::V(_)) {
                 return Err("`≤` and `≥` compare numbers, not gradient vectors".into());
             }
-            let tol = RTOL * 1f64.max(x[0].abs()).max(y[0].abs());
-            Ok(if relation == Relation::Le {
-                x[0] <= y[0] + tol
+            let slack = tol.factor * (x[0].e + y[0].e);
+            Ok(Some(if relation == Relation::Le {
+                x[0].v <= y[0].v + slack
             } else {
-                x[0] + tol >= y[0]
-            })
+                x[0].v + slack >= y[0].v
+            }))
         }
-        Relation::Propto => {
-            let dot: f64 = x.iter().zip(&y).map(|(a, b)| a * b).sum();
-            let nx: f64 = x.iter().map(|a| a * a).sum::<f64>().sqrt();
-            let ny: f64 = y.iter().map(|a| a * a).sum::<f64>().sqrt();
-            let tiny = |v: f64| v <= RTOL;
-            if tiny(nx) || tiny(ny) {
-                return Ok(tiny(nx) && tiny(ny));
-            }
-            Ok(dot > 0.0 && close(dot, nx * ny))
-        }
+        Relation::Propto => Ok(match proportional(&x, &y, tol) {
+            Proportion::Yes(_) => Some(true),
+            Proportion::No => Some(false),
+            Proportion::Unclear => None,
+        }),
         Relation::Approx => Err("a ≈ step is decided by the Monte Carlo engine".into()),
+    }
+}
+
+/// Whether `x = c·y` for some `c > 0`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Proportion {
+    /// Yes, with this `c` (0 for two zeros).
+    Yes(Dual),
+    /// No.
+    No,
+    /// A side is zero to its precision but not known to be exactly zero
+    /// (it may be a tiny number): the instance cannot tell.
+    Unclear,
+}
+
+/// Whether `x` is proportional to `y` within the values' error bounds.
+fn proportional(x: &[Dual], y: &[Dual], tol: Tolerance) -> Proportion {
+    let zero_x = x.iter().all(|a| tol.zero(*a));
+    let zero_y = y.iter().all(|a| tol.zero(*a));
+    let exactly_zero = |v: &[Dual]| v.iter().all(|a| a.v == 0.0 && a.e == 0.0);
+    match (zero_x, zero_y) {
+        (true, true) => return Proportion::Yes(Dual::constant(0.0)),
+        (true, false) if exactly_zero(x) => return Proportion::No,
+        (false, true) if exactly_zero(y) => return Proportion::No,
+        (true, false) | (false, true) => return Proportion::Unclear,
+        (false, false) => {}
+    }
+    let mut dot = Dual::constant(0.0);
+    let mut yy = Dual::constant(0.0);
+    for (a, b) in x.iter().zip(y) {
+        dot = dot + *a * *b;
+        yy = yy + *b * *b;
+    }
+    let c = dot / yy;
+    if !c.is_bounded() {
+        return Proportion::Unclear;
+    }
+    if c.v < -tol.factor * c.e {
+        return Proportion::No;
+    }
+    if c.v <= tol.factor * c.e {
+        return Proportion::Unclear;
+    }
+    if x.iter().zip(y).all(|(a, b)| tol.zero(*a - c * *b)) {
+        Proportion::Yes(c)
+    } else {
+        Proportion::No
     }
 }
 
@@ -105,145 +181,457 @@ impl Engine for NumericEngine {
     }
 
     fn decide(&self, problem: &Problem) -> Decision {
-        let d = self.decide_unassumed(problem);
-        // Random instances cannot be made to satisfy an `assume`: a
-        // disagreement may only say the assumption is not met.
-        match d {
-            Decision::Decided(Verdict::Refuted { .. }) if !problem.program.assumptions.is_empty() => {
-                Decision::Undecided(
-                    "the sides differ on a random instance, but the file assumes facts that random instances need not satisfy"
-                        .into(),
-                )
-            }
-            d => d,
-        }
-    }
-}
-
-impl NumericEngine {
-    /// Decide without regard to `assume` facts.
-    fn decide_unassumed(&self, problem: &Problem) -> Decision {
         if problem.relation == Relation::Approx {
             return Decision::Undecided("a ≈ step is decided by the Monte Carlo engine".into());
         }
         let prog = problem.program;
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(problem.seed);
-        let mut agreed = 0;
-        let mut redrawn = 0;
-        // For ∝ between numbers: the ratio must not change with the free
-        // variables, so each instance is also evaluated at a second draw.
-        let scalar_ratio = problem.relation == Relation::Propto;
-        while agreed < self.trials {
-            if redrawn > 10 * self.trials + 20 {
-                return Decision::Decided(Verdict::Unknown {
-                    reason: format!(
-                        "a side was not finite on {redrawn} random instances (only {agreed} usable)"
-                    ),
-                });
-            }
-            let mut inst = match Instance::draw(prog, &mut rng, &self.limits) {
-                Ok(i) => i,
-                Err(reason) => return Decision::Decided(Verdict::Unknown { reason }),
-            };
-            let outcome = evaluate_both(prog, &inst, self.limits, &mut rng, problem);
-            let (l, r, draws) = match outcome {
-                Ok(x) => x,
-                Err(EvalError::Budget(n)) => {
-                    return Decision::Decided(Verdict::Unknown {
-                        reason: EvalError::Budget(n).reason(),
-                    })
-                }
-                Err(e) => return Decision::Undecided(e.reason()),
-            };
-            if !l.is_finite() || !r.is_finite() {
-                redrawn += 1;
-                continue;
-            }
-            let ok = match holds(problem.relation, &l, &r) {
-                Ok(ok) => ok,
-                Err(reason) => return Decision::Undecided(reason),
-            };
-            let mut ok = ok;
-            if ok && scalar_ratio && matches!((&l, &r), (Val::S(_), Val::S(_))) {
-                let ratio = ratio_of(&l, &r);
-                inst.redraw_free(prog, &mut rng);
-                if let Ok((l2, r2, _)) = evaluate_both(prog, &inst, self.limits, &mut rng, problem)
-                {
-                    if l2.is_finite() && r2.is_finite() {
-                        let ratio2 = ratio_of(&l2, &r2);
-                        ok = matches!(holds(Relation::Propto, &l2, &r2), Ok(true))
-                            && match (ratio, ratio2) {
-                                (Some(a), Some(b)) => close(a, b),
-                                (None, None) => true,
-                                _ => false,
-                            };
-                        if !ok {
-                            return Decision::Decided(refutation(
-                                prog, &inst, self.limits, &draws, problem, &l2, &r2,
-                                "numeric: the ratio of the two sides changes with the free variables",
-                            ));
-                        }
-                    }
-                }
-            }
-            if !ok {
-                return Decision::Decided(refutation(
-                    prog,
-                    &inst,
-                    self.limits,
-                    &draws,
-                    problem,
-                    &l,
-                    &r,
-                    &format!(
-                        "numeric: the relation `{}` fails on a random instance",
-                        problem.relation.symbol()
-                    ),
-                ));
-            }
-            agreed += 1;
+        let lhs = exact::fold(prog, problem.lhs);
+        let rhs = exact::fold(prog, problem.rhs);
+        if let (Some(a), Some(b)) = (exact::value(prog, &lhs), exact::value(prog, &rhs)) {
+            return exact_decision(problem, &a, &b);
         }
-        Decision::Decided(Verdict::Confirmed {
-            instances: self.trials,
-        })
+        Trials::new(self, problem, &lhs, &rhs).run()
     }
 }
 
-fn ratio_of(l: &Val, r: &Val) -> Option<f64> {
-    match (l, r) {
-        (Val::S(a), Val::S(b)) if b.v != 0.0 => Some(a.v / b.v),
-        _ => None,
+/// An exact number as text, its digits cut in the middle past 40 of them.
+fn exact_text(q: &BigRational) -> String {
+    let cut = |n: &num_bigint::BigInt| {
+        let s = n.to_string();
+        let digits = s.trim_start_matches('-').len();
+        if digits <= 40 {
+            return s;
+        }
+        let sign = if s.starts_with('-') { "-" } else { "" };
+        let d = s.trim_start_matches('-');
+        format!("{sign}{}…{} ({digits} digits)", &d[..12], &d[digits - 6..])
+    };
+    if q.is_integer() {
+        cut(q.numer())
+    } else {
+        format!("{}/{}", cut(q.numer()), cut(q.denom()))
     }
 }
 
-pub(crate) type Both = (Val, Val, Vec<(i64, Vec<usize>)>);
+/// A step between two closed rational terms, decided exactly.
+fn exact_decision(problem: &Problem, l: &Exact, r: &Exact) -> Decision {
+    let (a, b) = match (l, r) {
+        (Exact::Undefined(why), _) => {
+            return Decision::Decided(Verdict::Unknown {
+                reason: format!("numeric: the earlier side has no value ({why})"),
+            })
+        }
+        (Exact::Value(a), Exact::Undefined(why)) => {
+            let cx = Counterexample {
+                left_exact: Some(exact_text(a)),
+                undefined: Some(format!("the right side has no value: {why}")),
+                ..Counterexample::default()
+            };
+            return Decision::Decided(Verdict::Refuted {
+                counterexample: Box::new(cx),
+                reason: "exact arithmetic: the left side has a value and the right side has none"
+                    .into(),
+            });
+        }
+        (Exact::Value(a), Exact::Value(b)) => (a, b),
+    };
+    let ok = match problem.relation {
+        Relation::Eq => a == b,
+        Relation::Le => a <= b,
+        Relation::Ge => a >= b,
+        Relation::Propto => (a.is_zero() && b.is_zero()) || (a * b).is_positive(),
+        Relation::Approx => return Decision::NotApplicable,
+    };
+    if ok {
+        return Decision::Decided(Verdict::Confirmed { instances: 1 });
+    }
+    let f = |q: &BigRational| num_traits::ToPrimitive::to_f64(q).map(crate::verdict::Value::Scalar);
+    let cx = Counterexample {
+        left: f(a),
+        right: f(b),
+        left_exact: Some(exact_text(a)),
+        right_exact: Some(exact_text(b)),
+        ..Counterexample::default()
+    };
+    Decision::Decided(Verdict::Refuted {
+        counterexample: Box::new(cx),
+        reason: format!(
+            "exact arithmetic: the relation `{}` fails",
+            problem.relation.symbol(),
+        ),
+    })
+}
 
-fn evaluate_both(
+/// Why instances were redrawn, for the reason of an `unknown` verdict.
+#[derive(Default)]
+struct Redrawn {
+    earlier_undefined: usize,
+    not_finite: usize,
+    unassumed: usize,
+    too_large: usize,
+}
+
+impl Redrawn {
+    fn total(&self) -> usize {
+        self.earlier_undefined + self.not_finite + self.unassumed + self.too_large
+    }
+
+    fn reason(&self, agreed: usize) -> String {
+        let mut parts = Vec::new();
+        if self.earlier_undefined > 0 {
+            parts.push(format!(
+                "the earlier side had no value on {}",
+                self.earlier_undefined
+            ));
+        }
+        if self.not_finite > 0 {
+            parts.push(format!(
+                "a side overflowed or could not be computed to any digit on {}",
+                self.not_finite
+            ));
+        }
+        if self.unassumed > 0 {
+            parts.push(format!(
+                "no instance could be made to satisfy the assumptions on {}",
+                self.unassumed
+            ));
+        }
+        if self.too_large > 0 {
+            parts.push(format!("{} were past the work bound", self.too_large));
+        }
+        format!(
+            "numeric: only {agreed} usable random instances: {} (of {} drawn)",
+            parts.join(", "),
+            self.total() + agreed
+        )
+    }
+}
+
+/// How one side came out on an instance.
+enum Side {
+    /// A value.
+    Value(Val),
+    /// No value (outside its domain), why.
+    Undefined(String),
+    /// Overflowed, or not known to any digit.
+    NotFinite,
+}
+
+impl Side {
+    fn of(r: Result<Val, EvalError>) -> Result<Side, EvalError> {
+        match r {
+            Ok(v) if v.is_finite() => Ok(Side::Value(v)),
+            Ok(_) => Ok(Side::NotFinite),
+            Err(EvalError::Undefined(why)) => Ok(Side::Undefined(why)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Both sides of an instance, the sample draws, and the operations taken.
+type Evaluated = (Side, Side, Vec<(i64, Vec<usize>)>, u64);
+
+/// Both sides of a step on one instance, with the sample draws and the
+/// operations both took.
+fn evaluate(
     prog: &Program,
     inst: &Instance,
     limits: Limits,
     rng: &mut Xoshiro256PlusPlus,
-    problem: &Problem,
-) -> Result<Both, EvalError> {
+    lhs: &Term,
+    rhs: &Term,
+) -> Result<Evaluated, EvalError> {
     let mut ev = Evaluator::new(prog, inst, limits);
     ev.draw_samples(rng)?;
-    let l = ev.eval(problem.lhs)?;
+    let l = Side::of(ev.eval(lhs))?;
+    let ops = ev.ops();
+    if !matches!(l, Side::Value(_)) {
+        return Ok((l, Side::NotFinite, ev.drawn().to_vec(), ops));
+    }
     ev.reset_budget();
-    let r = ev.eval(problem.rhs)?;
-    Ok((l, r, ev.drawn().to_vec()))
+    let r = Side::of(ev.eval(rhs))?;
+    Ok((l, r, ev.drawn().to_vec(), ops + ev.ops()))
+}
+
+/// The trials of one step.
+struct Trials<'a> {
+    engine: &'a NumericEngine,
+    problem: &'a Problem<'a>,
+    lhs: &'a Term,
+    rhs: &'a Term,
+    rng: Xoshiro256PlusPlus,
+    assumptions: Assumptions<'a>,
+    /// The largest size drawn by the families that reach for it; lowered
+    /// when an instance is past the work bound.
+    cap: usize,
+    redrawn: Redrawn,
+}
+
+/// The share of the work bound an instance of a family other than the
+/// moderate one gets (one in this many). Default: 30.
+const PROBE_SHARE: u64 = 30;
+
+/// Failed draws of one trial before its family gives way to a milder one.
+const ATTEMPTS_PER_FAMILY: usize = 3;
+
+impl<'a> Trials<'a> {
+    fn new(
+        engine: &'a NumericEngine,
+        problem: &'a Problem<'a>,
+        lhs: &'a Term,
+        rhs: &'a Term,
+    ) -> Self {
+        Trials {
+            engine,
+            problem,
+            lhs,
+            rhs,
+            rng: Xoshiro256PlusPlus::seed_from_u64(problem.seed),
+            assumptions: Assumptions::new(problem.program),
+            cap: engine.limits.max_range.max(1) as usize,
+            redrawn: Redrawn::default(),
+        }
+    }
+
+    fn refutation(
+        &self,
+        inst: &Instance,
+        draws: &[(i64, Vec<usize>)],
+        l: &Val,
+        r: Result<&Val, &str>,
+        reason: &str,
+    ) -> Decision {
+        let mut v = refutation(
+            self.problem.program,
+            inst,
+            self.engine.limits,
+            draws,
+            self.problem,
+            l,
+            r.ok(),
+            reason,
+        );
+        if let (Verdict::Refuted { counterexample, .. }, Err(why)) = (&mut v, r) {
+            counterexample.undefined = Some(format!("the right side has no value: {why}"));
+        }
+        Decision::Decided(v)
+    }
+
+    fn run(mut self) -> Decision {
+        let prog = self.problem.program;
+        let relation = self.problem.relation;
+        let trials = self.engine.trials;
+        let limits = self.engine.limits;
+        // For ∝, the factor between the sides may not change with the free
+        // variables other than the conditioning ones.
+        let cond = prog.conditioning(self.problem.lhs);
+        let varying: Vec<VarId> = (0..prog.vars.len())
+            .filter(|v| !prog.vars[*v].bound && !cond.contains(v))
+            .collect();
+        let mut agreed = 0;
+        let mut attempts = 0;
+        while agreed < trials {
+            if self.redrawn.total() > 10 * trials + 20 {
+                return Decision::Decided(Verdict::Unknown {
+                    reason: self.redrawn.reason(agreed),
+                });
+            }
+            let mut family = Family::schedule(agreed);
+            for _ in 0..attempts / ATTEMPTS_PER_FAMILY {
+                family = family.milder();
+            }
+            attempts += 1;
+            // Only the moderate family is sure to be small: the others may
+            // be past what the step can afford.
+            let large = family != Family::Moderate;
+            let spec = Spec {
+                family,
+                cap: self.cap,
+            };
+            let mut inst = match Instance::draw(prog, &mut self.rng, &limits, spec) {
+                Ok(i) => i,
+                Err(reason) => return Decision::Decided(Verdict::Unknown { reason }),
+            };
+            // Instances not sure to be small get a part of the work bound:
+            // one past it lowers the cap, so the largest sizes drawn are
+            // those the step can afford.
+            let mut budget = limits;
+            if large {
+                budget.max_ops = (limits.max_ops / PROBE_SHARE).max(1);
+            }
+            let over = |this: &mut Self, inst: &Instance| {
+                this.cap = (inst.largest_size(prog) / 8).max(4);
+                this.redrawn.too_large += 1;
+            };
+            match self.assumptions.impose(&mut inst, budget, &mut self.rng) {
+                Ok(Imposed::Holds) => {}
+                Ok(Imposed::Fails) => {
+                    self.redrawn.unassumed += 1;
+                    continue;
+                }
+                Err(EvalError::Budget(_)) if large => {
+                    over(&mut self, &inst);
+                    continue;
+                }
+                Err(e) => return Decision::Undecided(format!("an assumption: {}", e.reason())),
+            }
+            let (l, r, draws, ops) =
+                match evaluate(prog, &inst, budget, &mut self.rng, self.lhs, self.rhs) {
+                    Ok(x) => x,
+                    Err(EvalError::Budget(_)) if large => {
+                        over(&mut self, &inst);
+                        continue;
+                    }
+                    Err(e @ EvalError::Budget(_)) => {
+                        return Decision::Decided(Verdict::Unknown { reason: e.reason() })
+                    }
+                    Err(e) => return Decision::Undecided(e.reason()),
+                };
+            let l = match l {
+                Side::Value(v) => v,
+                Side::Undefined(_) => {
+                    self.redrawn.earlier_undefined += 1;
+                    continue;
+                }
+                Side::NotFinite => {
+                    self.redrawn.not_finite += 1;
+                    continue;
+                }
+            };
+            let r = match r {
+                Side::Value(v) => v,
+                Side::Undefined(why) => {
+                    return self.refutation(
+                        &inst,
+                        &draws,
+                        &l,
+                        Err(&why),
+                        &format!(
+                            "numeric: the left side has a value on this random instance and the right side has none ({why}): the step narrows the domain"
+                        ),
+                    )
+                }
+                Side::NotFinite => {
+                    self.redrawn.not_finite += 1;
+                    continue;
+                }
+            };
+            match holds(relation, &l, &r, Tolerance::STEP) {
+                Err(reason) => return Decision::Undecided(reason),
+                Ok(None) => {
+                    self.redrawn.not_finite += 1;
+                    continue;
+                }
+                Ok(Some(false)) => {
+                    return self.refutation(
+                        &inst,
+                        &draws,
+                        &l,
+                        Ok(&r),
+                        &format!(
+                            "numeric: the relation `{}` fails on a random instance",
+                            relation.symbol()
+                        ),
+                    )
+                }
+                Ok(Some(true)) => {}
+            }
+            if relation == Relation::Propto && !varying.is_empty() {
+                if let Some(d) = self.same_ratio(&mut inst, &varying, &l, &r) {
+                    return d;
+                }
+            }
+            if !large && agreed == 0 {
+                // The first (moderate) instance's cost sets the cap: sizes
+                // that, at the same cost an element, fit the work bound of
+                // the larger families.
+                let per_element = (ops / inst.largest_size(prog).max(1) as u64).max(1);
+                let affordable = limits.max_ops / PROBE_SHARE / per_element;
+                self.cap = self.cap.min(affordable.max(4) as usize);
+            }
+            agreed += 1;
+            attempts = 0;
+        }
+        let extreme = exact::extreme_constant(prog, self.lhs)
+            .or_else(|| exact::extreme_constant(prog, self.rhs));
+        if let Some(c) = extreme {
+            return Decision::Undecided(format!(
+                "the sides agree on {trials} random instances, but the step involves the constant {c}, too small or too large for floating point to tell the sides apart"
+            ));
+        }
+        Decision::Decided(Verdict::Confirmed { instances: trials })
+    }
+
+    /// For `∝`: the factor between the sides at the free variables
+    /// `varying` redrawn must be the factor found before. A refutation when
+    /// it is not.
+    fn same_ratio(
+        &mut self,
+        inst: &mut Instance,
+        varying: &[VarId],
+        l: &Val,
+        r: &Val,
+    ) -> Option<Decision> {
+        let prog = self.problem.program;
+        let n = l.width().max(r.width());
+        let Proportion::Yes(before) =
+            proportional(&l.components(n), &r.components(n), Tolerance::STEP)
+        else {
+            return None;
+        };
+        if before.v == 0.0 {
+            // Two zeros say nothing of the factor.
+            return None;
+        }
+        inst.redraw_free(prog, &mut self.rng, |v| varying.contains(&v));
+        let (l2, r2, draws, _) = evaluate(
+            prog,
+            inst,
+            self.engine.limits,
+            &mut self.rng,
+            self.lhs,
+            self.rhs,
+        )
+        .ok()?;
+        let (Side::Value(l2), Side::Value(r2)) = (l2, r2) else {
+            return None;
+        };
+        let same = match proportional(&l2.components(n), &r2.components(n), Tolerance::STEP) {
+            Proportion::Yes(c) => c.v == 0.0 || Tolerance::STEP.near(before, c),
+            Proportion::Unclear => true,
+            Proportion::No => false,
+        };
+        if same {
+            return None;
+        }
+        let names: Vec<&str> = varying
+            .iter()
+            .map(|v| prog.vars[*v].name.as_str())
+            .collect();
+        Some(self.refutation(
+            inst,
+            &draws,
+            &l2,
+            Ok(&r2),
+            &format!(
+                "numeric: the ratio of the two sides changes with {} (for `∝` it may depend only on the variables after `|` on the left side)",
+                names.join(", ")
+            ),
+        ))
+    }
 }
 
 /// Objects a step mentions, directly or through definitions.
 #[derive(Default)]
-struct Mentioned {
-    funs: BTreeSet<(usize, Vec<usize>)>,
-    consts: BTreeSet<usize>,
-    vars: BTreeSet<usize>,
+pub(crate) struct Mentioned {
+    pub(crate) funs: BTreeSet<(usize, Vec<usize>)>,
+    pub(crate) consts: BTreeSet<usize>,
+    pub(crate) vars: BTreeSet<usize>,
     samples: BTreeSet<usize>,
     defs: BTreeSet<usize>,
 }
 
-fn mentioned(prog: &Program, t: &Term, m: &mut Mentioned) {
+pub(crate) fn mentioned(prog: &Program, t: &Term, m: &mut Mentioned) {
     t.walk(&mut |x| match x {
         Term::Call { fun, args } => {
             let params = args
@@ -287,7 +675,7 @@ pub(crate) fn refutation(
     draws: &[(i64, Vec<usize>)],
     problem: &Problem,
     l: &Val,
-    r: &Val,
+    r: Option<&Val>,
     reason: &str,
 ) -> Verdict {
     let mut m = Mentioned::default();
@@ -346,7 +734,7 @@ pub(crate) fn refutation(
         let mut u = Vec::new();
         for p in params {
             for k in 0..inst.dim {
-                u.push(dual::Dual::constant(inst.params[*p][k]));
+                u.push(Dual::constant(inst.params[*p][k]));
             }
         }
         let set_inputs: Vec<usize> = info
@@ -386,7 +774,7 @@ pub(crate) fn refutation(
         }
     }
     cx.left = Some(round_value(l));
-    cx.right = Some(round_value(r));
+    cx.right = r.map(round_value);
     Verdict::Refuted {
         counterexample: Box::new(cx),
         reason: reason.to_string(),
@@ -410,7 +798,7 @@ fn round_all(v: &[f64]) -> Vec<f64> {
 fn round_value(v: &Val) -> crate::verdict::Value {
     match v {
         Val::S(d) => crate::verdict::Value::Scalar(round(d.v)),
-        Val::V(x) => crate::verdict::Value::Vector(round_all(x)),
+        Val::V(x) => crate::verdict::Value::Vector(x.iter().map(|c| round(c.v)).collect()),
     }
 }
 
@@ -488,12 +876,24 @@ mod tests {
     }
 
     #[test]
-    fn a_step_resting_on_an_assumption_is_not_refuted() {
+    fn a_step_resting_on_an_assumption_is_confirmed() {
         let v = decide(
             "set T\nvar τ in T\nfun R(τ)\nfun q(τ) : dist τ\nassume Σ_τ q(τ) R(τ) = 0",
             "Σ_τ q(τ) R(τ) = 0",
         );
-        assert!(matches!(v, Verdict::Unknown { .. }), "{v:?}");
+        assert!(matches!(v, Verdict::Confirmed { .. }), "{v:?}");
+    }
+
+    /// An assumption does not shield a wrong step: the instances satisfy
+    /// it, and the step fails on them.
+    #[test]
+    fn a_wrong_step_beside_an_assumption_is_refuted() {
+        let decls = "set T\nvar τ in T\nfun R(τ)\nfun q(τ) : dist τ\nconst b\n\
+                     assume Σ_τ q(τ) R(τ) = b";
+        refuted(decls, "Σ_τ q(τ) R(τ) = 2 b");
+        refuted(decls, "Σ_τ q(τ) R(τ) = Σ_τ R(τ)");
+        confirmed(decls, "2 Σ_τ q(τ) R(τ) = b + b");
+        refuted("const b\nassume 0 = 0", "b = 1");
     }
 
     #[test]
