@@ -58,7 +58,7 @@ fn benches(c: &mut Criterion) {
     g.bench_function("seed derivation: parse + prove, per step", |b| {
         b.iter(|| {
             for_each_step(black_box(&seed), |s, p| {
-                black_box(s.prove(p).is_ok());
+                black_box(s.prove(p).is_proved());
             })
         })
     });
@@ -66,14 +66,14 @@ fn benches(c: &mut Criterion) {
     g.bench_function("seed derivation: prove only, per step", |b| {
         b.iter(|| {
             for_each_problem(&prog, |session, p| {
-                black_box(session.prove(p).is_ok());
+                black_box(session.prove(p).is_proved());
             })
         })
     });
     g.bench_function("seed derivation: prove only, each step on its own", |b| {
         b.iter(|| {
             for_each_problem(&prog, |_, p| {
-                black_box(prove(p, Budget::default()).is_ok());
+                black_box(prove(p, Budget::default()).is_proved());
             })
         })
     });
@@ -94,7 +94,7 @@ fn benches(c: &mut Criterion) {
                 for (lhs, rhs) in &step_texts {
                     let items = parse_file(black_box(&format!("{lhs}\n= {rhs}\n"))).items;
                     decls.scoped(&items, |prog| {
-                        black_box(prove(&first_problem(prog), Budget::default()).is_ok());
+                        black_box(prove(&first_problem(prog), Budget::default()).is_proved());
                     });
                 }
             })
@@ -106,7 +106,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             for text in &corpus {
                 for_each_step(black_box(text), |s, p| {
-                    black_box(s.prove(p).is_ok());
+                    black_box(s.prove(p).is_proved());
                 });
             }
         })

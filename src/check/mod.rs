@@ -22,7 +22,7 @@ use crate::resolve::{resolve, Program, ResolvedChain};
 use crate::symbolic::SymbolicEngine;
 use crate::syntax::ast::{Item, Relation};
 use crate::syntax::{Source, Span};
-use crate::verdict::{ChainSession, Decision, Engine, Problem, Verdict};
+use crate::verdict::{ChainSession, Counterexample, Decision, Engine, Problem, Verdict};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -250,12 +250,39 @@ impl<'e, 'p> ChainDecider<'e, 'p> {
     /// with every engine's reason.
     pub fn decide(&mut self, problem: &Problem<'p>) -> (Verdict, Option<&'static str>) {
         let mut reasons = Vec::new();
-        for (e, session) in self.engines.iter().zip(&mut self.sessions) {
-            let decision = match session {
+        for (k, e) in self.engines.iter().enumerate() {
+            let decision = match &mut self.sessions[k] {
                 Some(s) => s.decide(problem),
                 None => e.decide(problem),
             };
             match decision {
+                Decision::Decided(Verdict::Refuted {
+                    counterexample,
+                    reason,
+                }) if *counterexample == Counterexample::default() => {
+                    // A refutation without an instance (the symbolic
+                    // engine's): a later engine that refutes too shows one.
+                    let shown = self.engines[k + 1..].iter().find_map(|later| {
+                        match later.decide(problem) {
+                            Decision::Decided(Verdict::Refuted {
+                                counterexample,
+                                reason: why,
+                            }) => Some((counterexample, why)),
+                            _ => None,
+                        }
+                    });
+                    let verdict = match shown {
+                        Some((counterexample, why)) => Verdict::Refuted {
+                            counterexample,
+                            reason: format!("{reason}; {why}"),
+                        },
+                        None => Verdict::Refuted {
+                            counterexample,
+                            reason,
+                        },
+                    };
+                    return (verdict, Some(e.name()));
+                }
                 Decision::Decided(v) => return (v, Some(e.name())),
                 Decision::Undecided(r) => reasons.push(format!("{}: {r}", e.name())),
                 Decision::NotApplicable => {}

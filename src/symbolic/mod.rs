@@ -2,10 +2,15 @@
 //!
 //! In: a step (two resolved terms and a relation). Out: `proved` when the
 //! difference of the two sides normalises to zero (for `≥`/`≤` to a number
-//! of the right sign, for `∝` a ratio that is a positive number), naming
-//! the rules that fired; otherwise undecided, and the next engine is asked.
-//! Normal forms that differ are never a refutation: the engine is sound,
-//! not complete. Its rules are listed in [`rules`].
+//! of the right sign, for `∝` a ratio that is positive and depends on no
+//! free variable but those after `|` on the left side), naming the rules
+//! that fired, and the right side has a value wherever the left side has
+//! one (its domain conditions are among the left side's: domains never
+//! narrow); `refuted` when the difference normalises to a non-zero number
+//! (for `≥`/`≤` a number of the wrong sign), which holds wherever both
+//! sides have a value; otherwise undecided, and the next engine is asked.
+//! Normal forms that differ otherwise are never a refutation: the engine
+//! is sound, not complete. Its rules are listed in [`rules`].
 
 pub mod normalize;
 #[cfg(test)]
@@ -18,9 +23,39 @@ use crate::resolve::{Program, Term};
 use crate::syntax::ast::Relation;
 use crate::verdict::{ChainSession, Decision, Engine, Problem, Verdict};
 use foldhash::HashMap;
-use normalize::{Budget, Normalizer};
+use normalize::{domain_contains, Budget, Condition, Normalizer};
+use q::Q;
 use rules::{Rule, Rules};
-use store::Poly;
+use store::{Atom, Poly};
+
+/// What the symbolic engine concludes about a step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Proved, with the names of the rules that closed it.
+    Proved(Vec<String>),
+    /// Refuted: the sides differ by a number (the reason says which).
+    Refuted(String),
+    /// Neither, with the reason.
+    Declined(String),
+}
+
+impl Outcome {
+    /// Whether the step was proved.
+    pub fn is_proved(&self) -> bool {
+        matches!(self, Outcome::Proved(_))
+    }
+}
+
+impl From<Result<Vec<String>, String>> for Outcome {
+    fn from(r: Result<Vec<String>, String>) -> Self {
+        match r {
+            Ok(rules) => Outcome::Proved(rules),
+            Err(reason) => Outcome::Declined(reason),
+        }
+    }
+}
+
+type Form = (Poly, Rules, Vec<Condition>);
 
 /// The symbolic engine.
 #[derive(Clone, Debug, Default)]
@@ -30,7 +65,7 @@ pub struct SymbolicEngine {
 }
 
 /// The outcome of the symbolic engine on a step, with the rules that fired.
-pub fn prove(problem: &Problem, budget: Budget) -> Result<Vec<String>, String> {
+pub fn prove(problem: &Problem, budget: Budget) -> Outcome {
     let mut one = Session::new(problem.program, budget);
     // One step: nothing to keep for a next one.
     one.keep_forms = false;
@@ -52,7 +87,7 @@ pub struct Session<'p> {
     n: Option<Normalizer<'p>>,
     program: &'p Program,
     budget: Budget,
-    forms: HashMap<usize, Result<(Poly, Rules), String>>,
+    forms: HashMap<usize, Result<Form, String>>,
     keep_forms: bool,
     max_bytes: usize,
 }
@@ -78,15 +113,18 @@ impl<'p> Session<'p> {
             .get_or_insert_with(|| Normalizer::new(program, budget))
     }
 
-    /// The normal form of a term of the chain, with the rules it needed.
-    fn form(&mut self, t: &'p Term) -> Result<(Poly, Rules), String> {
+    /// The normal form of a term of the chain, with the rules it needed
+    /// and the conditions for it to have a value.
+    fn form(&mut self, t: &'p Term) -> Result<Form, String> {
         let key = std::ptr::from_ref(t) as usize;
         if let Some(f) = self.forms.get(&key) {
             return f.clone();
         }
         let n = self.normalizer();
         n.start_afresh();
-        let f = n.normalize(t).map(|p| (p, n.rules));
+        let f = n
+            .normalize(t)
+            .map(|p| (p, n.rules, std::mem::take(&mut n.conditions)));
         if self.keep_forms {
             self.forms.insert(key, f.clone());
         }
@@ -94,7 +132,7 @@ impl<'p> Session<'p> {
     }
 
     /// Decide a step whose terms belong to this session's program.
-    pub fn prove(&mut self, problem: &Problem<'p>) -> Result<Vec<String>, String> {
+    pub fn prove(&mut self, problem: &Problem<'p>) -> Outcome {
         if self
             .n
             .as_ref()
@@ -104,12 +142,25 @@ impl<'p> Session<'p> {
             self.n = None;
             self.forms.clear();
         }
-        let (l, lrules) = self.form(problem.lhs)?;
-        let (r, rrules) = self.form(problem.rhs)?;
+        let (l, lrules, lconds) = match self.form(problem.lhs) {
+            Ok(f) => f,
+            Err(e) => return Outcome::Declined(e),
+        };
+        let (r, rrules, rconds) = match self.form(problem.rhs) {
+            Ok(f) => f,
+            Err(e) => return Outcome::Declined(e),
+        };
+        let program = self.program;
         let n = self.normalizer();
         n.start_afresh();
         n.rules = lrules.union(rrules);
-        decide(n, problem.relation, l, r)
+        let cond = program.conditioning(problem.lhs);
+        match decide(n, problem.relation, l, r, &cond) {
+            Outcome::Proved(_) if !domain_contains(&lconds, &rconds) => Outcome::Declined(
+                "the right side may have no value where the left side has one (its log, square root, power or quotient is not the left side's)".into(),
+            ),
+            o => o,
+        }
     }
 }
 
@@ -127,18 +178,49 @@ impl<'p> ChainSession<'p> for Session<'p> {
     }
 }
 
-fn decision(relation: Relation, prove: impl FnOnce() -> Result<Vec<String>, String>) -> Decision {
+fn decision(relation: Relation, prove: impl FnOnce() -> Outcome) -> Decision {
     if relation == Relation::Approx {
         return Decision::NotApplicable;
     }
     match prove() {
-        Ok(rules) => Decision::Decided(Verdict::Proved { rules }),
-        Err(reason) => Decision::Undecided(reason),
+        Outcome::Proved(rules) => Decision::Decided(Verdict::Proved { rules }),
+        Outcome::Refuted(reason) => Decision::Decided(Verdict::Refuted {
+            counterexample: Box::default(),
+            reason,
+        }),
+        Outcome::Declined(reason) => Decision::Undecided(reason),
     }
 }
 
+/// A refutation by a difference `c` between the sides.
+fn differ(c: &Q) -> Outcome {
+    Outcome::Refuted(format!(
+        "symbolic: the left side minus the right side normalises to the number {c}, wherever both have a value"
+    ))
+}
+
 /// Compare the normal forms of a step's two sides.
-fn decide(n: &mut Normalizer, relation: Relation, l: Poly, r: Poly) -> Result<Vec<String>, String> {
+fn decide(
+    n: &mut Normalizer,
+    relation: Relation,
+    l: Poly,
+    r: Poly,
+    cond: &[crate::resolve::VarId],
+) -> Outcome {
+    match compare(n, relation, l, r, cond) {
+        Ok(o) => o,
+        Err(reason) => Outcome::Declined(reason),
+    }
+}
+
+fn compare(
+    n: &mut Normalizer,
+    relation: Relation,
+    l: Poly,
+    r: Poly,
+    cond: &[crate::resolve::VarId],
+) -> Result<Outcome, String> {
+    let proved = |n: &Normalizer| Ok(Outcome::Proved(n.rules.names()));
     match relation {
         Relation::Eq => {
             // Comparing the sides collects like terms by construction; only
@@ -146,9 +228,14 @@ fn decide(n: &mut Normalizer, relation: Relation, l: Poly, r: Poly) -> Result<Ve
             let rules = n.rules;
             let d = n.sub(&l, &r)?;
             n.rules = rules;
+            if let Some(c) = d.as_constant() {
+                if !c.is_zero() {
+                    return Ok(differ(&c));
+                }
+            }
             let d = n.clear_denominators(d)?;
             if d.is_zero() {
-                return Ok(n.rules.names());
+                return proved(n);
             }
             // Splitting a first or last term off a range sum: two rounds.
             let mut frontier = vec![d];
@@ -157,7 +244,7 @@ fn decide(n: &mut Normalizer, relation: Relation, l: Poly, r: Poly) -> Result<Ve
                 for d in &frontier {
                     for candidate in n.range_splits(d)? {
                         if candidate.is_zero() {
-                            return Ok(n.rules.names());
+                            return proved(n);
                         }
                         next.push(candidate);
                     }
@@ -175,27 +262,138 @@ fn decide(n: &mut Normalizer, relation: Relation, l: Poly, r: Poly) -> Result<Ve
                         || (relation == Relation::Le && !c.is_positive()) =>
                 {
                     n.rules.insert(Rule::ConstantComparison);
-                    Ok(n.rules.names())
+                    proved(n)
                 }
+                Some(c) => Ok(differ(&c)),
                 _ => Err("the difference is not a number of the right sign".into()),
             }
         }
         Relation::Propto => {
             if l.is_zero() && r.is_zero() {
-                return Ok(n.rules.names());
+                return proved(n);
             }
-            let inv = n.pow_int(&r, -1)?;
-            let ratio = n.mul(&l, &inv)?;
-            match ratio.as_constant() {
-                Some(c) if c.is_positive() => {
+            match proportion(n, &l, &r)? {
+                Some(ratio) if ratio_allowed(n, &ratio, cond) => {
                     n.rules.insert(Rule::ConstantComparison);
-                    Ok(n.rules.names())
+                    proved(n)
                 }
-                _ => Err("the ratio is not a positive number".into()),
+                _ => Err(
+                    "the ratio is not shown to be positive and free of the varying variables"
+                        .into(),
+                ),
             }
         }
         Relation::Approx => Err("a ≈ step is decided by the Monte Carlo engine".into()),
     }
+}
+
+/// The scalar `c` with `l = c·r`, if the normal forms show one: `l / r`
+/// for numbers; for gradient vectors, the ratio of the scalar factors of
+/// each gradient atom, the same for every one.
+fn proportion(n: &mut Normalizer, l: &Poly, r: &Poly) -> Result<Option<Poly>, String> {
+    if !n.store.has_vector(l) && !n.store.has_vector(r) {
+        let inv = n.pow_int(r, -1)?;
+        return Ok(Some(n.mul(l, &inv)?));
+    }
+    // Split each side by its gradient atom: Σ_g a_g · V_g.
+    let split = |n: &mut Normalizer, p: &Poly| -> Option<Vec<(store::AtomId, Poly)>> {
+        let mut groups: Vec<(store::AtomId, Poly)> = Vec::new();
+        for (m, c) in p.iter() {
+            let factors = n.store.mono(*m).to_vec();
+            let k = factors.iter().position(|(a, _)| n.store.info(*a).vector)?;
+            if !factors[k].1.is_one() {
+                return None;
+            }
+            let rest: Vec<_> = factors
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != k)
+                .map(|(_, f)| f.clone())
+                .collect();
+            let rm = n.store.intern_mono(&rest);
+            let term = Poly::term(rm, c.clone());
+            match groups.iter_mut().find(|(a, _)| *a == factors[k].0) {
+                Some((_, acc)) => *acc = n.add(acc, &term).ok()?,
+                None => groups.push((factors[k].0, term)),
+            }
+        }
+        Some(groups)
+    };
+    let (Some(lg), Some(rg)) = (split(n, l), split(n, r)) else {
+        return Ok(None);
+    };
+    if lg.len() != rg.len() || lg.is_empty() {
+        return Ok(None);
+    }
+    let Some((_, b0)) = rg.iter().find(|(a, _)| *a == lg[0].0) else {
+        return Ok(None);
+    };
+    let inv = n.pow_int(b0, -1)?;
+    let c = n.mul(&lg[0].1, &inv)?;
+    for (a, la) in &lg {
+        let Some((_, rb)) = rg.iter().find(|(x, _)| x == a) else {
+            return Ok(None);
+        };
+        let scaled = n.mul(&c, rb)?;
+        let d = n.sub(la, &scaled)?;
+        if !n.clear_denominators(d)?.is_zero() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(c))
+}
+
+/// Whether a factor between the sides of `∝` is allowed: positive, and
+/// depending on no free variable but the conditioning ones, and on no
+/// sample draw.
+fn ratio_allowed(n: &Normalizer, ratio: &Poly, cond: &[crate::resolve::VarId]) -> bool {
+    if !(n.store.positive(ratio) || ratio.as_constant().is_some_and(|c| c.is_positive())) {
+        return false;
+    }
+    let mut ok = true;
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<store::AtomId> = ratio
+        .iter()
+        .flat_map(|(m, _)| n.store.mono(*m).iter().map(|(a, _)| *a))
+        .collect();
+    let push_poly = |p: store::PolyId, stack: &mut Vec<store::AtomId>| {
+        for (m, _) in n.store.poly(p).iter() {
+            stack.extend(n.store.mono(*m).iter().map(|(a, _)| *a));
+        }
+    };
+    while let Some(a) = stack.pop() {
+        if !seen.insert(a) {
+            continue;
+        }
+        match n.store.atom(a) {
+            Atom::Free(v) => ok &= cond.contains(v),
+            Atom::Sample(..) => ok = false,
+            Atom::Component(t, _, time) => {
+                stack.push(*t);
+                push_poly(*time, &mut stack);
+            }
+            Atom::Call(_, args) => args.iter().for_each(|x| push_poly(*x, &mut stack)),
+            Atom::Grad(_, x) => stack.push(*x),
+            Atom::Log(x) | Atom::Exp(x) | Atom::Abs(x) | Atom::Inv(x) => push_poly(*x, &mut stack),
+            Atom::Pow(b, e) => {
+                push_poly(*b, &mut stack);
+                push_poly(*e, &mut stack);
+            }
+            Atom::Sum(d, body) | Atom::Prod(d, body) => {
+                push_poly(*body, &mut stack);
+                if let store::Dom::Range(lo, hi) = d {
+                    push_poly(*lo, &mut stack);
+                    push_poly(*hi, &mut stack);
+                }
+            }
+            Atom::Card(store::Dom::Range(lo, hi)) => {
+                push_poly(*lo, &mut stack);
+                push_poly(*hi, &mut stack);
+            }
+            Atom::Param(_) | Atom::Const(_) | Atom::Bound(_) | Atom::Card(_) => {}
+        }
+    }
+    ok
 }
 
 impl Engine for SymbolicEngine {
@@ -221,7 +419,10 @@ mod tests {
     #[track_caller]
     fn proves(decls: &str, step: &str) -> Result<Vec<String>, String> {
         with_first_step(&format!("{decls}\n\n{step}\n"), 0, |p| {
-            prove(p, Budget::default())
+            match prove(p, Budget::default()) {
+                Outcome::Proved(rules) => Ok(rules),
+                Outcome::Refuted(r) | Outcome::Declined(r) => Err(r),
+            }
         })
     }
 

@@ -64,6 +64,54 @@ impl Remap {
     }
 }
 
+/// What an operation needs of its argument to have a value: `log u` and
+/// a power with a symbolic or negative fractional exponent need `u > 0`,
+/// `sqrt u` and a positive fractional power `u ≥ 0`, a quotient by `u` and
+/// a negative integer power `u ≠ 0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Need {
+    /// `u > 0`.
+    Positive,
+    /// `u ≥ 0`.
+    NonNegative,
+    /// `u ≠ 0`.
+    NonZero,
+}
+
+impl Need {
+    /// Whether a term that has `self` of its argument has `other` too.
+    fn implies(self, other: Need) -> bool {
+        self == other || self == Need::Positive
+    }
+}
+
+/// A condition for an expression to have a value: the normal form of an
+/// argument, what it must be, and the domains of the binders whose
+/// variables the argument refers to (innermost first; an argument under a
+/// binder must hold for every value of its variable), so that a condition
+/// on a bound variable is compared only with one over the same domain.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Condition {
+    /// What the argument must be.
+    pub need: Need,
+    /// The argument's normal form.
+    pub arg: PolyId,
+    /// For each binder the argument may refer to, innermost first, its
+    /// domain (a placeholder for those it does not refer to); every binder
+    /// around it when a domain refers to an outer bound variable.
+    pub binders: Vec<Dom>,
+}
+
+/// Whether an expression with conditions `narrow` has a value wherever one
+/// with conditions `wide` has one, as far as the conditions show: each
+/// condition in `narrow` is one of `wide`'s, or implied by one.
+pub fn domain_contains(wide: &[Condition], narrow: &[Condition]) -> bool {
+    narrow.iter().all(|c| {
+        wide.iter()
+            .any(|w| w.arg == c.arg && w.binders == c.binders && w.need.implies(c.need))
+    })
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Binding {
     /// Bound by a binder opened at this depth.
@@ -82,6 +130,11 @@ pub struct Normalizer<'a> {
     depth: u32,
     /// The rules that fired.
     pub rules: Rules,
+    /// The conditions for the terms normalised since the last
+    /// [`Normalizer::start_afresh`] to have a value.
+    pub conditions: Vec<Condition>,
+    /// The domains of the binders the normalizer is under.
+    binders: Vec<Dom>,
     ops: u64,
     budget: Budget,
     shift_memo: HashMap<(PolyId, u32, Remap), PolyId>,
@@ -141,6 +194,8 @@ impl<'a> Normalizer<'a> {
             alias,
             depth: 0,
             rules: Rules::default(),
+            conditions: Vec::new(),
+            binders: Vec::new(),
             ops: 0,
             budget,
             shift_memo,
@@ -184,6 +239,72 @@ impl<'a> Normalizer<'a> {
     pub fn start_afresh(&mut self) {
         self.ops = 0;
         self.rules = Rules::default();
+        self.conditions.clear();
+    }
+
+    /// Record that the term `t`, whose normal form is `p`, must not be 0:
+    /// each of its factors must not be (`(x² + 1)²` is not 0 where
+    /// `x² + 1` is not), which is how it is written in the conditions.
+    fn require_nonzero(&mut self, t: &Term, p: &Poly) -> R<()> {
+        let mut factors = Vec::new();
+        nonzero_factors(t, &mut factors);
+        if factors.len() == 1 && std::ptr::eq(factors[0], t) {
+            self.require(Need::NonZero, p);
+            return Ok(());
+        }
+        let rules = self.rules;
+        for f in factors {
+            let fp = self.normalize(f)?;
+            self.require(Need::NonZero, &fp);
+        }
+        self.rules = rules;
+        Ok(())
+    }
+
+    /// Record that `p` must meet `need` for the term being normalised to
+    /// have a value, unless it always does (a positive normal form, or a
+    /// number that meets it).
+    fn require(&mut self, need: Need, p: &Poly) {
+        if self.store.positive(p) {
+            return;
+        }
+        if let Some(c) = p.as_constant() {
+            let met = match need {
+                Need::Positive => c.is_positive(),
+                Need::NonNegative => !c.is_negative(),
+                Need::NonZero => !c.is_zero(),
+            };
+            if met {
+                return;
+            }
+        }
+        let arg = self.store.intern_poly_ref(p);
+        // The domains of the binders the argument refers to, innermost
+        // first; all of them when one of those domains refers to an outer
+        // bound variable.
+        let refs = self.store.poly_refs(arg);
+        let mut binders = Vec::new();
+        let mut whole = self.binders.len() > 63;
+        for (i, d) in self.binders.iter().rev().enumerate().take(63) {
+            if refs & (1 << i) != 0 {
+                if let Dom::Range(lo, hi) = d {
+                    whole |= self.store.poly_refs(*lo) != 0 || self.store.poly_refs(*hi) != 0;
+                }
+                binders.push(d.clone());
+            } else {
+                binders.push(Dom::Set(usize::MAX));
+            }
+        }
+        while binders.last() == Some(&Dom::Set(usize::MAX)) {
+            binders.pop();
+        }
+        if whole {
+            binders = self.binders.iter().rev().cloned().collect();
+        }
+        let c = Condition { need, arg, binders };
+        if !self.conditions.contains(&c) {
+            self.conditions.push(c);
+        }
     }
 
     /// Bytes held by the store.
@@ -667,7 +788,9 @@ impl<'a> Normalizer<'a> {
                 self.mul(&a, &b)?
             }
             Term::Div(a, b) => {
-                let (a, b) = (self.normalize(a)?, self.normalize(b)?);
+                let (a, bp) = (self.normalize(a)?, self.normalize(b)?);
+                self.require_nonzero(b, &bp)?;
+                let b = bp;
                 if b.len() > 1 {
                     if let Some(q) = self.divide_exactly(&a, &b)? {
                         self.rules.insert(Rule::PolynomialDivision);
@@ -677,8 +800,14 @@ impl<'a> Normalizer<'a> {
                 let inv = self.pow_int(&b, -1)?;
                 self.mul(&a, &inv)?
             }
-            Term::Pow(a, b) => {
-                let (a, b) = (self.normalize(a)?, self.normalize(b)?);
+            Term::Pow(at, b) => {
+                let (a, b) = (self.normalize(at)?, self.normalize(b)?);
+                match b.as_constant() {
+                    Some(q) if q.is_integer() && q.is_negative() => self.require_nonzero(at, &a)?,
+                    Some(q) if q.is_integer() => {}
+                    Some(q) if q.is_positive() => self.require(Need::NonNegative, &a),
+                    _ => self.require(Need::Positive, &a),
+                }
                 match b.as_constant() {
                     Some(q) => self.pow_q(&a, &q)?,
                     None => {
@@ -694,9 +823,15 @@ impl<'a> Normalizer<'a> {
                     return Err("log, exp or sqrt of a gradient vector".into());
                 }
                 match f {
-                    Func::Log => self.log(&a)?,
+                    Func::Log => {
+                        self.require(Need::Positive, &a);
+                        self.log(&a)?
+                    }
                     Func::Exp => self.exp(&a)?,
-                    Func::Sqrt => self.pow_q(&a, &Q::Small(1, 2))?,
+                    Func::Sqrt => {
+                        self.require(Need::NonNegative, &a);
+                        self.pow_q(&a, &Q::Small(1, 2))?
+                    }
                 }
             }
             Term::Abs(a) => {
@@ -728,7 +863,7 @@ impl<'a> Normalizer<'a> {
                         Dom::Range(self.intern(lo), self.intern(hi))
                     }
                 };
-                let body = self.under_binder(*var, |n| n.normalize(body))?;
+                let body = self.under_binder(*var, &dom, |n| n.normalize(body))?;
                 match op {
                     BigOp::Sum => self.sum(&dom, &body)?,
                     BigOp::Prod => self.prod(&dom, &body)?,
@@ -736,24 +871,49 @@ impl<'a> Normalizer<'a> {
             }
             Term::Expect { dist, body } => {
                 self.rules.insert(Rule::ExpectationAsSum);
-                let wb = self.under_binder(dist.var, |n| {
+                let dom = Dom::Set(dist.set);
+                let defined = matches!(&*dist.weight, Term::DefCall { def, .. }
+                    if !self.prog.defs[*def].distribution);
+                let mut weight = None;
+                let wb = self.under_binder(dist.var, &dom, |n| {
                     let w = n.normalize(&dist.weight)?;
                     let b = n.normalize(body)?;
-                    n.mul(&w, &b)
+                    let wb = n.mul(&w, &b)?;
+                    weight = Some(w);
+                    Ok(wb)
                 })?;
-                self.sum(&Dom::Set(dist.set), &wb)?
+                if defined {
+                    // A definition drawn from must be a distribution: positive,
+                    // and summing to 1 over the drawn variable.
+                    let w = weight.unwrap_or_default();
+                    let total = self.sum(&dom, &w)?;
+                    if !self.store.positive(&w) || total.as_constant() != Some(Q::ONE) {
+                        return Err(
+                            "the definition after `~` is not shown to be positive and to sum to 1"
+                                .into(),
+                        );
+                    }
+                }
+                self.sum(&dom, &wb)?
             }
         })
     }
 
-    fn under_binder(&mut self, var: VarId, f: impl FnOnce(&mut Self) -> R<Poly>) -> R<Poly> {
+    fn under_binder(
+        &mut self,
+        var: VarId,
+        dom: &Dom,
+        f: impl FnOnce(&mut Self) -> R<Poly>,
+    ) -> R<Poly> {
         if self.depth >= 60 {
             return Err("more than 60 nested binders".into());
         }
         let saved = self.env[var];
         self.env[var] = Some(Binding::Bound(self.depth));
         self.depth += 1;
+        self.binders.push(dom.clone());
         let r = f(self);
+        self.binders.pop();
         self.depth -= 1;
         self.env[var] = saved;
         r
@@ -800,20 +960,19 @@ impl<'a> Normalizer<'a> {
         }
         let saved_env: Vec<(VarId, Option<Binding>)> =
             binds.iter().map(|(v, _)| (*v, self.env[*v])).collect();
-        let saved_alias: Vec<(ParamId, ParamId)> =
-            aliases.iter().map(|(q, _)| (*q, self.alias[*q])).collect();
         for (v, b) in binds {
             self.env[v] = Some(b);
         }
-        for (q, p) in aliases {
-            self.alias[q] = p;
-        }
+        // Parameters are lexical: the body sees its own parameter inputs
+        // replaced by the ones passed, and every other parameter as
+        // itself, whatever the caller's own inputs were.
+        let saved_alias = crate::resolve::enter_body(&mut self.alias, &aliases);
         let r = self.normalize(&self.prog.defs[def].body);
         for (v, b) in saved_env.into_iter().rev() {
             self.env[v] = b;
         }
-        for (q, p) in saved_alias.into_iter().rev() {
-            self.alias[q] = p;
+        if let Some(saved) = saved_alias {
+            self.alias = saved;
         }
         r
     }
@@ -1596,6 +1755,24 @@ impl<'a> Normalizer<'a> {
             n = out;
         }
         Ok(n)
+    }
+}
+
+/// The factors of a product that must each be non-zero for it to be:
+/// through products, negation, quotients' numerators and positive integer
+/// powers, down to the terms that are not such.
+fn nonzero_factors<'t>(t: &'t Term, out: &mut Vec<&'t Term>) {
+    let positive_integer =
+        |k: &Term| matches!(k, Term::Num(q) if q.is_integer() && q.numer() > &0.into());
+    match t {
+        Term::Mul(a, b) => {
+            nonzero_factors(a, out);
+            nonzero_factors(b, out);
+        }
+        Term::Neg(a) | Term::Div(a, _) => nonzero_factors(a, out),
+        Term::Pow(a, k) if positive_integer(k) => nonzero_factors(a, out),
+        Term::Num(q) if q.numer() != &0.into() => {}
+        _ => out.push(t),
     }
 }
 
