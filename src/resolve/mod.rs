@@ -1044,12 +1044,31 @@ impl Resolver {
             ));
         }
         let mut terms = Vec::with_capacity(head.sub.len() + args.len());
-        let callee = self.callee(head, &mut terms)?;
-        let (n_inputs, n_slots, n_cond) = self.shape(callee);
+        let callee = match self.callee(head, &mut terms) {
+            Ok(c) => c,
+            Err(x) => return Err(self.not_a_function(head, e, &key).unwrap_or(x)),
+        };
+        let (n_inputs, n_slots, n_cond) = self.arity(callee);
+        // A declared function is a distribution only when declared `: dist`;
+        // a definition is one when it sums to 1, which the engines check.
         let dist_idx = match callee {
             Callee::Fun(f) => match self.p.funs[f].kind {
                 FunKind::Dist(k) => Some(k),
-                _ => None,
+                kind => {
+                    let what = if kind == FunKind::Positive {
+                        "a positive function"
+                    } else {
+                        "a real function"
+                    };
+                    return Err(err(
+                        e.span,
+                        format!(
+                            "`{}` is {what}, not a distribution: `~` draws from a distribution",
+                            self.callee_name(callee)
+                        ),
+                        Some(format!("declare it with `{}`", dist_declaration(e, &key))),
+                    ));
+                }
             },
             Callee::Def(_) => None,
         };
@@ -1139,9 +1158,33 @@ impl Resolver {
         })
     }
 
+    /// When `head` (used as a function) names something declared that is
+    /// not a function, an error that says what it is.
+    fn not_a_function(&self, head: &Name, e: &Expr, drawn: &str) -> Option<ResolveError> {
+        let key = head.key_ref()?;
+        let what = match self.lookup_scope(&key) {
+            Some(_) => "a bound variable",
+            None => match self.globals.get(&*key)?.0 {
+                Global::Set(_) => "a set",
+                Global::Param(_) => "a parameter",
+                Global::Const(_) => "a constant",
+                Global::Var(_) => "a variable",
+                Global::Fun(_) | Global::Def(_) => return None,
+            },
+        };
+        Some(err(
+            e.span,
+            format!("`{}` is {what}, not a distribution", &*key),
+            Some(format!(
+                "`~` draws from a distribution, declared as in `fun p({drawn}) : dist {drawn}`, \
+                 or from a definition"
+            )),
+        ))
+    }
+
     /// How many inputs a callee has, how many of them are subscript slots,
     /// and how many come after the bar.
-    fn shape(&self, c: Callee) -> (usize, usize, usize) {
+    fn arity(&self, c: Callee) -> (usize, usize, usize) {
         match c {
             Callee::Fun(f) => {
                 let i = &self.p.funs[f];
@@ -1215,7 +1258,7 @@ impl Resolver {
     }
 
     fn with_slots(&self, c: Callee, head: &Name, given: usize, slots: &mut Vec<Term>) -> R<Callee> {
-        let (_, n_slots, _) = self.shape(c);
+        let (_, n_slots, _) = self.arity(c);
         if given != n_slots {
             let name = self.callee_name(c);
             let want: Vec<String> = (0..n_slots)
@@ -1322,7 +1365,7 @@ impl Resolver {
                 return Err(e);
             }
         };
-        let (n_inputs, n_slots, n_cond) = self.shape(callee);
+        let (n_inputs, n_slots, n_cond) = self.arity(callee);
         let n_args = n_inputs - n_slots - n_cond;
         if args.len() != n_args || cond.len() != n_cond {
             let shape = if n_cond > 0 {
@@ -1528,6 +1571,53 @@ impl Resolver {
         };
         err(n.span, format!("undeclared name `{key}`"), Some(hint))
     }
+}
+
+/// The declaration that makes `e`, written after `~` to draw `drawn`, a
+/// distribution: `fun R(τ) : dist τ`, `fun q(a | s) : dist a`.
+fn dist_declaration(e: &Expr, drawn: &str) -> String {
+    let drawn_name = || {
+        let n = Name {
+            base: drawn.to_string(),
+            primes: 0,
+            sub: vec![],
+            span: e.span,
+        };
+        Expr::new(ExprKind::Name(n), e.span)
+    };
+    let head = match &e.kind {
+        ExprKind::Name(n) => Expr::new(
+            ExprKind::Apply {
+                head: Box::new(n.clone()),
+                args: vec![drawn_name()],
+                cond: vec![],
+            },
+            e.span,
+        ),
+        ExprKind::Apply { head, args, cond } => {
+            let fill = |list: &[Expr]| -> Vec<Expr> {
+                list.iter()
+                    .map(|a| match a.kind {
+                        ExprKind::Placeholder => drawn_name(),
+                        _ => a.clone(),
+                    })
+                    .collect()
+            };
+            Expr::new(
+                ExprKind::Apply {
+                    head: head.clone(),
+                    args: fill(args),
+                    cond: fill(cond),
+                },
+                e.span,
+            )
+        }
+        _ => return format!("fun p({drawn}) : dist {drawn}"),
+    };
+    format!(
+        "fun {} : dist {drawn}",
+        crate::syntax::print::print_expr(&head)
+    )
 }
 
 #[derive(Clone, Copy, Debug)]

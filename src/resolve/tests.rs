@@ -146,3 +146,45 @@ fn definition_applied_to_another_parameter() {
     let p = resolve_ok(&format!("{PG}param θ′\nJ(θ′)\n= Σ_τ Pr_θ′(τ) R(τ)\n"));
     assert_eq!(p.chains.len(), 1);
 }
+
+#[test]
+fn only_a_distribution_is_drawn_from() {
+    let e = first_error(&format!("{PG}\nE_{{τ~R}}[R(τ)]\n"));
+    assert!(
+        e.message
+            .contains("`R` is a real function, not a distribution"),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("declare it with `fun R(τ) : dist τ`")
+    );
+    let e = first_error(&format!(
+        "{PG}const N : count\nsample τ_i ~ R for i = 1..N\n"
+    ));
+    assert!(e.message.contains("`R` is a real function"), "{e:?}");
+    let e = first_error(&format!("{PG}fun q(τ) : positive\n\nE_{{τ~q}}[R(τ)]\n"));
+    assert!(e.message.contains("`q` is a positive function"), "{e:?}");
+    let e = first_error(
+        "set S\nset A\nvar s in S\nvar a in A\nfun g(a | s)\n\nE_{a~g(·|s)}[g(a | s)]\n",
+    );
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("declare it with `fun g(a | s) : dist a`")
+    );
+    for (other, what) in [("N", "a constant"), ("θ", "a parameter"), ("T", "a set")] {
+        let e = first_error(&format!("{PG}const N : count\n\nE_{{τ~{other}}}[R(τ)]\n"));
+        assert_eq!(
+            e.message,
+            format!("`{other}` is {what}, not a distribution")
+        );
+    }
+}
+
+#[test]
+fn declared_and_defined_distributions_are_drawn_from() {
+    resolve_ok(&format!(
+        "{PG}def q(τ) = Pr_θ(τ)\nconst N : count\nsample τ_i ~ q for i = 1..N\n\n\
+         E_{{τ~Pr_θ}}[R(τ)]\n= E_{{τ~q}}[R(τ)]\n"
+    ));
+}
