@@ -133,7 +133,7 @@ fn problems(path: &Path) -> Vec<String> {
 #[test]
 fn every_failing_input_gets_exactly_its_expected_errors() {
     let files = failing_files();
-    assert!(!files.is_empty(), "tests/failing is missing");
+    assert!(files.len() >= 10, "tests/failing is missing: {files:?}");
     let failures: Vec<String> = files.iter().flat_map(|p| problems(p)).collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
