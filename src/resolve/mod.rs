@@ -7,6 +7,13 @@
 //! wrong arity, a bound variable used outside its binder, a variable where
 //! a number is needed, …). Which objects depend on which parameter is
 //! answered by [`Program::depends_on`].
+//!
+//! Resolving a node also finds its shape (`shape`: a vector or a number,
+//! and whether an integer) and, for an index, the values it can take
+//! (`range`), so that a step whose terms have no meaning — a vector
+//! divided by a vector, a sum to N/2, the state s_H past a trajectory's
+//! end, a draw from a function that is not a distribution — is an error
+//! here, at its place, and never reaches the engines.
 
 pub mod ir;
 mod range;

@@ -235,6 +235,8 @@ proptest! {
             "param θ\n", "set T\n", "var τ in T\n", "fun R(τ)\n", "fun Pr_θ(τ) : dist τ\n", "mdp states S actions A horizon H\n",
             "sample τ_i ~ Pr_θ for i = 1..N\n", "const N : count\n", "def J(θ) = ", "claim ", "derivation \"d\"\n",
             "|", "∂", "d/dθ", "0.5", "2", "x", "τ_i", "s'", "#", "'", "_", ",", "~",
+            "s_t", "a_{t+1}", "s_H", "τ_{N+1}", "Σ_{i=0}^{N/2}", "Σ_{t=0}^{H}", "0", "≥", "∝",
+            "log(", "exp(x)^2", "def G(θ) = ∇_θ ", "fun q(τ)\n", "E_{τ~q}[", "θ",
         ]), 0..60)
     ) {
         let text: String = tokens.concat();
