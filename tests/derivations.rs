@@ -132,6 +132,10 @@ fn latex_and_markdown_versions_get_the_verdicts_of_the_deriv_files() {
             "derivations/flawed/flawed_derivation.deriv",
             &["derivations/latex/flawed_gradient_inside.md"][..],
         ),
+        (
+            "derivations/flawed/power_of_a_function.deriv",
+            &["derivations/latex/flawed_power_of_a_function.tex"][..],
+        ),
     ] {
         let want = verdicts(deriv);
         for other in others {

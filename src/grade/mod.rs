@@ -784,7 +784,7 @@ mod tests {
         assert_eq!((r.errors[0].line, r.errors[0].column), (2, 16));
         let r = g.grade_text(
             &deriv("fine"),
-            Ok("∇_θ J(θ)\n  = ∇_θ J(θ) + 1e38 - 1e38\n".into()),
+            Ok("∇_θ J(θ)\n  = (1 + 1e38 - 1e38) ∇_θ J(θ)\n".into()),
         );
         assert!(r.errors.is_empty(), "{}", r.feedback);
     }

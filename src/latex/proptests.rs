@@ -3,9 +3,9 @@
 //! LaTeX tokens — makes a reader panic.
 
 use super::{read_latex, read_markdown};
-use crate::syntax::ast::{Chain, Expr, ItemKind, Relation, Step};
+use crate::syntax::ast::{Chain, Expr, Func, ItemKind, Relation, Step};
 use crate::syntax::print::{latex_expr, print_chain};
-use crate::syntax::proptests::expr_tree;
+use crate::syntax::proptests::{expr_tree, power_of_function, printable_tree};
 use crate::syntax::Span;
 use proptest::prelude::*;
 
@@ -58,7 +58,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn latex_printing_then_reading_gives_the_same_tree(e in expr_tree()) {
+    fn latex_printing_then_reading_gives_the_same_tree(e in printable_tree()) {
         let text = format!("$$\n{}\n$$\n", latex_expr(&e));
         let f = read_latex(&text);
         prop_assert!(f.errors.is_empty(), "{text}: {:?}", f.errors);
@@ -96,6 +96,23 @@ proptest! {
             prop_assert_eq!(&back.start, &chain.start, "{}", text);
             prop_assert_eq!(&back.steps, &chain.steps, "{}", text);
         }
+    }
+
+    /// `\log(x)^2`, `\exp\left(x\right)^2`: the power of the application,
+    /// whatever the argument.
+    #[test]
+    fn latex_bracketed_function_arguments_are_applications(
+        f in prop::sample::select(vec![Func::Log, Func::Exp]),
+        arg in expr_tree(),
+        sized in any::<bool>(),
+    ) {
+        let (open, close) = if sized { ("\\left(", "\\right)") } else { ("(", ")") };
+        let text = format!("$$\\{}{open}{}{close}^{{2}}$$", f.name(), latex_expr(&arg));
+        let read = read_latex(&text);
+        prop_assert!(read.errors.is_empty(), "{text}: {:?}", read.errors);
+        let c = first_chain(&read);
+        prop_assert!(c.is_some(), "{text}");
+        prop_assert_eq!(&c.unwrap().start, &power_of_function(f, arg), "{}", text);
     }
 
     #[test]
@@ -145,6 +162,18 @@ fn latex_and_deriv_spellings_give_equal_trees() {
             "E_{s~ρ, a~π_θ(·|s)}[r(s, a)]",
         ),
         (r"\sqrt{x}^{2}", "(sqrt x)^2"),
+        (r"\sqrt{x}^2", "sqrt(x)^2"),
+        (r"\log(x)^2", "(log x)^2"),
+        (r"\log (x)^2", "log(x)^2"),
+        (r"\ln\left(x\right)^{2}", "(log x)^2"),
+        (r"\exp\left(x\right)^2", "(exp x)^2"),
+        (r"\exp\bigl(x\bigr)^2 y", "(exp x)^2 y"),
+        (r"\exp\left[x\right]^2", "(exp x)^2"),
+        (r"\log x^2", "log (x^2)"),
+        (r"\log{x}^2", "log (x^2)"),
+        (r"\log \Pr_\theta(\tau)^2", "log (Pr_θ(τ)^2)"),
+        (r"\log\left((a+b)^2\right)", "log ((a + b)^2)"),
+        (r"\nabla_\theta (f_\theta)^2", "∇_θ (f_θ^2)"),
         (r"\exp\left(-x\right)", "exp(-x)"),
         (r"\left| x \right|", "|x|"),
         (

@@ -257,7 +257,7 @@ mod tests {
     fn check_junit_has_a_case_a_step_and_a_failure_a_refutation() {
         let text = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\n\
                     claim ∇_θ Σ_τ Pr_θ(τ) R(τ) = Σ_τ ∇_θ Pr_θ(τ) R(τ)\n\
-                    ∇_θ Σ_τ Pr_θ(τ) R(τ)\n  = Σ_τ ∇_θ Pr_θ(τ) R(τ) by linearity\n  = Σ_τ Pr_θ(τ) R(τ) by <nothing>\n";
+                    ∇_θ Σ_τ Pr_θ(τ) R(τ)\n  = Σ_τ ∇_θ Pr_θ(τ) R(τ) by linearity\n  = 2 Σ_τ ∇_θ Pr_θ(τ) R(τ) by <nothing>\n";
         let doc = render_check(&[check_text("f<1>.deriv", text, &Options::default())]);
         assert_well_formed(&doc);
         assert!(

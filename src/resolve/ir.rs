@@ -153,6 +153,9 @@ pub struct DefInfo {
     pub n_cond: usize,
     /// The body.
     pub body: Term,
+    /// Whether the body is a vector (a gradient with respect to a vector
+    /// parameter, or built from gradients linearly).
+    pub vector: bool,
     /// The body's depth with every definition in it unfolded.
     pub depth: usize,
     /// A distribution over its first input by construction (the

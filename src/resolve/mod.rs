@@ -7,8 +7,17 @@
 //! wrong arity, a bound variable used outside its binder, a variable where
 //! a number is needed, …). Which objects depend on which parameter is
 //! answered by [`Program::depends_on`].
+//!
+//! Resolving a node also finds its shape (`shape`: a vector or a number,
+//! and whether an integer) and, for an index, the values it can take
+//! (`range`), so that a step whose terms have no meaning — a vector
+//! divided by a vector, a sum to N/2, the state s_H past a trajectory's
+//! end, a draw from a function that is not a distribution — is an error
+//! here, at its place, and never reaches the engines.
 
 pub mod ir;
+mod range;
+mod shape;
 
 use crate::syntax::ast::{
     self, ConstKind, Expr, ExprKind, FunAttr, Item, ItemKind, Name, Relation,
@@ -17,6 +26,8 @@ use crate::syntax::parser::parse_file;
 use crate::syntax::Span;
 pub use ir::*;
 use num_rational::BigRational;
+use range::{Interval, Linear, Outside};
+use shape::{Misuse, Shape};
 // Names are hashed on every lookup; SipHash was a tenth of resolving.
 use foldhash::{HashMap, HashMapExt};
 
@@ -134,8 +145,17 @@ pub struct Program {
 /// The type of an expression.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ty {
-    Num,
+    Num(Shape),
     Elem(SetId),
+}
+
+/// An error about vectors, kept until the end of the items being resolved:
+/// it stands only if the parameters turn out to be vectors.
+#[derive(Clone, Debug)]
+struct VectorError {
+    error: ResolveError,
+    /// The chain (an index into `Program::chains`) it breaks.
+    chain: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -185,9 +205,22 @@ struct Resolver {
     binders_seen: Vec<VarId>,
     mdp: Option<Mdp>,
     errors: Vec<ResolveError>,
+    /// The first error about vectors in the expression being resolved.
+    vector_error: Option<ResolveError>,
+    /// Errors about vectors, until [`Resolver::settle_vector_errors`].
+    vector_errors: Vec<VectorError>,
+    /// Definitions whose bodies have an error about vectors: a use of one
+    /// has one too.
+    defs_with_vector_errors: Vec<DefId>,
+    /// The range variables bound where the resolver is, with the values
+    /// they take, innermost last.
+    ranges: Vec<(VarId, Interval)>,
 }
 
 type R<T> = Result<T, ResolveError>;
+
+/// A chain's first expression and steps, or the errors that break it.
+type ChainResolution = Result<(Located, Vec<ResolvedStep>), Vec<ResolveError>>;
 
 /// Parse and resolve a file's text.
 pub fn resolve_text(text: &str) -> (Program, Vec<crate::syntax::parser::SyntaxError>) {
@@ -230,20 +263,39 @@ impl Declarations {
                 binders_seen: Vec::new(),
                 mdp: None,
                 errors: Vec::new(),
+                vector_error: None,
+                vector_errors: Vec::new(),
+                defs_with_vector_errors: Vec::new(),
+                // Ranges nest a few deep: one allocation a file.
+                ranges: Vec::with_capacity(8),
             },
             pending_claim: None,
         }
     }
 
-    /// Add items (declarations, claims, chains) to this state.
+    /// Add items (declarations, claims, chains) to this state. Errors
+    /// about vectors are settled at the end: whether the parameters are
+    /// vectors depends on every item.
     pub fn add(&mut self, items: &[Item]) {
+        let first_error = self.r.errors.len();
         for item in items {
             self.r.scope.clear();
             self.r.binders_seen.clear();
+            self.r.ranges.clear();
+            self.r.vector_error = None;
             if let Err(e) = self.r.item(item, &mut self.pending_claim) {
                 self.r.errors.push(e);
             }
+            if let Some(e) = self.r.vector_error.take() {
+                // An item other than a chain (a definition, a claim, an
+                // assumption) keeps its error here.
+                self.r.vector_errors.push(VectorError {
+                    error: e,
+                    chain: None,
+                });
+            }
         }
+        self.r.settle_vector_errors(first_error);
     }
 
     /// The errors found so far.
@@ -275,6 +327,7 @@ impl Declarations {
             p.milestones.len(),
             p.labelled_steps.len(),
             self.r.errors.len(),
+            self.r.defs_with_vector_errors.len(),
         ];
         let saved = (
             p.scalar_params,
@@ -318,6 +371,7 @@ impl Declarations {
         p.labelled_steps.truncate(lens[11]);
         p.errors.clear();
         self.r.errors.truncate(lens[12]);
+        self.r.defs_with_vector_errors.truncate(lens[13]);
         (
             p.scalar_params,
             p.points,
@@ -355,6 +409,29 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 impl Resolver {
+    /// Errors about vectors stand when the parameters are vectors, that is
+    /// when no parameter was used as a plain value; then the chains they
+    /// are in are dropped, as chains with other errors are. Errors from
+    /// `first_error` on are put in the order of their places.
+    fn settle_vector_errors(&mut self, first_error: usize) {
+        if self.vector_errors.is_empty() {
+            return;
+        }
+        let found = std::mem::take(&mut self.vector_errors);
+        if self.p.scalar_params {
+            return;
+        }
+        let mut broken: Vec<usize> = found.iter().filter_map(|v| v.chain).collect();
+        broken.sort_unstable();
+        broken.dedup();
+        for &k in broken.iter().rev() {
+            self.p.chains.remove(k);
+        }
+        self.p.broken_chains += broken.len();
+        self.errors.extend(found.into_iter().map(|v| v.error));
+        self.errors[first_error..].sort_by_key(|e| e.span.start);
+    }
+
     fn declare(&mut self, key: String, g: Global, span: Span) -> R<()> {
         if let Some((_, first)) = self.globals.get(&key) {
             let _ = first;
@@ -468,15 +545,17 @@ impl Resolver {
             }
             ItemKind::Fun(head, attr) => self.fun(head, attr.as_ref(), item.span)?,
             ItemKind::Def(head, body) => self.def(head, body, item.span)?,
-            ItemKind::Assume(l, rel, rhs) => {
-                let l = self.located_num(l)?;
-                let rhs = self.located_num(rhs)?;
-                self.p.assumptions.push((l, *rel, rhs));
+            ItemKind::Assume(l, rel, r) => {
+                let (lhs, a) = self.located(l)?;
+                let (rhs, b) = self.located(r)?;
+                self.relate(*rel, a, b, r, "the left side");
+                self.p.assumptions.push((lhs, *rel, rhs));
             }
-            ItemKind::Claim(name, l, rel, rhs) => {
-                let lhs = self.located_num(l)?;
+            ItemKind::Claim(name, l, rel, r) => {
+                let (lhs, a) = self.located(l)?;
                 self.scope.clear();
-                let rhs = self.located_num(rhs)?;
+                let (rhs, b) = self.located(r)?;
+                self.relate(*rel, a, b, r, "the left side");
                 if let Some(n) = name {
                     if self.p.claims.iter().any(|c| c.name.as_ref() == Some(n)) {
                         return Err(err(
@@ -518,8 +597,8 @@ impl Resolver {
                     ));
                 }
                 let dist = self.dist(dist, key.clone(), var.span)?;
-                let lo = self.num(lo)?;
-                let hi = self.num(hi)?;
+                let lo = self.integer(lo, || "the first index of a sample".into())?;
+                let hi = self.integer(hi, || "the last index of a sample".into())?;
                 self.p.samples.push(SampleInfo {
                     name: key.clone(),
                     index: index.base_with_primes(),
@@ -534,14 +613,14 @@ impl Resolver {
             }
             ItemKind::Points(n) => self.p.points = Some(n.clone()),
             ItemKind::Milestone(e) => {
-                let l = self.located_num(e)?;
+                let (l, _) = self.located(e)?;
                 self.p.milestones.push(l);
             }
             ItemKind::Rubric(text) => self.p.rubric = Some((text.clone(), item.span)),
             ItemKind::Steps(list) => {
                 for (label, e) in list {
                     self.scope.clear();
-                    let l = self.located_num(e)?;
+                    let (l, _) = self.located(e)?;
                     self.p.labelled_steps.push((label.clone(), l));
                 }
             }
@@ -558,7 +637,17 @@ impl Resolver {
                     (Some(n), None) => Some(n.clone()),
                     _ => None,
                 };
-                match self.chain(chain) {
+                let (resolved, vector_errors) = self.chain(chain);
+                // A chain broken by other errors is not kept whatever the
+                // parameters are; one with errors about vectors only is
+                // dropped when they stand.
+                let chain_index = resolved.is_ok().then_some(self.p.chains.len());
+                self.vector_errors
+                    .extend(vector_errors.into_iter().map(|error| VectorError {
+                        error,
+                        chain: chain_index,
+                    }));
+                match resolved {
                     Ok((start, steps)) => self.p.chains.push(ResolvedChain {
                         name: chain.name.clone(),
                         span: chain.span,
@@ -577,26 +666,43 @@ impl Resolver {
         Ok(())
     }
 
-    fn chain(
-        &mut self,
-        chain: &ast::Chain,
-    ) -> Result<(Located, Vec<ResolvedStep>), Vec<ResolveError>> {
+    /// A chain's expressions, or the errors that break it; and apart, its
+    /// errors about vectors, one an expression at most.
+    fn chain(&mut self, chain: &ast::Chain) -> (ChainResolution, Vec<ResolveError>) {
         let mut errors = Vec::new();
-        let mut one = |r: &mut Resolver, e: &Expr| {
+        let mut vector_errors = Vec::new();
+        let mut one = |r: &mut Resolver, e: &Expr, before: Option<(Relation, Shape)>| {
             r.scope.clear();
             r.binders_seen.clear();
-            match r.located_num(e) {
-                Ok(l) => Some(l),
+            r.ranges.clear();
+            r.vector_error = None;
+            let resolved = r.located(e);
+            if let (Ok((_, after)), Some((relation, before))) = (&resolved, before) {
+                r.relate(relation, before, *after, e, "the previous expression");
+            }
+            let clean = match r.vector_error.take() {
+                Some(e) => {
+                    vector_errors.push(e);
+                    false
+                }
+                None => true,
+            };
+            match resolved {
+                Ok((l, shape)) => Some((l, shape, clean)),
                 Err(x) => {
                     errors.push(x);
                     None
                 }
             }
         };
-        let start = one(self, &chain.start);
+        let start = one(self, &chain.start, None);
+        // The shape of the expression before, when it is known to be right.
+        let mut before = start.as_ref().and_then(|&(_, s, clean)| clean.then_some(s));
         let mut steps = Vec::with_capacity(chain.steps.len());
         for s in &chain.steps {
-            if let Some(expr) = one(self, &s.expr) {
+            let here = one(self, &s.expr, before.map(|b| (s.relation, b)));
+            before = here.as_ref().and_then(|&(_, s, clean)| clean.then_some(s));
+            if let Some((expr, _, _)) = here {
                 steps.push(ResolvedStep {
                     relation: s.relation,
                     expr,
@@ -604,10 +710,52 @@ impl Resolver {
                 });
             }
         }
-        match start {
-            Some(start) if errors.is_empty() => Ok((start, steps)),
+        let resolved = match start {
+            Some((start, _, _)) if errors.is_empty() => Ok((start, steps)),
             _ => Err(errors),
+        };
+        (resolved, vector_errors)
+    }
+
+    /// An error about vectors when `relation` cannot relate a side of shape
+    /// `before` (`what` it is) to `e`, of shape `after`.
+    fn relate(&mut self, relation: Relation, before: Shape, after: Shape, e: &Expr, what: &str) {
+        if Shape::related(relation, before, after) {
+            return;
         }
+        self.vector_misuse(e.span, |_| {
+            let symbol = relation.symbol();
+            let side = |s: Shape| {
+                if s.is_vector() {
+                    "a vector"
+                } else {
+                    "a number"
+                }
+            };
+            match relation {
+                Relation::Le | Relation::Ge => (
+                    if before.is_vector() && after.is_vector() {
+                        format!("`{symbol}` orders numbers, but both sides are vectors")
+                    } else {
+                        format!(
+                            "`{symbol}` orders numbers, but {what} is {} and this side is {}",
+                            side(before),
+                            side(after)
+                        )
+                    },
+                    "a vector has no order: compare numbers, such as one component written out"
+                        .into(),
+                ),
+                _ => (
+                    format!(
+                        "`{symbol}` cannot relate a vector and a number: {what} is {}, this side {}",
+                        side(before),
+                        side(after)
+                    ),
+                    "a vector equals a vector or 0: is a gradient missing on one side?".into(),
+                ),
+            }
+        });
     }
 
     fn plain_key(&self, n: &Name) -> R<String> {
@@ -758,7 +906,7 @@ impl Resolver {
                 }
             }
         }
-        let body = self.num(body)?;
+        let (body, shape) = self.value(body)?;
         self.scope.clear();
         let depth = self.p.expanded_depth(&body);
         if depth > MAX_EXPANDED_DEPTH {
@@ -770,12 +918,16 @@ impl Resolver {
                 Some("definitions may build on each other, but not this deeply".into()),
             ));
         }
+        if self.vector_error.is_some() {
+            self.defs_with_vector_errors.push(self.p.defs.len());
+        }
         self.p.defs.push(DefInfo {
             name: name.clone(),
             inputs,
             n_slots: slots.len(),
             n_cond: head.cond.len(),
             body,
+            vector: shape.is_vector(),
             depth,
             distribution: false,
             span,
@@ -847,13 +999,14 @@ impl Resolver {
         Ok(())
     }
 
-    fn located_num(&mut self, e: &Expr) -> R<Located> {
-        let term = self.num(e)?;
-        Ok(Located { term, span: e.span })
+    fn located(&mut self, e: &Expr) -> R<(Located, Shape)> {
+        let (term, shape) = self.value(e)?;
+        Ok((Located { term, span: e.span }, shape))
     }
 
-    /// Resolve an expression that must be a number (not a set element).
-    fn num(&mut self, e: &Expr) -> R<Term> {
+    /// Resolve an expression that is a number or a vector (not a set
+    /// element), with its shape.
+    fn value(&mut self, e: &Expr) -> R<(Term, Shape)> {
         if !matches!(
             e.kind,
             ExprKind::Name(_) | ExprKind::Apply { .. } | ExprKind::Placeholder
@@ -862,7 +1015,7 @@ impl Resolver {
         }
         let (t, ty) = self.expr(e)?;
         match ty {
-            Ty::Num => Ok(t),
+            Ty::Num(shape) => Ok((t, shape)),
             Ty::Elem(s) => Err(err(
                 e.span,
                 format!(
@@ -871,6 +1024,130 @@ impl Resolver {
                 ),
                 Some("apply a function to it, as in R(τ)".into()),
             )),
+        }
+    }
+
+    /// [`Resolver::value`] where a number is needed: a vector there is an
+    /// error about vectors, which `describe` words (message and hint), and
+    /// the value counts as a number from then on.
+    fn number(
+        &mut self,
+        e: &Expr,
+        describe: impl FnOnce(&Self) -> (String, String),
+    ) -> R<(Term, Shape)> {
+        let (t, shape) = self.value(e)?;
+        if !shape.is_vector() {
+            return Ok((t, shape));
+        }
+        self.vector_misuse(e.span, describe);
+        Ok((t, Shape::Real))
+    }
+
+    /// Keep the first error about vectors of the expression being resolved.
+    /// None is kept while the parameters are known to be scalars.
+    fn vector_misuse(&mut self, span: Span, describe: impl FnOnce(&Self) -> (String, String)) {
+        if self.vector_error.is_none() && !self.p.scalar_params {
+            let (message, hint) = describe(self);
+            self.vector_error = Some(err(span, message, Some(hint)));
+        }
+    }
+
+    /// An expression that must be an integer (a range bound, an index):
+    /// `place` names what it is, for the error.
+    fn integer(&mut self, e: &Expr, place: impl FnOnce() -> String) -> R<Term> {
+        let (t, shape) = self.value(e)?;
+        if shape.is_int() {
+            return Ok(t);
+        }
+        Err(err(
+            e.span,
+            format!(
+                "{} must be an integer, and {}",
+                place(),
+                self.why_not_integer(e)
+            ),
+            Some(
+                "write it with whole numbers, `count` constants (`const N : count`) and range \
+                 or time variables, joined by +, −, · and powers"
+                    .into(),
+            ),
+        ))
+    }
+
+    /// Why `e`, not of an integer shape, is not an integer: its first part
+    /// that is not.
+    fn why_not_integer(&self, e: &Expr) -> String {
+        let q = quote(e);
+        match &e.kind {
+            ExprKind::Number(_) => format!("`{q}` is not a whole number"),
+            ExprKind::Binary(ast::BinOp::Div, ..) => format!("`{q}` is a quotient"),
+            ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => {
+                let culprit = [a, b]
+                    .into_iter()
+                    .find(|x| !self.integer_form(x))
+                    .map(|x| self.why_not_integer(x));
+                match (culprit, &e.kind) {
+                    (Some(why), _) => why,
+                    (None, ExprKind::Pow(..)) => {
+                        format!("`{q}` is a power whose exponent may be negative")
+                    }
+                    (None, _) => format!("`{q}` is not an integer expression"),
+                }
+            }
+            ExprKind::Neg(x) | ExprKind::Abs(x) => self.why_not_integer(x),
+            ExprKind::Name(n) => {
+                let what = match n.key_ref().and_then(|k| self.name_kind(&k)) {
+                    Some(Global::Const(_)) => "a real constant, not a `count`",
+                    Some(Global::Var(_)) => "a real variable",
+                    Some(Global::Param(_)) => "a parameter",
+                    Some(Global::Def(_) | Global::Fun(_)) => "the value of a function",
+                    _ => "not an integer",
+                };
+                format!("`{q}` is {what}")
+            }
+            ExprKind::Apply { .. } => format!("`{q}` is the value of a function"),
+            ExprKind::Deriv { .. } => format!("`{q}` is a gradient"),
+            _ => format!("`{q}` is not an integer expression"),
+        }
+    }
+
+    /// Whether `e` has one of the integer forms, judged from its text and
+    /// what its names are declared as (for messages; resolving decides).
+    fn integer_form(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Number(n) => n.is_integer(),
+            ExprKind::Binary(ast::BinOp::Div, ..) => false,
+            ExprKind::Binary(_, a, b) => self.integer_form(a) && self.integer_form(b),
+            ExprKind::Pow(a, b) => {
+                self.integer_form(a)
+                    && matches!(&b.kind, ExprKind::Number(k) if k.is_integer() && *k >= BigRational::from_integer(0.into()))
+            }
+            ExprKind::Neg(x) | ExprKind::Abs(x) => self.integer_form(x),
+            ExprKind::Name(n) => {
+                let Some(key) = n.key_ref() else {
+                    return false;
+                };
+                if let Some(Binding::Var(v)) = self.lookup_scope(&key) {
+                    return matches!(self.p.vars[v].domain, VarDomain::Int | VarDomain::Time(_));
+                }
+                match self.globals.get(&*key) {
+                    Some((Global::Const(c), _)) => self.p.consts[*c].kind == ConstKind::Count,
+                    Some((Global::Var(v), _)) => {
+                        matches!(self.p.vars[*v].domain, VarDomain::Int | VarDomain::Time(_))
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// What a name (a key) refers to: a bound variable counts as a
+    /// variable.
+    fn name_kind(&self, key: &str) -> Option<Global> {
+        match self.lookup_scope(key) {
+            Some(Binding::Var(v)) => Some(Global::Var(v)),
+            None => self.globals.get(key).map(|g| g.0),
         }
     }
 
@@ -891,32 +1168,90 @@ impl Resolver {
                 Some("write it inside E_{a~π_θ(·|s)}".into()),
             )),
             ExprKind::Apply { head, args, cond } => self.apply(head, args, cond, e.span),
-            _ => Ok((self.compound(e)?, Ty::Num)),
+            _ => {
+                let (t, shape) = self.compound(e)?;
+                Ok((t, Ty::Num(shape)))
+            }
         }
     }
 
-    /// An expression that is a number by its form: anything but a name, an
-    /// application or `·`. `num` resolves these without going through
-    /// `expr` and its type.
-    fn compound(&mut self, e: &Expr) -> R<Term> {
-        let num = |t: Term| -> R<Term> { Ok(t) };
+    /// An expression that is a number or a vector by its form: anything
+    /// but a name, an application or `·`. `value` resolves these without
+    /// going through `expr` and its type. Its shape is found in the same
+    /// step, from the shapes of its parts.
+    fn compound(&mut self, e: &Expr) -> R<(Term, Shape)> {
+        let b = Box::new;
         match &e.kind {
-            ExprKind::Name(_) | ExprKind::Apply { .. } | ExprKind::Placeholder => self.num(e),
-            ExprKind::Number(n) => num(Term::Num(n.clone())),
-            ExprKind::Neg(x) => num(Term::Neg(Box::new(self.num(x)?))),
-            ExprKind::Binary(op, a, b) => {
-                let a = Box::new(self.num(a)?);
-                let b = Box::new(self.num(b)?);
-                num(match op {
-                    ast::BinOp::Add => Term::Add(a, b),
-                    ast::BinOp::Sub => Term::Sub(a, b),
-                    ast::BinOp::Mul => Term::Mul(a, b),
-                    ast::BinOp::Div => Term::Div(a, b),
-                })
+            ExprKind::Name(_) | ExprKind::Apply { .. } | ExprKind::Placeholder => self.value(e),
+            ExprKind::Number(n) => Ok((Term::Num(n.clone()), Shape::of_number(n))),
+            ExprKind::Neg(x) => {
+                let (t, shape) = self.value(x)?;
+                Ok((Term::Neg(b(t)), shape))
             }
-            ExprKind::Pow(a, b) => num(Term::Pow(Box::new(self.num(a)?), Box::new(self.num(b)?))),
-            ExprKind::Func(f, x) => num(Term::Func(*f, Box::new(self.num(x)?))),
-            ExprKind::Abs(x) => num(Term::Abs(Box::new(self.num(x)?))),
+            ExprKind::Binary(op, l, r) => {
+                let (tl, sl) = self.value(l)?;
+                let (tr, sr) = self.value(r)?;
+                let shape = match op {
+                    ast::BinOp::Add | ast::BinOp::Sub => Shape::sum(sl, sr),
+                    ast::BinOp::Mul => Shape::product(sl, sr),
+                    ast::BinOp::Div => Shape::quotient(sl, sr),
+                };
+                let shape = shape.unwrap_or_else(|m| {
+                    self.binary_misuse(m, *op, e.span, (l, sl), r);
+                    Shape::Real
+                });
+                let (tl, tr) = (b(tl), b(tr));
+                let t = match op {
+                    ast::BinOp::Add => Term::Add(tl, tr),
+                    ast::BinOp::Sub => Term::Sub(tl, tr),
+                    ast::BinOp::Mul => Term::Mul(tl, tr),
+                    ast::BinOp::Div => Term::Div(tl, tr),
+                };
+                Ok((t, shape))
+            }
+            ExprKind::Pow(base, x) => {
+                let (tb, sb) = self.number(base, |_| {
+                    (
+                        format!("a power of a vector: `{}` is a vector", quote(base)),
+                        "a vector has no powers: raise a number, such as one component written out"
+                            .into(),
+                    )
+                })?;
+                let (tx, sx) = self.number(x, |_| {
+                    (
+                        format!("a vector as an exponent: `{}` is a vector", quote(x)),
+                        "an exponent is a number".into(),
+                    )
+                })?;
+                // An integer to an integer power at least 0 is an integer;
+                // the exponent's least value is asked for only then.
+                let natural = sb.is_int()
+                    && sx.is_int()
+                    && range::interval(&tx, self)
+                        .lo
+                        .is_some_and(|l| l.never_negative());
+                Ok((Term::Pow(b(tb), b(tx)), Shape::power(sb, natural)))
+            }
+            ExprKind::Func(f, x) => {
+                let (t, _) = self.number(x, |_| {
+                    (
+                        format!("`{}` of a vector: `{}` is a vector", f.name(), quote(x)),
+                        "log, exp and sqrt take numbers: apply them before differentiating, \
+                         as in ∇_θ log Pr_θ(τ)"
+                            .into(),
+                    )
+                })?;
+                Ok((Term::Func(*f, b(t)), Shape::Real))
+            }
+            ExprKind::Abs(x) => {
+                let (t, shape) = self.number(x, |_| {
+                    (
+                        format!("the absolute value of a vector: `{}` is a vector", quote(x)),
+                        "|…| takes a number, such as one component written out".into(),
+                    )
+                })?;
+                Ok((Term::Abs(b(t)), shape.absolute()))
+            }
             ExprKind::Deriv { param, body } => {
                 let p = match param {
                     Some(n) => self.global_param(n).ok_or_else(|| {
@@ -939,11 +1274,22 @@ impl Resolver {
                         }
                     }
                 };
-                let body = self.num(body)?;
-                num(Term::Grad {
-                    param: p,
-                    body: Box::new(body),
-                })
+                let (body, _) = self.number(body, |_| {
+                    (
+                        format!(
+                            "the gradient of a vector (a Hessian): `{}` is already a vector",
+                            quote(body)
+                        ),
+                        "derivcheck checks first derivatives: differentiate a number".into(),
+                    )
+                })?;
+                Ok((
+                    Term::Grad {
+                        param: p,
+                        body: b(body),
+                    },
+                    Shape::Vector,
+                ))
             }
             ExprKind::Big {
                 op,
@@ -952,9 +1298,9 @@ impl Resolver {
                 body,
             } => {
                 let key = self.plain_key(var)?;
-                let (vdomain, bdomain) = match &**domain {
+                let (vdomain, bdomain, values) = match &**domain {
                     ast::Domain::Declared => match self.var_domain_of(var) {
-                        Some(VarDomain::Set(s)) => (VarDomain::Set(s), BigDomain::Set(s)),
+                        Some(VarDomain::Set(s)) => (VarDomain::Set(s), BigDomain::Set(s), None),
                         _ => {
                             return Err(err(
                                 var.span,
@@ -967,25 +1313,59 @@ impl Resolver {
                     },
                     ast::Domain::Set(s) => {
                         let s = self.set_named(s)?;
-                        (VarDomain::Set(s), BigDomain::Set(s))
+                        (VarDomain::Set(s), BigDomain::Set(s), None)
                     }
                     ast::Domain::Range(lo, hi) => {
-                        let lo = self.num(lo)?;
-                        let hi = self.num(hi)?;
-                        (VarDomain::Int, BigDomain::Range(Box::new(lo), Box::new(hi)))
+                        let lo = self.integer(lo, || "the first index of a range".into())?;
+                        let hi = self.integer(hi, || "the last index of a range".into())?;
+                        // While the body is evaluated, the variable lies
+                        // between the least first and the greatest last index.
+                        let values = Interval::between(
+                            range::interval(&lo, self).lo,
+                            range::interval(&hi, self).hi,
+                        );
+                        (
+                            VarDomain::Int,
+                            BigDomain::Range(b(lo), b(hi)),
+                            Some(values),
+                        )
                     }
                 };
                 let v = self.new_var(key, vdomain, true);
                 self.binders_seen.push(v);
                 self.scope.push(Binding::Var(v));
-                let body = self.num(body);
+                if let Some(values) = values {
+                    self.ranges.push((v, values));
+                }
+                let body = if *op == ast::BigOp::Prod {
+                    self.number(body, |_| {
+                        (
+                            format!("a product Π of vectors: `{}` is a vector", quote(body)),
+                            "Π multiplies numbers; Σ adds vectors".into(),
+                        )
+                    })
+                } else {
+                    self.value(body)
+                };
+                if values.is_some() {
+                    self.ranges.pop();
+                }
                 self.scope.pop();
-                num(Term::Big {
-                    op: *op,
-                    var: v,
-                    domain: bdomain,
-                    body: Box::new(body?),
-                })
+                let (body, shape) = body?;
+                let shape = if shape.is_vector() {
+                    Shape::Vector
+                } else {
+                    Shape::Real
+                };
+                Ok((
+                    Term::Big {
+                        op: *op,
+                        var: v,
+                        domain: bdomain,
+                        body: b(body),
+                    },
+                    shape,
+                ))
             }
             ExprKind::Expect { draws, body } => {
                 let depth = self.scope.len();
@@ -1003,18 +1383,67 @@ impl Resolver {
                     self.scope.push(Binding::Var(dist.var));
                     dists.push(dist);
                 }
-                let body = self.num(body);
+                let body = self.value(body);
                 self.scope.truncate(depth);
-                let mut t = body?;
+                let (mut t, shape) = body?;
                 for dist in dists.into_iter().rev() {
-                    t = Term::Expect {
-                        dist,
-                        body: Box::new(t),
-                    };
+                    t = Term::Expect { dist, body: b(t) };
                 }
-                num(t)
+                let shape = if shape.is_vector() {
+                    Shape::Vector
+                } else {
+                    Shape::Real
+                };
+                Ok((t, shape))
             }
         }
+    }
+
+    /// The error about vectors of `l op r`, written at `span`, whose
+    /// shapes do not combine.
+    fn binary_misuse(
+        &mut self,
+        misuse: Misuse,
+        op: ast::BinOp,
+        span: Span,
+        (l, left): (&Expr, Shape),
+        r: &Expr,
+    ) {
+        let span = match misuse {
+            Misuse::DivisionByVector => r.span,
+            _ => span,
+        };
+        self.vector_misuse(span, |_| match misuse {
+            Misuse::SumWithNumber => {
+                let (v, n) = if left.is_vector() { (l, r) } else { (r, l) };
+                let what = match (op, left.is_vector()) {
+                    (ast::BinOp::Add, _) => "add a number to a vector",
+                    (_, true) => "subtract a number from a vector",
+                    (_, false) => "subtract a vector from a number",
+                };
+                (
+                    format!(
+                        "cannot {what}: `{}` is a vector and `{}` a number",
+                        quote(v),
+                        quote(n)
+                    ),
+                    "a vector adds to a vector or to 0: is a gradient missing?".into(),
+                )
+            }
+            Misuse::ProductOfVectors => (
+                format!(
+                    "a product of two vectors: `{}` and `{}` are vectors, and there is no inner product",
+                    quote(l),
+                    quote(r)
+                ),
+                "multiply a vector by a number, or write the sum of the components' products out"
+                    .into(),
+            ),
+            Misuse::DivisionByVector => (
+                format!("division by a vector: `{}` is a vector", quote(r)),
+                "divide by a number: a vector has no inverse".into(),
+            ),
+        });
     }
 
     /// A distribution `Pr_θ` or `π_θ(·|s)`, drawing a variable named `key`.
@@ -1049,14 +1478,43 @@ impl Resolver {
             ));
         }
         let mut terms = Vec::with_capacity(head.sub.len() + args.len());
-        let callee = self.callee(head, &mut terms)?;
-        let (n_inputs, n_slots, n_cond) = self.shape(callee);
+        let callee = match self.callee(head, &mut terms) {
+            Ok(c) => c,
+            Err(x) => return Err(self.not_a_function(head, e, &key).unwrap_or(x)),
+        };
+        let (n_inputs, n_slots, n_cond) = self.arity(callee);
+        // A declared function is a distribution only when declared `: dist`;
+        // a definition is one when it sums to 1, which the engines check.
         let dist_idx = match callee {
             Callee::Fun(f) => match self.p.funs[f].kind {
                 FunKind::Dist(k) => Some(k),
-                _ => None,
+                kind => {
+                    let what = if kind == FunKind::Positive {
+                        "a positive function"
+                    } else {
+                        "a real function"
+                    };
+                    return Err(err(
+                        e.span,
+                        format!(
+                            "`{}` is {what}, not a distribution: `~` draws from a distribution",
+                            self.callee_name(callee)
+                        ),
+                        Some(format!("declare it with `{}`", dist_declaration(e, &key))),
+                    ));
+                }
             },
-            Callee::Def(_) => None,
+            Callee::Def(d) => {
+                if self.p.defs[d].vector {
+                    self.vector_misuse(e.span, |r| {
+                        (
+                            format!("`{}` is a vector, not a distribution", r.p.defs[d].name),
+                            "a distribution's values are numbers, which sum to 1".into(),
+                        )
+                    });
+                }
+                None
+            }
         };
         let explicit = n_inputs - n_slots;
         // `Pr_θ` for a distribution whose only argument is drawn; inputs that
@@ -1144,9 +1602,33 @@ impl Resolver {
         })
     }
 
+    /// When `head` (used as a function) names something declared that is
+    /// not a function, an error that says what it is.
+    fn not_a_function(&self, head: &Name, e: &Expr, drawn: &str) -> Option<ResolveError> {
+        let key = head.key_ref()?;
+        let what = match self.lookup_scope(&key) {
+            Some(_) => "a bound variable",
+            None => match self.globals.get(&*key)?.0 {
+                Global::Set(_) => "a set",
+                Global::Param(_) => "a parameter",
+                Global::Const(_) => "a constant",
+                Global::Var(_) => "a variable",
+                Global::Fun(_) | Global::Def(_) => return None,
+            },
+        };
+        Some(err(
+            e.span,
+            format!("`{}` is {what}, not a distribution", &*key),
+            Some(format!(
+                "`~` draws from a distribution, declared as in `fun p({drawn}) : dist {drawn}`, \
+                 or from a definition"
+            )),
+        ))
+    }
+
     /// How many inputs a callee has, how many of them are subscript slots,
     /// and how many come after the bar.
-    fn shape(&self, c: Callee) -> (usize, usize, usize) {
+    fn arity(&self, c: Callee) -> (usize, usize, usize) {
         match c {
             Callee::Fun(f) => {
                 let i = &self.p.funs[f];
@@ -1220,7 +1702,7 @@ impl Resolver {
     }
 
     fn with_slots(&self, c: Callee, head: &Name, given: usize, slots: &mut Vec<Term>) -> R<Callee> {
-        let (_, n_slots, _) = self.shape(c);
+        let (_, n_slots, _) = self.arity(c);
         if given != n_slots {
             let name = self.callee_name(c);
             let want: Vec<String> = (0..n_slots)
@@ -1308,7 +1790,21 @@ impl Resolver {
                     ))
                 }
             }
-            Input::Real => self.num(a),
+            Input::Real => {
+                let (t, _) = self.number(a, |r| {
+                    (
+                        format!(
+                            "a vector as argument {} of `{}`: `{}` is a vector",
+                            k + 1,
+                            r.callee_name(c),
+                            quote(a)
+                        ),
+                        "functions and definitions take numbers, elements of sets and parameters"
+                            .into(),
+                    )
+                })?;
+                Ok(t)
+            }
         }
     }
 
@@ -1319,15 +1815,20 @@ impl Resolver {
             Err(e) => {
                 // `c(x + 1)` with `c` a value is a product.
                 if cond.is_empty() && args.len() == 1 {
-                    if let Ok((t, Ty::Num)) = self.name(head) {
-                        let x = self.num(&args[0])?;
-                        return Ok((Term::Mul(Box::new(t), Box::new(x)), Ty::Num));
+                    if let Ok((t, Ty::Num(left))) = self.name(head) {
+                        let (x, right) = self.value(&args[0])?;
+                        let shape = Shape::product(left, right).unwrap_or_else(|m| {
+                            let factor = Expr::new(ExprKind::Name(head.clone()), head.span);
+                            self.binary_misuse(m, ast::BinOp::Mul, span, (&factor, left), &args[0]);
+                            Shape::Real
+                        });
+                        return Ok((Term::Mul(Box::new(t), Box::new(x)), Ty::Num(shape)));
                     }
                 }
                 return Err(e);
             }
         };
-        let (n_inputs, n_slots, n_cond) = self.shape(callee);
+        let (n_inputs, n_slots, n_cond) = self.arity(callee);
         let n_args = n_inputs - n_slots - n_cond;
         if args.len() != n_args || cond.len() != n_cond {
             let shape = if n_cond > 0 {
@@ -1354,7 +1855,30 @@ impl Resolver {
             let input = self.input(callee, n_slots + k);
             terms.push(self.input_arg(a, input, callee, k)?);
         }
-        Ok((callee.term(terms), Ty::Num))
+        let shape = self.callee_shape(callee, span);
+        Ok((callee.term(terms), Ty::Num(shape)))
+    }
+
+    /// The shape of a callee's values: a definition's is its body's. A use
+    /// of a definition whose body has an error about vectors has one too.
+    fn callee_shape(&mut self, c: Callee, span: Span) -> Shape {
+        let Callee::Def(d) = c else {
+            return Shape::Real;
+        };
+        if self.defs_with_vector_errors.contains(&d) {
+            self.vector_misuse(span, |r| {
+                let name = &r.p.defs[d].name;
+                (
+                    format!("`{name}` cannot be used: its definition has an error about vectors"),
+                    format!("correct the definition of `{name}`"),
+                )
+            });
+        }
+        if self.p.defs[d].vector {
+            Shape::Vector
+        } else {
+            Shape::Real
+        }
     }
 
     fn name(&mut self, n: &Name) -> R<(Term, Ty)> {
@@ -1370,7 +1894,7 @@ impl Resolver {
         if n.sub.len() == 1 {
             let bp = n.base_key();
             if let Some(&fam) = self.families.get(&*bp) {
-                let index = self.num(&n.sub[0])?;
+                let index = self.index(n, Indexed::Draw(fam))?;
                 let set = self.p.samples[fam].dist.set;
                 return Ok((
                     Term::Sample {
@@ -1396,22 +1920,24 @@ impl Resolver {
                             _ => return Err(self.undeclared(n, false)),
                         },
                     };
-                    let time = self.num(&n.sub[0])?;
-                    let set = match self.p.vars[traj].domain {
+                    let (set, horizon) = match self.p.vars[traj].domain {
                         VarDomain::Set(s) => match self.p.sets[s].kind {
                             SetKind::Traj {
-                                states, actions, ..
+                                states,
+                                actions,
+                                horizon,
                             } => {
                                 if field == Field::State {
-                                    states
+                                    (states, horizon)
                                 } else {
-                                    actions
+                                    (actions, horizon)
                                 }
                             }
                             SetKind::Plain => return Err(self.undeclared(n, false)),
                         },
                         _ => return Err(self.undeclared(n, false)),
                     };
+                    let time = self.index(n, Indexed::Time(horizon))?;
                     return Ok((
                         Term::Component {
                             traj,
@@ -1445,9 +1971,99 @@ impl Resolver {
     fn var_term(&self, v: VarId) -> (Term, Ty) {
         let ty = match self.p.vars[v].domain {
             VarDomain::Set(s) => Ty::Elem(s),
-            _ => Ty::Num,
+            VarDomain::Int | VarDomain::Time(_) => Ty::Num(Shape::Int),
+            VarDomain::Real => Ty::Num(Shape::Real),
         };
         (Term::Var(v), ty)
+    }
+
+    /// The index of a draw `τ_i` or the time of `s_t`: an integer that lies
+    /// in the declared range for every value of the counts.
+    fn index(&mut self, n: &Name, indexed: Indexed) -> R<Term> {
+        let e = &n.sub[0];
+        let t = self.integer(e, || format!("the index of `{}`", quote_name(n)))?;
+        let (first, last) = match indexed {
+            Indexed::Draw(fam) => {
+                let f = &self.p.samples[fam];
+                (range::interval(&f.lo, self), range::interval(&f.hi, self))
+            }
+            Indexed::Time(h) => (
+                Interval::point(Linear::constant(0)),
+                Linear::count(h)
+                    .and_then(|h| h.shifted(-1))
+                    .map_or(Interval::UNKNOWN, Interval::point),
+            ),
+        };
+        let values = range::interval(&t, self);
+        match range::inside(values, first, last) {
+            Ok(()) => Ok(t),
+            Err(outside) => Err(self.outside(n, indexed, outside)),
+        }
+    }
+
+    /// The error for an index that may lie outside its range.
+    fn outside(&self, n: &Name, indexed: Indexed, outside: Outside) -> ResolveError {
+        let count = |c: ConstId| self.p.consts[c].name.clone();
+        let name = quote_name(n);
+        // What the range is, what an index of it is called, and the words
+        // for an index below and above it.
+        let (range, what, below, above, hint) = match indexed {
+            Indexed::Draw(fam) => {
+                let f = &self.p.samples[fam];
+                let first = print_term_index(&f.lo, self);
+                let last = print_term_index(&f.hi, self);
+                let draw = |k: &str| {
+                    if k.chars().all(char::is_alphanumeric) {
+                        format!("{}_{k}", f.name)
+                    } else {
+                        format!("{}_{{{k}}}", f.name)
+                    }
+                };
+                (
+                    format!("the declared draws are {} … {}", draw(&first), draw(&last)),
+                    "index",
+                    format!("before the first draw, {}", draw(&first)),
+                    format!("past the last draw, {}", draw(&last)),
+                    format!(
+                        "index the draws within {first} … {last}, as declared by \
+                         `sample {}_{} ~ … for {} = {first}..{last}`",
+                        f.name, f.index, f.index
+                    ),
+                )
+            }
+            Indexed::Time(h) => {
+                let h = &self.p.consts[h].name;
+                (
+                    format!("a trajectory is s_0, a_0, …, s_{{{h}-1}}, a_{{{h}-1}}"),
+                    "time",
+                    "before the start of the trajectory".to_string(),
+                    "past the end of the trajectory".to_string(),
+                    format!(
+                        "times run from 0 to {h} - 1: a sum over the steps is Σ_{{t=0}}^{{{h}-1}}"
+                    ),
+                )
+            }
+        };
+        let message = match outside {
+            Outside::Unknown => format!("cannot show that `{name}` exists: {range}"),
+            Outside::Below { gap, .. } | Outside::Above { gap, .. } if gap.needs().is_some() => {
+                let (c, least) = gap.needs().unwrap_or_default();
+                let c = count(c);
+                format!(
+                    "`{name}` exists only when {c} ≥ {least}, and {c} may be any count from 1: \
+                     {range}"
+                )
+            }
+            Outside::Below { can_be, .. } => format!(
+                "`{name}` may not exist: its {what} can be {}, {below}; {range}",
+                can_be.show(&count)
+            ),
+            Outside::Above { can_be, .. } => format!(
+                "`{name}` may not exist: its {what} can be {}, {above}; {range}",
+                can_be.show(&count)
+            ),
+        };
+        err(n.sub[0].span, message, Some(hint))
     }
 
     fn global_value(&mut self, g: Global, n: &Name) -> R<(Term, Ty)> {
@@ -1455,9 +2071,16 @@ impl Resolver {
         match g {
             Global::Param(p) => {
                 self.p.scalar_params = true;
-                Ok((Term::Param(p), Ty::Num))
+                Ok((Term::Param(p), Ty::Num(Shape::Real)))
             }
-            Global::Const(c) => Ok((Term::Const(c), Ty::Num)),
+            Global::Const(c) => {
+                let shape = if self.p.consts[c].kind == ConstKind::Count {
+                    Shape::Int
+                } else {
+                    Shape::Real
+                };
+                Ok((Term::Const(c), Ty::Num(shape)))
+            }
             Global::Var(v) => Ok(self.var_term(v)),
             Global::Set(_) => {
                 let key = key();
@@ -1472,15 +2095,18 @@ impl Resolver {
                     fun: f,
                     args: vec![],
                 },
-                Ty::Num,
+                Ty::Num(Shape::Real),
             )),
-            Global::Def(d) if self.p.defs[d].inputs.is_empty() => Ok((
-                Term::DefCall {
-                    def: d,
-                    args: vec![],
-                },
-                Ty::Num,
-            )),
+            Global::Def(d) if self.p.defs[d].inputs.is_empty() => {
+                let shape = self.callee_shape(Callee::Def(d), n.span);
+                Ok((
+                    Term::DefCall {
+                        def: d,
+                        args: vec![],
+                    },
+                    Ty::Num(shape),
+                ))
+            }
             Global::Fun(_) | Global::Def(_) => {
                 let key = key();
                 Err(err(
@@ -1532,6 +2158,108 @@ impl Resolver {
             None => format!("declare it with `const {key}`, `var {key} in SET` or `param {key}`"),
         };
         err(n.span, format!("undeclared name `{key}`"), Some(hint))
+    }
+}
+
+/// The declaration that makes `e`, written after `~` to draw `drawn`, a
+/// distribution: `fun R(τ) : dist τ`, `fun q(a | s) : dist a`.
+fn dist_declaration(e: &Expr, drawn: &str) -> String {
+    let drawn_name = || {
+        let n = Name {
+            base: drawn.to_string(),
+            primes: 0,
+            sub: vec![],
+            span: e.span,
+        };
+        Expr::new(ExprKind::Name(n), e.span)
+    };
+    let head = match &e.kind {
+        ExprKind::Name(n) => Expr::new(
+            ExprKind::Apply {
+                head: Box::new(n.clone()),
+                args: vec![drawn_name()],
+                cond: vec![],
+            },
+            e.span,
+        ),
+        ExprKind::Apply { head, args, cond } => {
+            let fill = |list: &[Expr]| -> Vec<Expr> {
+                list.iter()
+                    .map(|a| match a.kind {
+                        ExprKind::Placeholder => drawn_name(),
+                        _ => a.clone(),
+                    })
+                    .collect()
+            };
+            Expr::new(
+                ExprKind::Apply {
+                    head: head.clone(),
+                    args: fill(args),
+                    cond: fill(cond),
+                },
+                e.span,
+            )
+        }
+        _ => return format!("fun p({drawn}) : dist {drawn}"),
+    };
+    format!(
+        "fun {} : dist {drawn}",
+        crate::syntax::print::print_expr(&head)
+    )
+}
+
+/// `e` as written, for a message: shortened past 40 characters.
+fn quote(e: &Expr) -> String {
+    let text = crate::syntax::print::print_expr(e);
+    match text.char_indices().nth(40) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
+/// A name as written, for a message.
+fn quote_name(n: &Name) -> String {
+    quote(&Expr::new(ExprKind::Name(n.clone()), n.span))
+}
+
+/// An end of a declared range, for a message: its bounds when it is one
+/// linear form, else `?`.
+fn print_term_index(t: &Term, r: &Resolver) -> String {
+    let i = range::interval(t, r);
+    match (i.lo, i.hi) {
+        (Some(lo), Some(hi)) if lo == hi => lo.show(&|c| r.p.consts[c].name.clone()),
+        _ => "?".into(),
+    }
+}
+
+/// What an index indexes.
+#[derive(Clone, Copy, Debug)]
+enum Indexed {
+    /// The draws of a sample family.
+    Draw(SampleId),
+    /// The times of a trajectory with this horizon.
+    Time(ConstId),
+}
+
+impl range::Bounds for Resolver {
+    fn is_count(&self, c: ConstId) -> bool {
+        self.p.consts[c].kind == ConstKind::Count
+    }
+
+    fn var(&self, v: VarId) -> Interval {
+        match self.p.vars[v].domain {
+            VarDomain::Time(h) => Interval::between(
+                Some(Linear::constant(0)),
+                Linear::count(h).and_then(|h| h.shifted(-1)),
+            ),
+            VarDomain::Int => self
+                .ranges
+                .iter()
+                .rev()
+                .find(|r| r.0 == v)
+                .map_or(Interval::UNKNOWN, |r| r.1),
+            VarDomain::Set(_) | VarDomain::Real => Interval::UNKNOWN,
+        }
     }
 }
 
@@ -1670,151 +2398,4 @@ impl Program {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn resolve_ok(text: &str) -> Program {
-        let (p, syntax) = resolve_text(text);
-        assert!(syntax.is_empty(), "{syntax:?}");
-        assert!(p.errors.is_empty(), "{:?}", p.errors);
-        p
-    }
-
-    fn first_error(text: &str) -> ResolveError {
-        let (p, syntax) = resolve_text(text);
-        assert!(syntax.is_empty(), "{syntax:?}");
-        p.errors.into_iter().next().expect("an error")
-    }
-
-    const PG: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
-                      def J(θ) = Σ_τ Pr_θ(τ) R(τ)\n";
-
-    #[test]
-    fn seed_declarations_resolve() {
-        let p = resolve_ok(&format!(
-            "{PG}\n∇_θ J(θ)\n= E_{{τ~Pr_θ}}[∇_θ log Pr_θ(τ) R(τ)]\n"
-        ));
-        assert_eq!(p.chains.len(), 1);
-        assert!(!p.scalar_params);
-    }
-
-    #[test]
-    fn undeclared_name_has_a_hint() {
-        let e = first_error(&format!("{PG}\nQ(τ)\n"));
-        assert!(e.message.contains("undeclared name `Q`"), "{e:?}");
-        assert!(e.hint.unwrap().contains("fun Q"));
-    }
-
-    #[test]
-    fn did_you_mean_prefers_the_first_of_equally_close_names() {
-        for _ in 0..8 {
-            let e = first_error("const Prx\nconst Prr\nconst Pra\nPrq\n");
-            assert_eq!(e.hint.as_deref(), Some("did you mean `Pra`?"), "{e:?}");
-        }
-    }
-
-    #[test]
-    fn wrong_arity_is_an_error() {
-        let e = first_error(&format!("{PG}\nR(τ, τ)\n"));
-        assert!(e.message.contains("takes 1 argument"), "{e:?}");
-    }
-
-    #[test]
-    fn bound_variable_outside_its_binder() {
-        let e = first_error("set T\nvar y in T\nfun f(y)\nΣ_{x ∈ T} f(x) + f(x)\n");
-        assert!(e.message.contains("outside"), "{e:?}");
-    }
-
-    #[test]
-    fn dependencies_follow_subscripts_and_definitions() {
-        let p = resolve_ok(PG);
-        let deps = p.dependencies();
-        let get = |n: &str| deps.iter().find(|(k, _)| k == n).unwrap().1.clone();
-        assert_eq!(get("R"), Vec::<String>::new());
-        assert_eq!(get("Pr"), vec!["θ".to_string()]);
-        assert_eq!(get("J"), vec!["θ".to_string()]);
-    }
-
-    #[test]
-    fn mdp_shorthand_declares_its_objects() {
-        let p = resolve_ok(
-            "mdp states S actions A horizon H\n\n∇_θ log Pr_θ(τ)\n= Σ_{t=0}^{H-1} ∇_θ log π_θ(a_t | s_t)\n",
-        );
-        assert_eq!(p.chains.len(), 1);
-        assert!(p.sets.iter().any(|s| s.name == "Traj"));
-    }
-
-    #[test]
-    fn definitions_unfolding_too_deep_are_an_error() {
-        let mut text = String::from("def d0 = 1\n");
-        for k in 1..200 {
-            let body = vec![format!("d{}", k - 1); 1].join("");
-            text.push_str(&format!(
-                "def d{k} = ((((((((({body}+1)+1)+1)+1)+1)+1)+1)+1)+1)\n"
-            ));
-        }
-        let (p, syntax) = resolve_text(&text);
-        assert!(syntax.is_empty(), "{syntax:?}");
-        assert!(
-            p.errors.iter().any(|e| e.message.contains("levels deep")),
-            "{:?}",
-            p.errors.first()
-        );
-    }
-
-    #[test]
-    fn scoped_items_leave_the_declarations_as_they_were() {
-        let mut d = Declarations::new();
-        d.add(&crate::syntax::parser::parse_file(PG).items);
-        let before = (d.program().vars.len(), d.program().defs.len());
-        for _ in 0..3 {
-            let items = crate::syntax::parser::parse_file(
-                "def K(θ) = 2 J(θ)\nvar z in T\n\nΣ_τ K(θ) + R(z)\n= 1\n",
-            )
-            .items;
-            let n = d.scoped(&items, |p| {
-                assert!(p.errors.is_empty(), "{:?}", p.errors);
-                p.chains.len()
-            });
-            assert_eq!(n, 1);
-        }
-        assert_eq!((d.program().vars.len(), d.program().defs.len()), before);
-        let broken = crate::syntax::parser::parse_file("Q(τ)\n= 1\n").items;
-        assert_eq!(d.scoped(&broken, |p| p.errors.len()), 1);
-        assert!(d.errors().is_empty());
-    }
-
-    #[test]
-    fn a_subscripted_name_may_be_declared_whole() {
-        let decls = "param θ\nset S\nvar s in S\nfun π_θ(s)\n";
-        let step = "π_opt(s) + π_θ(s) + x_k\n= π_θ(s) + π_opt(s) + x_k\n";
-        let whole = "fun π_opt(s)\nvar x_k\n";
-        let p = resolve_ok(&format!("{decls}{whole}\n{step}"));
-        assert_eq!(p.chains.len(), 1);
-        let mut d = Declarations::new();
-        d.add(&crate::syntax::parser::parse_file(decls).items);
-        for _ in 0..2 {
-            let items = crate::syntax::parser::parse_file(&format!("{whole}\n{step}")).items;
-            let n = d.scoped(&items, |p| {
-                assert!(p.errors.is_empty(), "{:?}", p.errors);
-                p.chains.len()
-            });
-            assert_eq!(n, 1);
-            let items = crate::syntax::parser::parse_file(step).items;
-            let e = d.scoped(&items, |p| p.errors[0].message.clone());
-            assert!(e.contains("subscript of `π` must be"), "{e}");
-        }
-    }
-
-    #[test]
-    fn element_is_not_a_number() {
-        let e = first_error(&format!("{PG}\nτ + 1\n"));
-        assert!(e.message.contains("not a number"), "{e:?}");
-    }
-
-    #[test]
-    fn definition_applied_to_another_parameter() {
-        let p = resolve_ok(&format!("{PG}param θ′\nJ(θ′)\n= Σ_τ Pr_θ′(τ) R(τ)\n"));
-        assert_eq!(p.chains.len(), 1);
-    }
-}
+mod tests;

@@ -630,12 +630,12 @@ mod tests {
     not_proved!(
         split_off_a_wrong_term,
         MDP,
-        "Σ_{t=0}^{H-1} r(s_t, a_t) = r(s_1, a_1) + Σ_{t=1}^{H-1} r(s_t, a_t)"
+        "Σ_{t=0}^{H-1} r(s_t, a_t) = r(s_{H-1}, a_{H-1}) + Σ_{t=1}^{H-1} r(s_t, a_t)"
     );
     not_proved!(
         index_shift_off_by_one,
         MDP,
-        "Σ_{t=1}^{H} r(s_t, a_t) = Σ_{t=0}^{H-1} r(s_t, a_t)"
+        "Σ_{t=1}^{H-1} r(s_t, a_t) = Σ_{t=0}^{H-2} r(s_t, a_t)"
     );
     proved!(
         range_sum_and_set_sum_interchange,

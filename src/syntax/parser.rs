@@ -21,19 +21,26 @@
 //!            | ('∂'|'partial') '/' ('∂'|'partial') NAME prefixed
 //!            | ('∂'|'partial') prefixed '/' ('∂'|'partial') NAME
 //!            | 'd/d' NAME prefixed
-//!            | ('log'|'ln'|'exp'|'sqrt') prefixed
+//!            | FUNC ('(' expr ')' | '[' expr ']') ('^' exponent)?   an application
+//!            | FUNC prefixed
 //!            | ('Σ'|'sum'|'Π'|'prod') '_' binder ('^' bound)? term     the rest of the term
 //!            | ('E'|'𝔼') '_' draws ('[' expr ']' | term)
 //!            | power
-//! power     := postfix ('^' ('-' power | '{' expr '}' | power))?
+//! power     := postfix ('^' exponent)?
+//! exponent  := '-' exponent | '{' expr '}' | power
 //! postfix   := name '(' args ('|' args)? ')'    no space before '('
 //!            | primary
 //! primary   := NUMBER | name | '(' expr ')' | '[' expr ']' | '|' expr '|' | '·'
 //! name      := IDENT PRIME* ('_' (IDENT | NUMBER | '{' expr (',' expr)* '}') PRIME*)?
+//! FUNC      := 'log' | 'ln' | 'exp' | 'sqrt' | '√'
 //! ```
 //!
 //! Precedence follows SPEC §2: a prefix operator takes one factor; Σ, Π
-//! and E (without brackets) take the rest of the multiplicative term.
+//! and E (without brackets) take the rest of the multiplicative term. A
+//! function written with a bracket right after it (spaces allowed) is an
+//! application, and `^` applies to its result: `log(x)^2` is (log x)²,
+//! while `log x^2` is log(x²). The derivative operators are not functions:
+//! `∇_θ (f)^2` and `d/dθ (f)^2` differentiate f², as `d/dx (x+1)^2` does.
 //! `dX/dθ` is a derivative only when θ is a declared parameter.
 
 use super::ast::*;
@@ -815,6 +822,15 @@ fn prefixed(i: In) -> PResult<Expr> {
         (&["sqrt", "√"][..], Func::Sqrt),
     ] {
         if let Some((j, _)) = sym(i, spellings) {
+            let k = sp(j);
+            if matches!(peek(&k), Some('(' | '[')) {
+                // An application: `^` applies to its result, so `log(x)^2`
+                // is (log x)², as in LaTeX's `\log(x)^2` and every CAS.
+                let (k, arg) = cut(context("an argument", primary(k)))?;
+                let span = Span::new(start, arg.span.end);
+                let app = Expr::new(ExprKind::Func(f, Box::new(arg)), span);
+                return power_of(app, k);
+            }
             let (j, body) = cut(context("an argument", prefixed(j)))?;
             let span = Span::new(start, body.span.end);
             return Ok((j, Expr::new(ExprKind::Func(f, Box::new(body)), span)));
@@ -974,6 +990,11 @@ fn draw(i: In) -> PResult<Draw> {
 /// `power := postfix ('^' exponent)?`, right-associative.
 fn power(i: In) -> PResult<Expr> {
     let (j, base) = postfix(i)?;
+    power_of(base, j)
+}
+
+/// `base`, raised to the exponent at `j` if a `^` follows.
+fn power_of(base: Expr, j: In) -> PResult<Expr> {
     let k = sp(j);
     if peek(&k) == Some('^') {
         let _g = DepthGuard::enter(&k)?;
@@ -1732,7 +1753,7 @@ mod tests {
 
     #[test]
     fn operator_spellings_need_their_first_character() {
-        parses_as("p ∂/∂θ θ^2", "p · ∇_θ θ^2");
+        parses_as("p ∂/∂θ θ^2", "p · ∇_θ (θ^2)");
         parses_as("prod_{i=1}^{3} i", "Π_{i=1}^{3} i");
         parses_as("graded d/dθ θ", "graded · ∇_θ θ");
         parses_as("exp x · sqrt y / ln z", "exp x · sqrt y / log z");
@@ -1824,9 +1845,51 @@ mod tests {
     #[test]
     fn power_binds_tighter_than_minus_and_log() {
         parses_as("-x^2", "-x^2");
-        parses_as("log x^2", "log x^2");
+        parses_as("log x^2", "log (x^2)");
+        parses_as("exp 2x^2", "exp 2 · x^2");
+        parses_as("log f(x)^2", "log (f(x)^2)");
         parses_as("x^y^z", "x^y^z");
         parses_as("(x^y)^z", "(x^y)^z");
+    }
+
+    #[test]
+    fn a_power_of_a_bracketed_function_applies_to_its_result() {
+        parses_as("log(x)^2", "(log x)^2");
+        parses_as("log (x)^2", "(log x)^2");
+        parses_as("ln(x)^2", "(log x)^2");
+        parses_as("exp[x]^2", "(exp x)^2");
+        parses_as("exp(x)^2", "(exp x)^2");
+        parses_as("sqrt(x)^2", "(sqrt x)^2");
+        parses_as("√(x)^2", "(sqrt x)^2");
+        parses_as("log(c)^-1", "(log c)^-1");
+        parses_as("log(x)^2^3", "(log x)^2^3");
+        parses_as("log(x)^{2}", "(log x)^2");
+        parses_as("-log(x)^2", "-(log x)^2");
+        parses_as("2 log(x)^2 y", "2 · (log x)^2 · y");
+        parses_as("log(a + b)^2", "(log (a + b))^2");
+        parses_as("log((a + b)^2)", "log ((a + b)^2)");
+        parses_as("log(x) y", "log x · y");
+        parses_as("exp(x)(y)", "exp x · y");
+        parses_as("log(Pr_θ(τ))^2 R(τ)", "(log Pr_θ(τ))^2 · R(τ)");
+        let pow = parse_expr("exp(x)^2", 0).unwrap();
+        let ExprKind::Pow(base, _) = &pow.kind else {
+            panic!("{pow:?}")
+        };
+        assert!(
+            matches!(base.kind, ExprKind::Func(Func::Exp, _)),
+            "{base:?}"
+        );
+        assert_eq!((base.span.start, base.span.end, pow.span.end), (0, 6, 8));
+    }
+
+    #[test]
+    fn a_derivative_of_a_bracketed_power_differentiates_the_power() {
+        parses_as("∇_θ (f_θ)^2", "∇_θ (f_θ^2)");
+        parses_as("∇_θ(f_θ)^2", "∇_θ (f_θ^2)");
+        parses_as("d/dθ (f_θ)^2", "∇_θ (f_θ^2)");
+        parses_as("∂/∂θ (a + f_θ)^2", "∇_θ ((a + f_θ)^2)");
+        parses_as("(∇_θ f_θ)^2", "(∇_θ f_θ)^2");
+        parses_as("∇_θ log(f_θ)^2", "∇_θ ((log f_θ)^2)");
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Printing syntax trees: canonically (`derivcheck fmt`) and as LaTeX
 //! (`derivcheck fmt --latex`).
 //!
-//! The canonical form prints exactly the brackets the grammar needs, so that
-//! printing then parsing gives the same tree: multiplication is always `·`,
-//! and a Σ or Π that is followed by more factors is bracketed.
+//! The canonical form prints the brackets the grammar needs, so that
+//! printing then parsing gives the same tree, and those that keep a reader
+//! from doubting it: multiplication is always `·`, a Σ or Π that is
+//! followed by more factors is bracketed, a power of a function is
+//! `(log x)^2`, and a function or derivative of a power is `log (x^2)`.
 
 use super::ast::*;
 use num_bigint::BigInt;
@@ -191,11 +193,26 @@ impl Printer {
             || (open_right && matches!(e.kind, ExprKind::Big { .. }))
             || (open_right && self.ends_open(e));
         if needs_parens {
-            s.push_str(if self.latex() { "\\left(" } else { "(" });
-            self.bare(s, e, false);
-            s.push_str(if self.latex() { "\\right)" } else { ")" });
+            self.bracketed(s, e);
         } else {
             self.bare(s, e, open_right);
+        }
+    }
+
+    fn bracketed(&self, s: &mut String, e: &Expr) {
+        s.push_str(if self.latex() { "\\left(" } else { "(" });
+        self.bare(s, e, false);
+        s.push_str(if self.latex() { "\\right)" } else { ")" });
+    }
+
+    /// The operand of `log`, `exp`, `∇_θ`, …. A power is bracketed:
+    /// `log (x^2)`, never `log x^2`, which a reader may take for (log x)²,
+    /// and `log ((a + b)^2)`, since `log (a + b)^2` is (log (a + b))².
+    fn prefix_operand(&self, s: &mut String, x: &Expr, open_right: bool) {
+        if matches!(x.kind, ExprKind::Pow(..)) {
+            self.bracketed(s, x);
+        } else {
+            self.expr(s, x, PREFIX, open_right);
         }
     }
 
@@ -323,7 +340,7 @@ impl Printer {
                 }
                 s.push_str(f.name());
                 s.push(' ');
-                self.expr(s, x, PREFIX, open_right);
+                self.prefix_operand(s, x, open_right);
             }
             ExprKind::Abs(x) => {
                 s.push_str(if latex { "\\left|" } else { "|" });
@@ -343,7 +360,7 @@ impl Printer {
                     }
                 }
                 s.push(' ');
-                self.expr(s, body, PREFIX, open_right);
+                self.prefix_operand(s, body, open_right);
             }
             ExprKind::Big {
                 op,

@@ -145,13 +145,71 @@ pub(crate) fn expr_tree() -> impl Strategy<Value = Expr> {
     })
 }
 
+/// `(f arg)^2`.
+pub(crate) fn power_of_function(f: Func, arg: Expr) -> Expr {
+    let two = Expr::new(ExprKind::Number(BigRational::from_integer(2.into())), sp());
+    let app = Expr::new(ExprKind::Func(f, Box::new(arg)), sp());
+    Expr::new(ExprKind::Pow(Box::new(app), Box::new(two)), sp())
+}
+
+/// The trees whose reading a bracket decides: a power of a function
+/// (`log(x)^2`), a function of a power (`log x^2`) and a derivative of a
+/// power (`∇_θ (f)^2`), around random subtrees.
+fn function_power() -> impl Strategy<Value = Expr> {
+    (
+        prop::sample::select(vec![Func::Log, Func::Exp, Func::Sqrt]),
+        expr_tree(),
+        expr_tree(),
+        0u8..4,
+    )
+        .prop_map(|(f, a, k, form)| {
+            let b = Box::new;
+            let pow = |a: Expr, k: Expr| Expr::new(ExprKind::Pow(b(a), b(k)), sp());
+            match form {
+                0 => pow(Expr::new(ExprKind::Func(f, b(a)), sp()), k),
+                1 => Expr::new(ExprKind::Func(f, b(pow(a, k))), sp()),
+                2 => Expr::new(
+                    ExprKind::Deriv {
+                        param: Some(Box::new(name("θ", None))),
+                        body: b(pow(a, k)),
+                    },
+                    sp(),
+                ),
+                _ => Expr::new(
+                    ExprKind::Binary(BinOp::Mul, b(power_of_function(f, a)), b(k)),
+                    sp(),
+                ),
+            }
+        })
+}
+
+/// The trees a printer must print so that they read back the same:
+/// random ones, and a quarter whose reading a bracket decides.
+pub(crate) fn printable_tree() -> impl Strategy<Value = Expr> {
+    prop_oneof![3 => expr_tree(), 1 => function_power()]
+}
+
 proptest! {
     #[test]
-    fn printing_then_parsing_gives_the_same_tree(e in expr_tree()) {
+    fn printing_then_parsing_gives_the_same_tree(e in printable_tree()) {
         let text = print_expr(&e);
         let back = parse_expr(&text, 0);
         prop_assert!(back.is_ok(), "{text}: {back:?}");
         prop_assert_eq!(back.unwrap(), e, "{}", text);
+    }
+
+    /// `log(x)^2`, `exp [x]^2`, `sqrt (x)^2`: the power of the
+    /// application, whatever the argument and the spacing.
+    #[test]
+    fn a_bracketed_function_argument_is_an_application(
+        f in prop::sample::select(vec![Func::Log, Func::Exp, Func::Sqrt]),
+        arg in expr_tree(),
+        (open, close) in prop::sample::select(vec![("(", ")"), (" (", ")"), ("[", "]"), (" [ ", " ]")]),
+    ) {
+        let text = format!("{}{open}{}{close}^2", f.name(), print_expr(&arg));
+        let back = parse_expr(&text, 0);
+        prop_assert!(back.is_ok(), "{text}: {back:?}");
+        prop_assert_eq!(back.unwrap(), power_of_function(f, arg), "{}", text);
     }
 
     /// What lets the parser skip the depth walk for short expressions.
@@ -177,6 +235,8 @@ proptest! {
             "param θ\n", "set T\n", "var τ in T\n", "fun R(τ)\n", "fun Pr_θ(τ) : dist τ\n", "mdp states S actions A horizon H\n",
             "sample τ_i ~ Pr_θ for i = 1..N\n", "const N : count\n", "def J(θ) = ", "claim ", "derivation \"d\"\n",
             "|", "∂", "d/dθ", "0.5", "2", "x", "τ_i", "s'", "#", "'", "_", ",", "~",
+            "s_t", "a_{t+1}", "s_H", "τ_{N+1}", "Σ_{i=0}^{N/2}", "Σ_{t=0}^{H}", "0", "≥", "∝",
+            "log(", "exp(x)^2", "def G(θ) = ∇_θ ", "fun q(τ)\n", "E_{τ~q}[", "θ",
         ]), 0..60)
     ) {
         let text: String = tokens.concat();
