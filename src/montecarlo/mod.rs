@@ -433,6 +433,21 @@ mod tests {
         assert!(matches!(v, Verdict::Refuted { .. }), "{v:?}");
     }
 
+    /// A bias that vanishes for N ≤ 4: instances draw larger N too.
+    #[test]
+    fn a_bias_only_for_more_than_four_samples_is_refuted() {
+        for seed in 0..8 {
+            let v = with_first_step(
+                &format!(
+                    "{DECLS}E_{{τ~Pr_θ}}[R(τ)]\n≈ (1/N) Σ_{{i=1}}^{{N}} R(τ_i) + (N - 1)(N - 2)(N - 3)(N - 4) / 100\n"
+                ),
+                seed,
+                |p| MonteCarloEngine::default().decide(p).into_verdict(),
+            );
+            assert!(matches!(v, Verdict::Refuted { .. }), "seed {seed}: {v:?}");
+        }
+    }
+
     #[test]
     fn inverted_importance_weight_is_refuted() {
         let decls = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\

@@ -64,6 +64,10 @@ pub enum Family {
     /// Small sizes; numbers from a few special values (0, ±1, ±2, ±½, ±3,
     /// ±10, ±100), where identities that hold "in general" fail.
     Special,
+    /// Small sizes; every real number 0, every positive one 1, every
+    /// function 0 (or 1, or uniform): where a quotient or a log that "holds
+    /// in general" has no value.
+    Zero,
     /// Sizes of 1–16; every number large and positive (10^[3, 12]; a
     /// function's values too): a bound such as `b ≤ 100` fails here.
     Plus,
@@ -104,7 +108,7 @@ impl Spec {
 impl Family {
     /// The family of trial `k` of a step: three moderate trials first (a
     /// wrong step is usually refuted on the first, with a small
-    /// counterexample), then a cycle through the others.
+    /// counterexample), one of zeros, then a cycle through the others.
     pub fn schedule(k: usize) -> Family {
         const CYCLE: [Family; 7] = [
             Family::Wide,
@@ -115,10 +119,10 @@ impl Family {
             Family::Mixed,
             Family::Large,
         ];
-        if k < 3 {
-            Family::Moderate
-        } else {
-            CYCLE[(k - 3) % CYCLE.len()]
+        match k {
+            0..=2 => Family::Moderate,
+            3 => Family::Zero,
+            _ => CYCLE[(k - 4) % CYCLE.len()],
         }
     }
 
@@ -129,6 +133,7 @@ impl Family {
             Family::Extreme | Family::Mixed => Family::Wide,
             Family::Wide
             | Family::Special
+            | Family::Zero
             | Family::Plus
             | Family::Minus
             | Family::Large
@@ -261,6 +266,7 @@ fn real(rng: &mut Xoshiro256PlusPlus, family: Family) -> f64 {
         Family::Special | Family::Mixed => one_of(rng, &SPECIAL_REAL),
         Family::Plus => magnitude(rng, 3.0, 12.0),
         Family::Minus => -magnitude(rng, 3.0, 12.0),
+        Family::Zero => 0.0,
     }
 }
 
@@ -278,6 +284,7 @@ fn positive(rng: &mut Xoshiro256PlusPlus, family: Family) -> f64 {
         }
         Family::Special | Family::Mixed => one_of(rng, &SPECIAL_POSITIVE),
         Family::Plus | Family::Minus => magnitude(rng, 3.0, 12.0),
+        Family::Zero => 1.0,
     }
 }
 
@@ -285,7 +292,7 @@ fn positive(rng: &mut Xoshiro256PlusPlus, family: Family) -> f64 {
 fn size(rng: &mut Xoshiro256PlusPlus, family: Family, cap: usize) -> usize {
     let cap = cap.max(1);
     let n = match family.pick(rng) {
-        Family::Moderate | Family::Large => one_of(rng, &[1, 2, 2, 3, 3, 4, 4, 3]),
+        Family::Moderate | Family::Large | Family::Zero => one_of(rng, &[1, 2, 2, 3, 3, 4, 4, 3]),
         Family::Sized => rng.random_range(5.min(cap)..=cap),
         Family::Wide | Family::Plus | Family::Minus => rng.random_range(1..=16),
         Family::Special => rng.random_range(1..=8),
@@ -302,6 +309,7 @@ fn integer(rng: &mut Xoshiro256PlusPlus, family: Family) -> f64 {
     match family.pick(rng) {
         Family::Moderate | Family::Large | Family::Sized => rng.random_range(0..=4) as f64,
         Family::Wide | Family::Special | Family::Mixed => rng.random_range(-10..=10) as f64,
+        Family::Zero => 0.0,
         Family::Plus => magnitude(rng, 1.0, 6.0).round(),
         Family::Minus => -magnitude(rng, 1.0, 6.0).round(),
         Family::Extreme => sign(rng) * magnitude(rng, 1.0, 6.0).round(),
@@ -351,6 +359,12 @@ fn row(
         (FunKind::Positive, Family::Extreme) | (FunKind::Dist(_), Family::Extreme) => 8.0,
         _ => 1.0,
     };
+    if family == Family::Zero {
+        // z = 0 everywhere: a real function 0, a positive one 1, a
+        // distribution uniform.
+        out.extend(std::iter::repeat_n(0.0, 4 + 3 * cont));
+        return;
+    }
     let special = family == Family::Special;
     let a = if let (FunKind::Real, Family::Plus | Family::Minus) = (kind, family) {
         // Every value of the table large, of the family's sign.
@@ -436,7 +450,9 @@ impl Instance {
         for (k, c) in prog.consts.iter().enumerate() {
             consts[k] = match c.kind {
                 ConstKind::Count if is_horizon(k) => f64::from(match family.pick(rng) {
-                    Family::Moderate | Family::Large | Family::Sized => rng.random_range(1..=3u32),
+                    Family::Moderate | Family::Large | Family::Sized | Family::Zero => {
+                        rng.random_range(1..=3u32)
+                    }
                     Family::Wide | Family::Special | Family::Plus | Family::Minus => {
                         rng.random_range(1..=6u32)
                     }
@@ -555,6 +571,7 @@ impl Instance {
                                 one_of(rng, &[0.0, 1.0, -1.0, 2.0, -2.0, 0.5])
                             }
                             Family::Plus | Family::Minus => uniform(rng, -3.0, 3.0),
+                            Family::Zero => 0.0,
                         }
                     })
                     .collect()

@@ -897,6 +897,45 @@ mod tests {
     }
 
     #[test]
+    fn parameters_are_lexical() {
+        let decls = "param θ\nparam θ′\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+                     def J(θ) = Σ_τ Pr_θ(τ) R(τ)\ndef A(τ) = R(τ) - J(θ)\n\
+                     def L(θ) = Σ_τ Pr_θ(τ) A(τ)";
+        refuted(decls, "L(θ′) = 0");
+        confirmed(decls, "L(θ′) = J(θ′) - J(θ)");
+    }
+
+    #[test]
+    fn a_narrower_domain_is_a_counterexample() {
+        for step in [
+            "x = (sqrt(x))^2",
+            "log(x^2) = 2 log x",
+            "1 = x / x",
+            "0 = log x - log x",
+        ] {
+            let v = decide("var x", step);
+            let Verdict::Refuted { counterexample, .. } = &v else {
+                panic!("{step}: {v:?}")
+            };
+            assert!(counterexample.undefined.is_some(), "{step}: {v:?}");
+        }
+        // A wider one is fine.
+        confirmed("var x", "(sqrt(x))^2 = |x|");
+        confirmed("var x", "log(x) - log(x) = 0");
+    }
+
+    #[test]
+    fn proportionality_may_depend_on_the_conditioning_variables() {
+        let decls =
+            "set X\nset Y\nvar x in X\nvar y in Y\nfun p(y | x) : dist y\nfun f(x) : positive";
+        confirmed(decls, "p(y | x) ∝ f(x) p(y | x)");
+        refuted(decls, "p(y | x) ∝ p(y | x)^2");
+        // Opposite vectors, however small, are not proportional.
+        refuted(PG, "10^-9 ∇_θ J(θ) ∝ -10^-9 ∇_θ J(θ)");
+        confirmed(PG, "10^-9 ∇_θ J(θ) ∝ 3 ∇_θ J(θ)");
+    }
+
+    #[test]
     fn exact_arithmetic() {
         confirmed("", "0.7 · 20 + 0.3 · (-10) = 11");
         refuted("", "0.7 · 20 + 0.3 · (-10) = 12");

@@ -195,7 +195,7 @@ fn decision(relation: Relation, prove: impl FnOnce() -> Outcome) -> Decision {
 /// A refutation by a difference `c` between the sides.
 fn differ(c: &Q) -> Outcome {
     Outcome::Refuted(format!(
-        "symbolic: the left side minus the right side normalises to the number {c}, wherever both have a value"
+        "symbolic: the left side minus the right side is the number {c} (wherever both have a value)"
     ))
 }
 
@@ -690,6 +690,61 @@ mod tests {
         // A step without a range sum over a set sum does not name it.
         let rules = proves(PG, "Σ_τ Pr_θ(τ) R(τ) = Σ_{x ∈ T} R(x) Pr_θ(x)").unwrap();
         assert!(!rules.contains(&"Σ interchange".to_string()), "{rules:?}");
+    }
+
+    const LEXICAL: &str = "param θ\nparam θ′\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+                           def J(θ) = Σ_τ Pr_θ(τ) R(τ)\ndef A(τ) = R(τ) - J(θ)\n\
+                           def L(θ) = Σ_τ Pr_θ(τ) A(τ)";
+    // θ inside A is A's own, not the θ′ that L was called with.
+    not_proved!(parameters_are_lexical, LEXICAL, "L(θ′) = 0");
+    proved!(
+        a_parameter_passed_replaces_only_its_own,
+        LEXICAL,
+        "L(θ′) = J(θ′) - J(θ)"
+    );
+    proved!(lexical_at_the_same_parameter, LEXICAL, "L(θ) = 0");
+
+    /// Domains never narrow: a proof needs the right side to have a value
+    /// wherever the left side has one.
+    #[test]
+    fn a_right_side_with_a_narrower_domain_is_not_proved() {
+        for step in [
+            "0 = log x - log x",
+            "1 = x / x",
+            "x = x + sqrt(x) - sqrt(x)",
+            "x^2 = x^3 / x",
+            "1 = exp(y) / exp(y) + log(x) - log(x)",
+        ] {
+            let r = proves("var x\nvar y", step);
+            assert!(r.is_err(), "{step}: {r:?}");
+        }
+        // Widening is a proof; so is a condition the left side has too.
+        for step in [
+            "log x - log x = 0",
+            "x / x = 1",
+            "log(x) + 1 = 1 + log(x)",
+            "1 / (x^2 + 1) = (x^2 + 1) / (x^2 + 1)^2",
+        ] {
+            let r = proves("var x\nvar y", step);
+            assert!(r.is_ok(), "{step}: {r:?}");
+        }
+    }
+
+    /// A difference that normalises to a non-zero number is a refutation.
+    #[test]
+    fn a_constant_difference_refutes() {
+        for step in [
+            "1 = 1.000000001",
+            "x + 10^-300 = x",
+            "(x + 1)^2 = x^2 + 2 x",
+            "2^200 ≥ 2^200 + 1",
+            "0 ≤ -1/10^20",
+        ] {
+            let r = with_first_step(&format!("var x\n\n{step}\n"), 0, |p| {
+                prove(p, Budget::default())
+            });
+            assert!(matches!(r, Outcome::Refuted(_)), "{step}: {r:?}");
+        }
     }
 
     proved!(sqrt_of_positive_square, PG, "sqrt(f(τ)^2) = f(τ)");
