@@ -148,8 +148,8 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(f64::MIN_POSITIVE)
 }
 
-/// The instances of a `≈` step, in turn: small sizes, then every size
-/// from 5 to [`MC_CAP`] (an estimator biased only for large N is refuted
+/// The instances of a `≈` step, in turn: small sizes, then sizes from 5
+/// to [`MC_CAP`], evenly over their orders of magnitude (an estimator biased only for large N is refuted
 /// there); always values of moderate size, so that distributions keep
 /// their spread and a few thousand replicates see every likely trajectory.
 fn mc_spec(k: usize) -> Spec {
@@ -164,8 +164,8 @@ fn mc_spec(k: usize) -> Spec {
     }
 }
 
-/// The largest set or count of a `≈` step's instances. Default: 24.
-const MC_CAP: usize = 24;
+/// The largest set or count of a `≈` step's instances. Default: 100.
+const MC_CAP: usize = 100;
 
 impl Engine for MonteCarloEngine {
     fn name(&self) -> &'static str {

@@ -260,8 +260,17 @@ fn is_extreme(x: f64) -> bool {
     x != 0.0 && (x.abs() < EXTREME || x.abs() > 1.0 / EXTREME || !x.is_finite())
 }
 
-/// A constant in `t` (or in a definition it uses) of extreme size — a
-/// closed rational sub-term, or `exp`, `log` or `sqrt` of one — as text.
+/// Whether a rational is written to more digits than floating point keeps
+/// (a numerator or denominator past 10^12): `2.718281828459045` is not `e`,
+/// but no double tells them apart.
+fn is_fine(q: &BigRational) -> bool {
+    let digits = |n: &BigInt| n.bits() > 40;
+    digits(q.numer()) || digits(q.denom())
+}
+
+/// A constant in `t` (or in a definition it uses) of extreme size, or
+/// written to more digits than floating point keeps — a closed rational
+/// sub-term, or `exp`, `log` or `sqrt` of one — as text.
 pub fn extreme_constant(prog: &Program, t: &Term) -> Option<String> {
     let mut seen = vec![false; prog.defs.len()];
     let mut found = None;
@@ -276,8 +285,12 @@ fn scan(prog: &Program, t: &Term, seen: &mut [bool], found: &mut Option<String>)
     match value(prog, t) {
         Some(Exact::Value(q)) => {
             let x = q.to_f64().unwrap_or(f64::INFINITY);
-            if is_extreme(x) {
-                *found = Some(format!("{x:e}"));
+            if is_extreme(x) || is_fine(&q) {
+                *found = Some(if is_fine(&q) && !is_extreme(x) {
+                    format!("{x} (written to more digits than floating point keeps)")
+                } else {
+                    format!("{x:e}")
+                });
             }
             return;
         }
@@ -383,5 +396,8 @@ mod tests {
         let (p, l, r) = sides("var x\n\nx + 10^(-9)\n= 0.001 x\n");
         assert_eq!(extreme_constant(&p, &l), None);
         assert_eq!(extreme_constant(&p, &r), None);
+        // Sixteen digits of e are not e, and no double tells.
+        let (p, _, r) = sides("var x\n\nexp(x + 1)\n= 2.718281828459045 exp(x)\n");
+        assert!(extreme_constant(&p, &r).is_some());
     }
 }

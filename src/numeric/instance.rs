@@ -75,8 +75,9 @@ pub enum Family {
     Minus,
     /// One size near the cap, the others small; moderate numbers.
     Large,
-    /// Every size from 5 to the cap; moderate numbers (for the Monte Carlo
-    /// engine: an estimator biased only for N > 4).
+    /// Every size from 5 to the cap, evenly over their orders of
+    /// magnitude; moderate numbers (for the Monte Carlo engine: an
+    /// estimator biased only for N > 4).
     Sized,
     /// Each size and number from any of the families above, on its own.
     Mixed,
@@ -293,7 +294,10 @@ fn size(rng: &mut Xoshiro256PlusPlus, family: Family, cap: usize) -> usize {
     let cap = cap.max(1);
     let n = match family.pick(rng) {
         Family::Moderate | Family::Large | Family::Zero => one_of(rng, &[1, 2, 2, 3, 3, 4, 4, 3]),
-        Family::Sized => rng.random_range(5.min(cap)..=cap),
+        Family::Sized => {
+            let lo = 5.min(cap) as f64;
+            magnitude(rng, lo.log10(), (cap as f64).log10()).round() as usize
+        }
         Family::Wide | Family::Plus | Family::Minus => rng.random_range(1..=16),
         Family::Special => rng.random_range(1..=8),
         Family::Extreme | Family::Mixed => {
