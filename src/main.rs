@@ -21,6 +21,7 @@ use derivcheck::report::grade::GradeFormat;
 use derivcheck::syntax::ast::ItemKind;
 use derivcheck::syntax::print::print_chain;
 use derivcheck::syntax::Source;
+use derivcheck::terminal::visible;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -211,9 +212,14 @@ enum Command {
     /// A submission is a .deriv file holding one chain (the assignment's
     /// declarations apply), a .txt file with labels in order (`C A E B D`),
     /// or a .tex/.md file (the LaTeX and Markdown readers, with the
-    /// assignment's declarations). Directories are searched recursively. Every submission
-    /// gets a score and feedback in plain words; one that cannot be read or
-    /// parsed scores 0 with its error, and the batch goes on.
+    /// assignment's declarations). Directories are searched recursively,
+    /// as by `check`, each file graded once. Submissions are untrusted: a
+    /// symbolic link is followed only to a file inside the submissions
+    /// folder named (for a file named itself, inside its own folder); a
+    /// link that leads elsewhere is never read, and scores 0 with the
+    /// reason in the report and the feedback. Every submission gets a score
+    /// and feedback in plain words; one that cannot be read or parsed
+    /// scores 0 with its error, and the batch goes on.
     ///
     /// With --out DIR: DIR/feedback/ID.txt for each student, DIR/results/ID.json
     /// (so a run interrupted half-way and run again grades only what is
@@ -316,11 +322,17 @@ fn run(cli: Cli) -> i32 {
                     .ok()
             });
             let mut files: Vec<FileResult> = unreadable.into_iter().collect();
-            files.extend(check::check_paths_with(&paths, prelude.as_ref(), &opts));
+            let checked = check::check_paths_with(&paths, prelude.as_ref(), &opts);
+            files.extend(checked.files);
             let out = match format {
-                Format::Text => report::text::render(&files),
-                Format::Json => report::json::render(&files),
-                Format::Junit => report::junit::render_check(&files),
+                Format::Text => report::text::render(&files, &checked.notes),
+                Format::Json => report::json::render(&files, &checked.notes),
+                Format::Junit => {
+                    for n in &checked.notes {
+                        eprintln!("{}", visible(&n.line()));
+                    }
+                    report::junit::render_check(&files)
+                }
             };
             print!("{out}");
             report::exit_code(&files)
@@ -441,9 +453,22 @@ fn grade_command(
     };
     let mut exclude = vec![assignment.to_path_buf()];
     exclude.extend(out.map(std::path::Path::to_path_buf));
-    let (subs, problems) = grade::collect_submissions(paths, &exclude);
+    let grade::Collected {
+        submissions: subs,
+        notes,
+        problems,
+    } = grade::collect_submissions(paths, &exclude);
     for p in &problems {
-        eprintln!("error: {p}");
+        eprintln!("error: {}", visible(p));
+    }
+    if !matches!(
+        format,
+        GradeFormat::Table | GradeFormat::Json | GradeFormat::Html
+    ) || out.is_some()
+    {
+        for n in &notes {
+            eprintln!("{}", visible(&n.line()));
+        }
     }
     if subs.is_empty() {
         eprintln!("error: no submissions found (.deriv, .tex, .md or .txt files)");
@@ -462,7 +487,17 @@ fn grade_command(
     };
     let done = || bar.inc(1);
     let mut stdout = std::io::stdout().lock();
-    let outcome = report::grade::run(&grader, &subs, format, out, jobs, color, &mut stdout, &done);
+    let outcome = report::grade::run(
+        &grader,
+        &subs,
+        &notes,
+        format,
+        out,
+        jobs,
+        color,
+        &mut stdout,
+        &done,
+    );
     bar.finish_and_clear();
     match outcome {
         Ok(o) => {

@@ -131,16 +131,21 @@ fn same_seed_gives_the_same_report() {
     assert_ne!(run("5"), run("6"));
 }
 
-#[test]
-fn directories_are_searched_recursively() {
-    let (out, _) = stdout_of(derivcheck().args(["check", "--format", "json", "derivations"]));
-    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
-    let paths: Vec<&str> = v["files"]
+/// The paths of the files in a `check --format json` report.
+fn checked_paths(json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    v["files"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn directories_are_searched_recursively() {
+    let (out, _) = stdout_of(derivcheck().args(["check", "--format", "json", "derivations"]));
+    let paths = checked_paths(&out);
     assert!(paths.iter().any(|p| p.contains("flawed/")), "{paths:?}");
     assert!(
         paths.iter().any(|p| p.ends_with("policy_gradient.deriv")),
@@ -578,4 +583,123 @@ fn mc_help_names_every_flag_and_the_exit_status() {
     ] {
         assert!(out.contains(flag), "missing {flag}: {out}");
     }
+}
+
+/// A folder for one test, with these files.
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).expect("folder");
+        fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+const VALID: &str = "const c\n\nc + 0\n  = c\n";
+
+#[cfg(unix)]
+#[test]
+fn link_loops_end_with_a_note_and_every_file_is_checked_once() {
+    use std::os::unix::fs::symlink;
+    let dir = folder(&[("a.deriv", VALID), ("sub/b.deriv", VALID)]);
+    let d = dir.path();
+    symlink(".", d.join("here")).unwrap();
+    symlink(".", d.join("again")).unwrap();
+    symlink("..", d.join("sub/loop")).unwrap();
+    symlink("../a.deriv", d.join("sub/same.deriv")).unwrap();
+    let (out, code) = stdout_of(
+        derivcheck()
+            .timeout(std::time::Duration::from_secs(20))
+            .args(["check", "--format", "json"])
+            .arg(d),
+    );
+    assert_eq!(code, 0, "{out}");
+    let paths = checked_paths(&out);
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert!(paths[0].ends_with("a.deriv") && paths[1].ends_with("sub/b.deriv"));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let notes = v["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 4, "{notes:?}");
+    let (text, code) = stdout_of(derivcheck().arg("check").arg(d));
+    assert_eq!(code, 0, "{text}");
+    for name in ["again", "here", "sub/loop"] {
+        assert!(
+            text.contains(&format!(
+                "note: skipped `{}`: a symbolic link to a directory that holds it (a loop)",
+                d.join(name).display()
+            )),
+            "{name}: {text}"
+        );
+    }
+    assert!(text.contains("same.deriv`: the same file as"), "{text}");
+    assert!(text.contains("2 files, 2 chains (2 valid)"), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_folder_checked_are_skipped_with_a_note() {
+    use std::os::unix::fs::symlink;
+    let outside = folder(&[("far.deriv", VALID)]);
+    let dir = folder(&[("a.deriv", VALID)]);
+    symlink(
+        outside.path().join("far.deriv"),
+        dir.path().join("far.deriv"),
+    )
+    .unwrap();
+    symlink(outside.path(), dir.path().join("elsewhere")).unwrap();
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(dir.path()));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("far.deriv`: a symbolic link to a file outside"),
+        "{out}"
+    );
+    assert!(
+        out.contains("elsewhere`: a symbolic link to a directory outside"),
+        "{out}"
+    );
+    assert!(out.contains("1 files, 1 chains"), "{out}");
+    // Named itself, a link is read: the user chose it.
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(dir.path().join("far.deriv")));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 files, 1 chains"), "{out}");
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_columns_stay_right() {
+    const BOM: &str = "\u{feff}";
+    let dir = folder(&[
+        ("ok.deriv", &format!("{BOM}{VALID}")),
+        ("bad.deriv", &format!("{BOM}const c\n\nc + (0\n  = c\n")),
+        (
+            "ok.md",
+            &format!("{BOM}```deriv\nconst c\n```\n\n$$\nc + 0 = c\n$$\n"),
+        ),
+        ("ok.tex", &format!("{BOM}%! const c\n$$ c + 0 = c $$\n")),
+        ("decls.deriv", &format!("{BOM}const c\n")),
+        ("with.tex", &format!("{BOM}$$ c = c + 0 $$\n")),
+    ]);
+    let d = dir.path();
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(d.join("bad.deriv")));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("bad.deriv:3:5"), "{out}");
+    let (out, code) = stdout_of(
+        derivcheck()
+            .arg("check")
+            .args(["ok.deriv", "ok.md", "ok.tex"].map(|f| d.join(f))),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("3 files, 3 chains (3 valid)"), "{out}");
+    let (out, code) = stdout_of(
+        derivcheck()
+            .arg("check")
+            .arg("--with")
+            .arg(d.join("decls.deriv"))
+            .arg(d.join("with.tex")),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 files, 1 chains (1 valid)"), "{out}");
+    let (out, code) = stdout_of(derivcheck().arg("fmt").arg(d.join("ok.deriv")));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out, "    c + 0\n  = c\n");
 }

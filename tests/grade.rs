@@ -642,3 +642,129 @@ fn help_teaches_grade() {
         assert!(out.contains(word), "missing {word}: {out}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_submissions_folder_is_refused_reported_and_never_read() {
+    use std::os::unix::fs::symlink;
+    let secret = class(&[("secret.deriv", "# SECRET-7f3a\n∇_θ J(θ)\n  = ∇_θ J(θ)\n")]);
+    let dir = class(&[("alice.deriv", MODEL)]);
+    let d = dir.path();
+    symlink(secret.path().join("secret.deriv"), d.join("mallory.deriv")).unwrap();
+    symlink("/etc/passwd", d.join("eve.deriv")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    // In a folder, and named one by one (as a shell's `subs/*` does).
+    let named: Vec<PathBuf> = ["alice.deriv", "eve.deriv", "mallory.deriv"]
+        .iter()
+        .map(|f| d.join(f))
+        .collect();
+    for paths in [vec![d.to_path_buf()], named] {
+        let (table, err, code) = run(derivcheck().arg("grade").arg(assignment()).args(&paths));
+        assert_eq!(code, 0, "{table}{err}");
+        assert!(
+            !table.contains("SECRET") && !table.contains("root:"),
+            "{table}"
+        );
+        for id in ["eve", "mallory"] {
+            let row = table.lines().find(|l| l.starts_with(id)).expect(id);
+            assert!(row.contains("0 / 10"), "{row}");
+            assert!(
+                row.contains("is not read: it is a symbolic link to a file outside"),
+                "{row}"
+            );
+        }
+        let (json, _, code) = run(derivcheck()
+            .args(["grade", "--format", "json", "--out"])
+            .arg(out.path())
+            .arg(assignment())
+            .args(&paths));
+        assert_eq!(code, 0, "{json}");
+        let report = fs::read_to_string(out.path().join("report.json")).unwrap();
+        assert!(!report.contains("SECRET") && !report.contains("root:"));
+        let v: serde_json::Value = serde_json::from_str(&report).expect("JSON");
+        let mallory = v["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "mallory")
+            .expect("a result for the refused file");
+        assert_eq!(mallory["score"], 0.0);
+        assert!(mallory["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link"));
+        let feedback = fs::read_to_string(out.path().join("feedback/mallory.txt")).unwrap();
+        assert!(
+            feedback.contains("is not read: it is a symbolic link"),
+            "{feedback}"
+        );
+        assert!(feedback.contains("submit the file itself"), "{feedback}");
+        assert!(!feedback.contains("SECRET"), "{feedback}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn link_loops_in_the_submissions_end_with_a_note_in_the_report() {
+    use std::os::unix::fs::symlink;
+    let dir = class(&[("alice.deriv", MODEL)]);
+    let d = dir.path();
+    symlink(".", d.join("here")).unwrap();
+    symlink(".", d.join("again")).unwrap();
+    symlink("alice.deriv", d.join("bob.deriv")).unwrap();
+    let (table, err, code) = run(derivcheck()
+        .timeout(std::time::Duration::from_secs(20))
+        .arg("grade")
+        .arg(assignment())
+        .arg(d));
+    assert_eq!(code, 0, "{table}{err}");
+    assert!(table.contains("1 submission: mean 10"), "{table}");
+    assert!(
+        table.contains("here`: a symbolic link to a directory that holds it (a loop)"),
+        "{table}"
+    );
+    assert!(table.contains("bob.deriv`: the same file as"), "{table}");
+    let (json, _, _) = run(derivcheck()
+        .args(["grade", "--format", "json"])
+        .arg(assignment())
+        .arg(d));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["notes"].as_array().unwrap().len(), 3, "{json}");
+    let (csv, err, _) = run(derivcheck()
+        .args(["grade", "--format", "csv"])
+        .arg(assignment())
+        .arg(d));
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(err.contains("note: skipped"), "{err}");
+}
+
+#[test]
+fn a_byte_order_mark_in_a_submission_or_the_assignment_is_skipped() {
+    let a = fs::read_to_string(assignment()).unwrap();
+    let dir = class(&[
+        ("assignment.deriv", &format!("\u{feff}{a}")),
+        ("alice.deriv", &format!("\u{feff}{MODEL}")),
+        (
+            "bob.md",
+            "\u{feff}$$\n\\nabla_\\theta J(\\theta) = \\foo\n$$\n",
+        ),
+    ]);
+    let (csv, err, code) = run(derivcheck()
+        .args(["grade", "--format", "csv"])
+        .arg(dir.path().join("assignment.deriv"))
+        .arg(dir.path().join("alice.deriv"))
+        .arg(dir.path().join("bob.md")));
+    assert_eq!(code, 0, "{csv}{err}");
+    assert!(csv.contains("alice,10,10,true,"), "{csv}");
+    let (json, _, _) = run(derivcheck()
+        .args(["grade", "--format", "json"])
+        .arg(dir.path().join("assignment.deriv"))
+        .arg(dir.path().join("bob.md")));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let e = &v["submissions"][0]["errors"][0];
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(2), Some(27)),
+        "{e}"
+    );
+}

@@ -11,7 +11,7 @@ pub mod files;
 pub mod form;
 pub mod prelude;
 
-pub use files::{check_paths, check_paths_with, collect_files, read_bounded};
+pub use files::{check_paths, check_paths_with, collect_files, read_bounded, Checked};
 pub use prelude::Prelude;
 
 use crate::diagnostic::Diagnostic;

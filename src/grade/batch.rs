@@ -37,7 +37,7 @@ fn grade_one(
     store: Option<&Store>,
     sub: &Submission,
 ) -> (GradeResult, bool, Option<io::Error>) {
-    let text = read_submission(&sub.path);
+    let text = read_submission(sub);
     let fingerprint = store.map(|s| s.fingerprint(sub, &text));
     if let (Some(s), Some(fp)) = (store, &fingerprint) {
         if let Some(r) = s.load(&sub.id, fp) {

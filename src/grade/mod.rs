@@ -26,7 +26,7 @@ pub mod submission;
 
 pub use assignment::{Assignment, AssignmentError};
 pub use result::GradeResult;
-pub use submission::{collect_submissions, Kind, Submission};
+pub use submission::{collect_submissions, Collected, Kind, Submission};
 
 use crate::check::form::{form, Form};
 use crate::check::{self, mix_seed, Options};
@@ -199,7 +199,7 @@ impl<'a> Grader<'a> {
 
     /// Read and grade one submission file.
     pub fn grade(&self, sub: &Submission) -> GradeResult {
-        let text = submission::read_submission(&sub.path);
+        let text = submission::read_submission(sub);
         self.grade_text(sub, text)
     }
 
@@ -215,11 +215,17 @@ impl<'a> Grader<'a> {
             Ok(t) => t,
             Err(e) => {
                 let source = Source::new(path.as_str(), "");
+                // A refused file is the submission's doing, not a file
+                // that is missing.
+                let hint = sub
+                    .refused
+                    .as_ref()
+                    .map(|_| "submit the file itself, inside the submissions folder".to_string());
                 return unusable(
                     &source,
-                    vec![Diagnostic::error(Span::default(), e, None)],
+                    vec![Diagnostic::error(Span::default(), e, hint)],
                     notes,
-                    !sub.path.is_file(),
+                    sub.refused.is_none() && !sub.path.is_file(),
                 );
             }
         };
@@ -729,6 +735,8 @@ mod tests {
             path: format!("{id}.deriv").into(),
             kind: Some(Kind::Deriv),
             id_note: None,
+            identity: None,
+            refused: None,
         }
     }
 

@@ -3,6 +3,7 @@
 
 use super::Summary;
 use crate::check::{ClaimStatus, FileResult};
+use crate::input::Note;
 use crate::verdict::{Counterexample, Value, Verdict};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -10,6 +11,9 @@ use serde::Serialize;
 #[derive(Serialize)]
 struct Report<'a> {
     files: Vec<File<'a>>,
+    /// What the walk skipped (links out of a directory, loops, files
+    /// named twice).
+    notes: &'a [Note],
     summary: Summary,
 }
 
@@ -83,8 +87,9 @@ impl Serialize for Ordered<'_> {
     }
 }
 
-/// Render a run as the JSON of SPEC §4.
-pub fn render(files: &[FileResult]) -> String {
+/// Render a run as the JSON of SPEC §4, with what the walk skipped
+/// (`notes`).
+pub fn render(files: &[FileResult], notes: &[Note]) -> String {
     let report = Report {
         files: files
             .iter()
@@ -145,6 +150,7 @@ pub fn render(files: &[FileResult]) -> String {
                     .collect(),
             })
             .collect(),
+        notes,
         summary: Summary::of(files),
     };
     let mut out = serde_json::to_string_pretty(&report)

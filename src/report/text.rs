@@ -5,6 +5,8 @@
 use super::Summary;
 use crate::check::{ClaimStatus, FileResult, StepResult};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::input::Note;
+use crate::terminal::visible;
 use crate::verdict::{Counterexample, Verdict};
 use colored::Colorize;
 use std::fmt::Write;
@@ -61,8 +63,9 @@ pub fn step_diagnostic(step: &StepResult) -> Option<Diagnostic> {
     })
 }
 
-/// Render a run as text.
-pub fn render(files: &[FileResult]) -> String {
+/// Render a run as text: every file, then what the walk skipped
+/// (`notes`), then the summary.
+pub fn render(files: &[FileResult], notes: &[Note]) -> String {
     let mut out = String::new();
     for f in files {
         let _ = writeln!(out, "{}", f.source.name.bold());
@@ -72,10 +75,10 @@ pub fn render(files: &[FileResult]) -> String {
             }
         }
         for c in &f.chains {
-            let name = c
-                .name
-                .as_ref()
-                .map_or_else(|| "chain".to_string(), |n| format!("derivation \"{n}\""));
+            let name = c.name.as_ref().map_or_else(
+                || "chain".to_string(),
+                |n| format!("derivation \"{n}\""),
+            );
             let _ = writeln!(out, "  {name} (line {})", c.line);
             for s in &c.steps {
                 let just = s
@@ -110,6 +113,12 @@ pub fn render(files: &[FileResult]) -> String {
             };
             let _ = writeln!(out, "    {status}{claim}");
         }
+    }
+    if !notes.is_empty() {
+        out.push('\n');
+    }
+    for n in notes {
+        let _ = writeln!(out, "{}", visible(&n.line()));
     }
     let s = Summary::of(files);
     let chains: Vec<_> = files.iter().flat_map(|f| &f.chains).collect();
