@@ -509,7 +509,7 @@ fn grade_command(
                         o.stats.graded, o.stats.reused
                     );
                 }
-                println!("report: {}", path.display());
+                println!("report: {}", visible(&path.display().to_string()));
             }
             if !problems.is_empty() {
                 return 2;
@@ -517,7 +517,10 @@ fn grade_command(
             o.exit_code(strict)
         }
         Err(e) => {
-            eprintln!("error: cannot write the report: {e}");
+            eprintln!(
+                "error: cannot write the report: {}",
+                visible(&e.to_string())
+            );
             2
         }
     }
@@ -527,7 +530,7 @@ fn fmt(path: &std::path::Path, latex: bool) -> i32 {
     let text = match check::read_bounded(path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", visible(&e));
             return 2;
         }
     };
@@ -552,7 +555,7 @@ fn fmt(path: &std::path::Path, latex: bool) -> i32 {
                 println!();
             }
             first = false;
-            print!("{}", print_chain(c, latex));
+            print!("{}", visible(&print_chain(c, latex)));
         }
     }
     0

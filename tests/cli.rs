@@ -703,3 +703,56 @@ fn a_byte_order_mark_is_skipped_and_columns_stay_right() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(out, "    c + 0\n  = c\n");
 }
+
+#[test]
+fn control_characters_from_a_file_are_printed_escaped_and_kept_in_json() {
+    let dir = folder(&[
+        (
+            "evil\u{1b}[31m.deriv",
+            "const c\nderivation \"n\u{1b}]0;pwned\u{7}\"\nc + 0\n  = c     by evil \u{1b}[2J\u{202e}\n",
+        ),
+        ("broken.deriv", "const c\n\nc\u{1b}[8m + (c\n  = c\n"),
+        (
+            "broken.md",
+            "$$\n\\nabla_\\theta \u{1b}[5m J = \\foo\u{9b}\n$$\n",
+        ),
+    ]);
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(dir.path()));
+    assert_eq!(code, 2, "{out}");
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+        assert!(!out.contains(bad), "{bad:?} printed raw:\n{out}");
+    }
+    for shown in [
+        "evil\\u{1b}[31m.deriv",
+        "derivation \"n\\u{1b}]0;pwned\\u{7}\"",
+        "by evil \\u{1b}[2J\\u{202e}",
+        "c\\u{1b}[8m + (c",
+        "broken.deriv:3:",
+        "\\foo\\u{9b}",
+    ] {
+        assert!(out.contains(shown), "missing {shown}:\n{out}");
+    }
+    let (json, _) = stdout_of(
+        derivcheck()
+            .args(["check", "--format", "json"])
+            .arg(dir.path()),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let evil = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().contains("evil"))
+        .unwrap();
+    assert_eq!(
+        evil["chains"][0]["steps"][0]["justification"],
+        "by evil \u{1b}[2J\u{202e}"
+    );
+    assert_eq!(evil["chains"][0]["name"], "n\u{1b}]0;pwned\u{7}");
+    let (xml, _) = stdout_of(
+        derivcheck()
+            .args(["check", "--format", "junit"])
+            .arg(dir.path()),
+    );
+    assert!(!xml.contains('\u{1b}') && xml.contains("\\u{1b}"), "{xml}");
+}

@@ -768,3 +768,45 @@ fn a_byte_order_mark_in_a_submission_or_the_assignment_is_skipped() {
         "{e}"
     );
 }
+
+#[test]
+fn control_characters_in_a_submission_are_shown_escaped_in_every_text_report() {
+    let evil = "∇_θ J(θ)\n  = ∇_θ Σ_τ Pr_θ(τ) R(τ)    by \u{1b}]0;owned\u{7}\u{1b}[2J\n  = Σ_τ ∇_θ log Pr_θ(τ) R(τ)    by \u{1b}[31mtrust me\u{9b}\n";
+    let dir = class(&[
+        ("evil.deriv", evil),
+        ("garbled.deriv", "∇_θ J(θ)\n  = \u{1b}[1m(R(τ)\n"),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let raw = |text: &str| {
+        ['\u{1b}', '\u{7}', '\u{9b}']
+            .iter()
+            .any(|c| text.contains(*c))
+    };
+    let (table, err, code) = run(derivcheck().arg("grade").arg(assignment()).arg(dir.path()));
+    assert_eq!(code, 0, "{table}{err}");
+    assert!(!raw(&table), "{table}");
+    for format in ["html", "junit", "json"] {
+        let (_, err, code) = run(derivcheck()
+            .args(["grade", "--format", format, "--out"])
+            .arg(out.path())
+            .arg(assignment())
+            .arg(dir.path()));
+        assert_eq!(code, 0, "{err}");
+        let ext = if format == "junit" { "xml" } else { format };
+        let report = fs::read_to_string(out.path().join(format!("report.{ext}"))).unwrap();
+        if format == "json" {
+            // JSON keeps the exact text, escaped by the JSON syntax.
+            let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+            let steps = &v["submissions"][0]["steps"];
+            assert_eq!(steps[1]["justification"], "by \u{1b}[31mtrust me\u{9b}");
+        } else {
+            assert!(!raw(&report), "{format}: {report}");
+            assert!(report.contains("\\u{1b}[31mtrust me\\u{9b}"), "{format}");
+        }
+    }
+    for id in ["evil", "garbled"] {
+        let feedback = fs::read_to_string(out.path().join(format!("feedback/{id}.txt"))).unwrap();
+        assert!(!raw(&feedback), "{feedback}");
+        assert!(feedback.contains("\\u{1b}"), "{feedback}");
+    }
+}

@@ -220,8 +220,14 @@ pub fn reporter(format: GradeFormat, color: bool) -> io::Result<Box<dyn Reporter
 }
 
 /// A student's feedback file: the explanation of the score, then every
-/// step with its verdict.
+/// step with its verdict. Control characters from the submission are
+/// shown escaped ([`crate::terminal`]): the file is read on a terminal.
 pub fn feedback_file(r: &GradeResult) -> String {
+    crate::terminal::visible(&feedback_text(r)).into_owned()
+}
+
+/// The feedback file's text, before control characters are escaped.
+fn feedback_text(r: &GradeResult) -> String {
     use std::fmt::Write as _;
     let mut out = r.feedback.clone();
     if let Some(start) = &r.start {

@@ -102,7 +102,7 @@ impl Reporter for TableReporter {
         writeln!(
             out,
             "{} ({} points): {}",
-            h.assignment,
+            visible(&h.assignment),
             score_text(h.points),
             h.claim
         )?;
@@ -152,7 +152,7 @@ impl Reporter for TableReporter {
             "{:<w$}  {score}  {valid}  {:>12}  {}",
             id,
             line,
-            remarks(r),
+            visible(&remarks(r)),
             w = self.id_width
         )
     }

@@ -64,11 +64,13 @@ pub fn step_diagnostic(step: &StepResult) -> Option<Diagnostic> {
 }
 
 /// Render a run as text: every file, then what the walk skipped
-/// (`notes`), then the summary.
+/// (`notes`), then the summary. Text from the files (names,
+/// justifications, source lines) is shown with its control characters
+/// escaped ([`crate::terminal`]).
 pub fn render(files: &[FileResult], notes: &[Note]) -> String {
     let mut out = String::new();
     for f in files {
-        let _ = writeln!(out, "{}", f.source.name.bold());
+        let _ = writeln!(out, "{}", visible(&f.source.name).bold());
         for d in &f.errors {
             for line in d.render(&f.source).lines() {
                 let _ = writeln!(out, "  {line}");
@@ -77,14 +79,14 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
         for c in &f.chains {
             let name = c.name.as_ref().map_or_else(
                 || "chain".to_string(),
-                |n| format!("derivation \"{n}\""),
+                |n| format!("derivation \"{}\"", visible(n)),
             );
             let _ = writeln!(out, "  {name} (line {})", c.line);
             for s in &c.steps {
                 let just = s
                     .justification
                     .as_ref()
-                    .map_or_else(String::new, |j| format!("by {j}"));
+                    .map_or_else(String::new, |j| format!("by {}", visible(j)));
                 let how = format!("({})", s.verdict.short());
                 let _ = writeln!(
                     out,
@@ -109,7 +111,7 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
             let claim = match &c.claim {
                 None => String::new(),
                 Some(ClaimStatus::Met) => "; claim met".to_string(),
-                Some(ClaimStatus::NotMet(r)) => format!("; claim not met: {r}"),
+                Some(ClaimStatus::NotMet(r)) => format!("; claim not met: {}", visible(r)),
             };
             let _ = writeln!(out, "    {status}{claim}");
         }
