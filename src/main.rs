@@ -113,9 +113,18 @@ impl EstimatorChoice {
 enum Command {
     /// Check every step of the derivations in files or directories.
     ///
-    /// Directories are searched recursively for .deriv, .tex and .md files.
+    /// Directories are searched recursively for .deriv, .tex and .md files
+    /// (hidden entries left out), each file read once. A symbolic link in a
+    /// directory is followed only to a file or directory inside the
+    /// directory named; a link that leads out of it, back into a directory
+    /// that holds it (a loop), or to a file already read is skipped with a
+    /// note, and the run goes on. A path named itself is read as named. A
+    /// UTF-8 byte-order mark at the start of a file is skipped.
+    ///
     /// Each step is proved, confirmed on random instances, estimated,
-    /// refuted with a counterexample, or unknown with the reason.
+    /// refuted with a counterexample, or unknown with the reason. A claim
+    /// that no chain proves is reported as not met. Control characters in
+    /// the files are printed escaped (`\u{1b}`).
     ///
     /// In .tex and .md files the chains are the display math (align,
     /// equation, gather, multline, $$…$$, \[…\]; `&=` and `\\` separate

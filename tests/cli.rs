@@ -756,3 +756,56 @@ fn control_characters_from_a_file_are_printed_escaped_and_kept_in_json() {
     );
     assert!(!xml.contains('\u{1b}') && xml.contains("\\u{1b}"), "{xml}");
 }
+
+#[test]
+fn a_claim_no_chain_proves_is_reported_and_exits_1() {
+    let path = "derivations/unproved_claims.deriv";
+    let (out, code) = stdout_of(derivcheck().args(["check", path]));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("claim baseline `E_{τ ~ Pr_θ}[∇_θ log Pr_θ(τ) · b] = 0` (derivations/unproved_claims.deriv:15:1): not met: no chain proves it"),
+        "{out}"
+    );
+    assert!(
+        out.contains("claim `Σ_τ Pr_θ(τ) = 1` (derivations/unproved_claims.deriv:22:1): not met: no chain follows it"),
+        "{out}"
+    );
+    assert!(out.contains("2 claims no chain proves"), "{out}");
+    let (json, code) = stdout_of(derivcheck().args(["check", "--format", "json", path]));
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let unproved = v["files"][0]["unproved_claims"].as_array().unwrap();
+    assert_eq!(unproved.len(), 2, "{json}");
+    assert_eq!(unproved[0]["name"], "baseline");
+    assert_eq!(unproved[0]["status"], "not met");
+    assert_eq!(
+        (unproved[1]["line"].as_u64(), unproved[1]["column"].as_u64()),
+        (Some(22), Some(1))
+    );
+    let (xml, code) = stdout_of(derivcheck().args(["check", "--format", "junit", path]));
+    assert_eq!(code, 1);
+    assert!(xml.contains("failures=\"2\""), "{xml}");
+    // The claim of a --with file counts for each file it applies to.
+    let dir = folder(&[
+        ("decls.deriv", "const c\nclaim c + 0 = c\n"),
+        ("proves.tex", "$$ c + 0 = c $$\n"),
+        ("prose.md", "No formula here.\n"),
+    ]);
+    let (out, code) = stdout_of(
+        derivcheck()
+            .arg("check")
+            .arg("--with")
+            .arg(dir.path().join("decls.deriv"))
+            .arg(dir.path().join("proves.tex")),
+    );
+    assert_eq!(code, 0, "{out}");
+    let (out, code) = stdout_of(
+        derivcheck()
+            .arg("check")
+            .arg("--with")
+            .arg(dir.path().join("decls.deriv"))
+            .arg(dir.path().join("prose.md")),
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("decls.deriv:2:1): not met"), "{out}");
+}

@@ -94,6 +94,7 @@ impl Prelude {
             source: self.source.clone(),
             errors,
             chains: Vec::new(),
+            unproved: Vec::new(),
         }
     }
 

@@ -22,6 +22,19 @@ struct File<'a> {
     path: &'a str,
     errors: Vec<Error>,
     chains: Vec<Chain<'a>>,
+    /// Claims no chain proves: each is not met.
+    unproved_claims: Vec<Unproved<'a>>,
+}
+
+#[derive(Serialize)]
+struct Unproved<'a> {
+    name: Option<&'a str>,
+    claim: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    status: &'static str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -146,6 +159,19 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
                                 },
                             })
                             .collect(),
+                    })
+                    .collect(),
+                unproved_claims: f
+                    .unproved
+                    .iter()
+                    .map(|u| Unproved {
+                        name: u.name.as_deref(),
+                        claim: &u.statement,
+                        file: &u.file,
+                        line: u.line,
+                        column: u.column,
+                        status: "not met",
+                        reason: &u.reason,
                     })
                     .collect(),
             })

@@ -133,6 +133,20 @@ pub fn render_check(files: &[FileResult]) -> String {
                 }
             }
         }
+        for u in &f.unproved {
+            tests += 1;
+            failures += 1;
+            let name = match &u.name {
+                Some(n) => format!("claim {n}: {}", u.statement),
+                None => format!("claim at line {}: {}", u.line, u.statement),
+            };
+            case(
+                &mut cases,
+                class,
+                &name,
+                Some(("failure", "claim not met", &u.reason)),
+            );
+        }
         let _ = write!(
             out,
             "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{cases}  </testsuite>\n",

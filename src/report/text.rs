@@ -115,6 +115,22 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
             };
             let _ = writeln!(out, "    {status}{claim}");
         }
+        for u in &f.unproved {
+            let _ = writeln!(
+                out,
+                "  {} `{}` ({}:{}:{}): {}: {}",
+                match &u.name {
+                    Some(n) => format!("claim {}", visible(n)),
+                    None => "claim".to_string(),
+                },
+                visible(&u.statement),
+                visible(&u.file),
+                u.line,
+                u.column,
+                "not met".red().bold(),
+                visible(&u.reason)
+            );
+        }
     }
     if !notes.is_empty() {
         out.push('\n');
@@ -126,9 +142,10 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
     let chains: Vec<_> = files.iter().flat_map(|f| &f.chains).collect();
     let valid = chains.iter().filter(|c| c.valid).count();
     let with_errors = files.iter().filter(|f| !f.errors.is_empty()).count();
+    let unproved: usize = files.iter().map(|f| f.unproved.len()).sum();
     let _ = writeln!(
         out,
-        "\n{} files, {} chains ({} valid), {} steps: {} proved, {} confirmed, {} estimated, {} refuted, {} unknown{}",
+        "\n{} files, {} chains ({} valid), {} steps: {} proved, {} confirmed, {} estimated, {} refuted, {} unknown{}{}",
         files.len(),
         chains.len(),
         valid,
@@ -138,6 +155,14 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
         s.estimated,
         s.refuted,
         s.unknown,
+        if unproved > 0 {
+            format!(
+                "; {unproved} claim{} no chain proves",
+                if unproved == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        },
         if with_errors > 0 {
             format!("; {with_errors} files with errors")
         } else {
