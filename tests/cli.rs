@@ -809,3 +809,32 @@ fn a_claim_no_chain_proves_is_reported_and_exits_1() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("decls.deriv:2:1): not met"), "{out}");
 }
+
+#[test]
+fn with_accepts_declarations_repeated_word_for_word_and_rejects_others() {
+    let seed = fs::read_to_string("derivations/policy_gradient.deriv").unwrap();
+    let decls: String = seed
+        .lines()
+        .take_while(|l| !l.starts_with("derivation"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let copied = format!(
+        "```deriv\n{decls}```\n\n$$\n\\nabla_\\theta J(\\theta) = \\sum_\\tau \\nabla_\\theta \\Pr_\\theta(\\tau) R(\\tau)\n$$\n"
+    );
+    let dir = folder(&[
+        ("copied.md", &copied),
+        (
+            "conflict.tex",
+            "%! fun R(τ) : positive\n$$ R(\\tau) = R(\\tau) $$\n",
+        ),
+    ]);
+    let with = ["check", "--with", "derivations/policy_gradient.deriv"];
+    let (out, code) = stdout_of(derivcheck().args(with).arg(dir.path().join("copied.md")));
+    assert!(!out.contains("declared twice"), "{out}");
+    assert!(out.contains("1 files, 1 chains"), "{out}");
+    assert_eq!(code, 1, "the claim's right side is not reached: {out}");
+    let (out, code) = stdout_of(derivcheck().args(with).arg(dir.path().join("conflict.tex")));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("declared twice"), "{out}");
+    assert!(out.contains("conflict.tex:1:"), "{out}");
+}

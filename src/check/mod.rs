@@ -204,7 +204,12 @@ pub fn check_text_with(
     // can be told apart from this file's.
     let offset = text.len() + 1;
     let mut items: Vec<Item> = prelude.map_or_else(Vec::new, |p| p.items_from(offset));
-    items.extend(parsed.items);
+    // Declarations copied from the prelude word for word are the
+    // prelude's, as in grading; a different one is still an error.
+    items.extend(match prelude {
+        Some(p) => p.without_repeats(parsed.items),
+        None => parsed.items,
+    });
     let program = resolve(&items);
     errors.extend(
         program
@@ -559,6 +564,36 @@ mod tests {
         assert_eq!(r.unproved.len(), 1, "{:?}", r.unproved);
         let u = &r.unproved[0];
         assert_eq!((u.file.as_str(), u.line, u.column), ("decls.deriv", 3, 1));
+    }
+
+    #[test]
+    fn declarations_repeated_from_the_prelude_are_the_preludes() {
+        let decls = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+            def J(θ) = Σ_τ Pr_θ(τ) R(τ)\nclaim main: J(θ) = Σ_τ Pr_θ(τ) R(τ)\n";
+        let prelude = Prelude::from_text("decls.deriv", decls);
+        let copied = "%! param θ\n%! set T\n%! var τ in T\n%! fun R(τ)\n%! fun Pr_θ(τ) : dist τ\n\
+            %! def J(θ) = Σ_τ Pr_θ(τ) R(τ)\n%! claim main: J(θ) = Σ_τ Pr_θ(τ) R(τ)\n\
+            %! derivation \"d\" proves main\n$$ J(\\theta) = \\sum_\\tau \\Pr_\\theta(\\tau) R(\\tau) $$\n";
+        let r = check_text_with("copy.tex", copied, Some(&prelude), &Options::default());
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert!(r.unproved.is_empty(), "{:?}", r.unproved);
+        assert_eq!(r.chains[0].claim, Some(ClaimStatus::Met));
+        let md = "```deriv\nparam θ\nset T\n```\n\n$$ θ = θ $$\n";
+        let r = check_text_with("copy.md", md, Some(&prelude), &Options::default());
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        // A declaration that differs is still a second one.
+        for conflict in [
+            "%! fun R(τ) : positive\n",
+            "%! const T\n",
+            "%! claim main: J(θ) = 0\n",
+        ] {
+            let r = check_text_with("own.tex", conflict, Some(&prelude), &Options::default());
+            assert!(
+                r.errors.iter().any(|e| e.message.contains("twice")),
+                "{conflict}: {:?}",
+                r.errors
+            );
+        }
     }
 
     #[test]

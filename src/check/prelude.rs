@@ -98,6 +98,19 @@ impl Prelude {
         }
     }
 
+    /// `items` without those repeated word for word from these items (a
+    /// declaration, definition, claim or rubric line copied from the
+    /// prelude into the file it applies to): they are the prelude's, not
+    /// a second declaration. An item that differs, even only in a
+    /// declaration's kind, is kept, so a conflicting redeclaration is
+    /// still an error. `check --with` and grading share this.
+    pub fn without_repeats(&self, items: Vec<Item>) -> Vec<Item> {
+        items
+            .into_iter()
+            .filter(|i| !is_repeated(&self.items, i))
+            .collect()
+    }
+
     /// Its items with every span moved up by `offset`, to come before a
     /// file whose spans all lie below `offset`.
     pub(crate) fn items_from(&self, offset: usize) -> Vec<Item> {
@@ -107,4 +120,10 @@ impl Prelude {
         }
         items
     }
+}
+
+/// Whether `item` repeats one of `earlier` word for word (spans aside:
+/// syntax trees compare by kind).
+pub fn is_repeated(earlier: &[Item], item: &Item) -> bool {
+    earlier.iter().any(|a| a.kind == item.kind)
 }

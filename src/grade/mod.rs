@@ -288,7 +288,7 @@ impl<'a> Grader<'a> {
         let mut ignored_claim = false;
         let mut ignored_rubric = false;
         for item in items {
-            if self.assignment.items.iter().any(|a| a.kind == item.kind) {
+            if check::prelude::is_repeated(&self.assignment.items, &item) {
                 continue;
             }
             match &item.kind {
