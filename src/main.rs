@@ -269,8 +269,9 @@ enum Command {
         /// Do not use the numeric engine.
         #[arg(long)]
         no_numeric: bool,
-        /// Threads (0: one a core). Results do not depend on it.
-        #[arg(long, default_value_t = 0)]
+        /// Threads (0: one a core; at most 256). Results do not depend on
+        /// it.
+        #[arg(long, default_value_t = 0, value_parser = jobs_in_bounds)]
         jobs: usize,
     },
     /// Print a file's chains canonically (or as LaTeX).
@@ -286,6 +287,21 @@ enum Command {
         #[arg(long)]
         latex: bool,
     },
+}
+
+/// `--jobs N`: a count of threads up to [`grade::batch::MAX_JOBS`] (each
+/// reserves a large stack), or a clear error naming the flag (exit 2).
+fn jobs_in_bounds(text: &str) -> Result<usize, String> {
+    let max = grade::batch::MAX_JOBS;
+    match text.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        Ok(n) => Err(format!(
+            "{n} threads is more than the bound of {max} (0 takes one a core)"
+        )),
+        Err(_) => Err(format!(
+            "expected a number of threads from 0 (one a core) to {max}"
+        )),
+    }
 }
 
 /// Stack for the run: every tree is depth-bounded, but a bounded tree can

@@ -810,3 +810,22 @@ fn control_characters_in_a_submission_are_shown_escaped_in_every_text_report() {
         assert!(feedback.contains("\\u{1b}"), "{feedback}");
     }
 }
+
+#[test]
+fn jobs_past_the_bound_is_an_error_naming_the_flag() {
+    for bad in ["100000", "257", "-1", "many"] {
+        let (out, err, code) = run(derivcheck()
+            .args(["grade", &format!("--jobs={bad}")])
+            .arg(assignment())
+            .arg(submissions()));
+        assert_eq!(code, 2, "{bad}: {out}{err}");
+        assert!(err.contains("--jobs"), "{bad}: {err}");
+        assert!(err.contains("256"), "{bad}: {err}");
+    }
+    let (out, err, code) = run(derivcheck()
+        .args(["grade", "--format", "csv", "--jobs", "256"])
+        .arg(assignment())
+        .arg(submissions().join("ascii.deriv")));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ascii,10,10,true,"), "{out}");
+}
