@@ -838,3 +838,20 @@ fn with_accepts_declarations_repeated_word_for_word_and_rejects_others() {
     assert!(out.contains("declared twice"), "{out}");
     assert!(out.contains("conflict.tex:1:"), "{out}");
 }
+
+#[test]
+fn a_latex_block_with_an_error_leaves_the_blocks_before_it_checked() {
+    let dir = folder(&[(
+        "two.tex",
+        "%! const c\n\\begin{align*}\nc + 0 &= c\n\\end{align*}\nand then\n\\begin{align*}\nc &= \\foo\n\\end{align*}\n",
+    )]);
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(dir.path().join("two.tex")));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("two.tex:7:6"), "{out}");
+    assert!(out.contains("unknown LaTeX command `\\foo`"), "{out}");
+    assert!(out.contains("chain (line 3)"), "{out}");
+    assert!(
+        out.contains("1 files, 1 chains (1 valid), 1 steps"),
+        "{out}"
+    );
+}
