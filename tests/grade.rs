@@ -55,7 +55,7 @@ fn table_has_a_row_per_submission_and_a_summary() {
     ] {
         assert!(out.contains(row), "missing `{row}`:\n{out}");
     }
-    assert!(out.contains("10 submissions: mean"), "{out}");
+    assert!(out.contains("11 submissions: mean"), "{out}");
     assert!(out.contains("could not be graded"), "{out}");
     assert!(
         !out.contains('\u{1b}'),
