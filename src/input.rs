@@ -14,9 +14,10 @@
 //!   the walk elsewhere on the machine. Links are followed after the rest
 //!   of their root, so a file or directory is reached by its own path
 //!   where it has one.
-//! - Every file and directory is taken once, by its canonical path: a
-//!   link back to a directory that holds it (a loop) or to one already
-//!   searched is skipped with a note, as is a file reached a second way.
+//! - Every file and directory is taken once, by its canonical path (and
+//!   a directory by its identity too, against mounts): a link back to a
+//!   directory that holds it (a loop) or to one already searched is
+//!   skipped with a note, as is a file reached a second way.
 //! - Only regular files are read from a directory (a named pipe would
 //!   never end).
 //! - A path named on the command line is taken as given, links included,
@@ -151,6 +152,9 @@ struct Walker<'o> {
     files: HashMap<PathBuf, PathBuf>,
     /// Canonical paths of the directories searched or being searched.
     dirs: HashSet<PathBuf>,
+    /// Their identities too, so a directory mounted inside itself (two
+    /// paths, one directory) is searched once as well.
+    dir_ids: HashSet<FileIdentity>,
     out: Walk,
 }
 
@@ -171,6 +175,18 @@ fn shown(p: &Path) -> String {
 }
 
 impl Walker<'_> {
+    /// Mark a directory as searched; `false` when it already was, by its
+    /// canonical path or its identity.
+    fn enter(&mut self, canonical: &Path, meta: Option<&std::fs::Metadata>) -> bool {
+        let id = meta.and_then(FileIdentity::of);
+        if self.dirs.contains(canonical) || id.is_some_and(|i| self.dir_ids.contains(&i)) {
+            return false;
+        }
+        self.dirs.insert(canonical.to_path_buf());
+        self.dir_ids.extend(id);
+        true
+    }
+
     fn note(&mut self, path: &Path, message: String) {
         self.out.notes.push(Note {
             path: shown(path),
@@ -224,7 +240,7 @@ impl Walker<'_> {
             return;
         };
         if meta.is_dir() {
-            self.root(path, canonical);
+            self.root(path, canonical, &meta);
             return;
         }
         if self.opts.confined {
@@ -258,8 +274,8 @@ impl Walker<'_> {
 
     /// A directory named on the command line: its tree searched, then
     /// the links met in it, until none is left.
-    fn root(&mut self, path: &Path, canonical: PathBuf) {
-        if !self.dirs.insert(canonical.clone()) {
+    fn root(&mut self, path: &Path, canonical: PathBuf, meta: &std::fs::Metadata) {
+        if !self.enter(&canonical, Some(meta)) {
             self.note(
                 path,
                 "a directory already searched (it is named twice, or lies inside another one named)"
@@ -325,7 +341,7 @@ impl Walker<'_> {
             if ty.is_symlink() {
                 links.push_back((p, frame.canonical.clone()));
             } else if ty.is_dir() {
-                if self.dirs.insert(canonical.clone()) {
+                if self.enter(&canonical, entry.metadata().ok().as_ref()) {
                     stack.extend(self.open(Dir { path: p, canonical }));
                 } else {
                     self.note(&p, "a directory already searched".into());
@@ -380,7 +396,7 @@ impl Walker<'_> {
                     "a symbolic link to a directory that holds it (a loop), which is searched once"
                         .into(),
                 );
-            } else if !self.dirs.insert(target.clone()) {
+            } else if !self.enter(&target, Some(&meta)) {
                 self.note(
                     link,
                     "a symbolic link to a directory already searched".into(),
@@ -419,6 +435,7 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Walk {
             .collect(),
         files: HashMap::new(),
         dirs: HashSet::new(),
+        dir_ids: HashSet::new(),
         out: Walk::default(),
     };
     for p in paths {
