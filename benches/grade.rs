@@ -32,6 +32,8 @@ fn grading(c: &mut Criterion) {
             path: format!("student{k:05}.deriv").into(),
             kind: Some(Kind::Deriv),
             id_note: None,
+            identity: None,
+            refused: None,
         })
         .collect();
 

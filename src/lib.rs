@@ -11,6 +11,7 @@
 pub mod check;
 pub mod diagnostic;
 pub mod grade;
+pub mod input;
 pub mod latex;
 pub mod montecarlo;
 pub mod numeric;
@@ -18,4 +19,5 @@ pub mod report;
 pub mod resolve;
 pub mod symbolic;
 pub mod syntax;
+pub mod terminal;
 pub mod verdict;

@@ -21,6 +21,7 @@ use derivcheck::report::grade::GradeFormat;
 use derivcheck::syntax::ast::ItemKind;
 use derivcheck::syntax::print::print_chain;
 use derivcheck::syntax::Source;
+use derivcheck::terminal::visible;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -112,9 +113,18 @@ impl EstimatorChoice {
 enum Command {
     /// Check every step of the derivations in files or directories.
     ///
-    /// Directories are searched recursively for .deriv, .tex and .md files.
+    /// Directories are searched recursively for .deriv, .tex and .md files
+    /// (hidden entries left out), each file read once. A symbolic link in a
+    /// directory is followed only to a file or directory inside the
+    /// directory named; a link that leads out of it, back into a directory
+    /// that holds it (a loop), or to a file already read is skipped with a
+    /// note, and the run goes on. A path named itself is read as named. A
+    /// UTF-8 byte-order mark at the start of a file is skipped.
+    ///
     /// Each step is proved, confirmed on random instances, estimated,
-    /// refuted with a counterexample, or unknown with the reason.
+    /// refuted with a counterexample, or unknown with the reason. A claim
+    /// that no chain proves is reported as not met. Control characters in
+    /// the files are printed escaped (`\u{1b}`).
     ///
     /// In .tex and .md files the chains are the display math (align,
     /// equation, gather, multline, $$…$$, \[…\]; `&=` and `\\` separate
@@ -211,9 +221,14 @@ enum Command {
     /// A submission is a .deriv file holding one chain (the assignment's
     /// declarations apply), a .txt file with labels in order (`C A E B D`),
     /// or a .tex/.md file (the LaTeX and Markdown readers, with the
-    /// assignment's declarations). Directories are searched recursively. Every submission
-    /// gets a score and feedback in plain words; one that cannot be read or
-    /// parsed scores 0 with its error, and the batch goes on.
+    /// assignment's declarations). Directories are searched recursively,
+    /// as by `check`, each file graded once. Submissions are untrusted: a
+    /// symbolic link is followed only to a file inside the submissions
+    /// folder named (for a file named itself, inside its own folder); a
+    /// link that leads elsewhere is never read, and scores 0 with the
+    /// reason in the report and the feedback. Every submission gets a score
+    /// and feedback in plain words; one that cannot be read or parsed
+    /// scores 0 with its error, and the batch goes on.
     ///
     /// With --out DIR: DIR/feedback/ID.txt for each student, DIR/results/ID.json
     /// (so a run interrupted half-way and run again grades only what is
@@ -254,8 +269,9 @@ enum Command {
         /// Do not use the numeric engine.
         #[arg(long)]
         no_numeric: bool,
-        /// Threads (0: one a core). Results do not depend on it.
-        #[arg(long, default_value_t = 0)]
+        /// Threads (0: one a core; at most 256). Results do not depend on
+        /// it.
+        #[arg(long, default_value_t = 0, value_parser = jobs_in_bounds)]
         jobs: usize,
     },
     /// Print a file's chains canonically (or as LaTeX).
@@ -271,6 +287,21 @@ enum Command {
         #[arg(long)]
         latex: bool,
     },
+}
+
+/// `--jobs N`: a count of threads up to [`grade::batch::MAX_JOBS`] (each
+/// reserves a large stack), or a clear error naming the flag (exit 2).
+fn jobs_in_bounds(text: &str) -> Result<usize, String> {
+    let max = grade::batch::MAX_JOBS;
+    match text.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        Ok(n) => Err(format!(
+            "{n} threads is more than the bound of {max} (0 takes one a core)"
+        )),
+        Err(_) => Err(format!(
+            "expected a number of threads from 0 (one a core) to {max}"
+        )),
+    }
 }
 
 /// Stack for the run: every tree is depth-bounded, but a bounded tree can
@@ -316,11 +347,17 @@ fn run(cli: Cli) -> i32 {
                     .ok()
             });
             let mut files: Vec<FileResult> = unreadable.into_iter().collect();
-            files.extend(check::check_paths_with(&paths, prelude.as_ref(), &opts));
+            let checked = check::check_paths_with(&paths, prelude.as_ref(), &opts);
+            files.extend(checked.files);
             let out = match format {
-                Format::Text => report::text::render(&files),
-                Format::Json => report::json::render(&files),
-                Format::Junit => report::junit::render_check(&files),
+                Format::Text => report::text::render(&files, &checked.notes),
+                Format::Json => report::json::render(&files, &checked.notes),
+                Format::Junit => {
+                    for n in &checked.notes {
+                        eprintln!("{}", visible(&n.line()));
+                    }
+                    report::junit::render_check(&files)
+                }
             };
             print!("{out}");
             report::exit_code(&files)
@@ -441,9 +478,22 @@ fn grade_command(
     };
     let mut exclude = vec![assignment.to_path_buf()];
     exclude.extend(out.map(std::path::Path::to_path_buf));
-    let (subs, problems) = grade::collect_submissions(paths, &exclude);
+    let grade::Collected {
+        submissions: subs,
+        notes,
+        problems,
+    } = grade::collect_submissions(paths, &exclude);
     for p in &problems {
-        eprintln!("error: {p}");
+        eprintln!("error: {}", visible(p));
+    }
+    if !matches!(
+        format,
+        GradeFormat::Table | GradeFormat::Json | GradeFormat::Html
+    ) || out.is_some()
+    {
+        for n in &notes {
+            eprintln!("{}", visible(&n.line()));
+        }
     }
     if subs.is_empty() {
         eprintln!("error: no submissions found (.deriv, .tex, .md or .txt files)");
@@ -462,7 +512,17 @@ fn grade_command(
     };
     let done = || bar.inc(1);
     let mut stdout = std::io::stdout().lock();
-    let outcome = report::grade::run(&grader, &subs, format, out, jobs, color, &mut stdout, &done);
+    let outcome = report::grade::run(
+        &grader,
+        &subs,
+        &notes,
+        format,
+        out,
+        jobs,
+        color,
+        &mut stdout,
+        &done,
+    );
     bar.finish_and_clear();
     match outcome {
         Ok(o) => {
@@ -474,7 +534,7 @@ fn grade_command(
                         o.stats.graded, o.stats.reused
                     );
                 }
-                println!("report: {}", path.display());
+                println!("report: {}", visible(&path.display().to_string()));
             }
             if !problems.is_empty() {
                 return 2;
@@ -482,7 +542,10 @@ fn grade_command(
             o.exit_code(strict)
         }
         Err(e) => {
-            eprintln!("error: cannot write the report: {e}");
+            eprintln!(
+                "error: cannot write the report: {}",
+                visible(&e.to_string())
+            );
             2
         }
     }
@@ -492,7 +555,7 @@ fn fmt(path: &std::path::Path, latex: bool) -> i32 {
     let text = match check::read_bounded(path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", visible(&e));
             return 2;
         }
     };
@@ -517,7 +580,7 @@ fn fmt(path: &std::path::Path, latex: bool) -> i32 {
                 println!();
             }
             first = false;
-            print!("{}", print_chain(c, latex));
+            print!("{}", visible(&print_chain(c, latex)));
         }
     }
     0

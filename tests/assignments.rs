@@ -46,8 +46,9 @@ fn expectations(path: &Path) -> Expect {
 fn grade_all(assignment: &Path, paths: &[PathBuf]) -> Vec<GradeResult> {
     let a = Assignment::load(assignment).unwrap_or_else(|e| panic!("{}", e.render()));
     let grader = Grader::new(&a, GradeOptions::default());
-    let (subs, problems) = collect_submissions(paths, &[assignment.to_path_buf()]);
-    assert!(problems.is_empty(), "{problems:?}");
+    let found = collect_submissions(paths, &[assignment.to_path_buf()]);
+    assert!(found.problems.is_empty(), "{:?}", found.problems);
+    let subs = found.submissions;
     let mut out = Vec::new();
     grade_batch(&grader, &subs, None, 2, &|| {}, &mut |r| {
         out.push(r);

@@ -131,16 +131,21 @@ fn same_seed_gives_the_same_report() {
     assert_ne!(run("5"), run("6"));
 }
 
-#[test]
-fn directories_are_searched_recursively() {
-    let (out, _) = stdout_of(derivcheck().args(["check", "--format", "json", "derivations"]));
-    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
-    let paths: Vec<&str> = v["files"]
+/// The paths of the files in a `check --format json` report.
+fn checked_paths(json: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    v["files"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn directories_are_searched_recursively() {
+    let (out, _) = stdout_of(derivcheck().args(["check", "--format", "json", "derivations"]));
+    let paths = checked_paths(&out);
     assert!(paths.iter().any(|p| p.contains("flawed/")), "{paths:?}");
     assert!(
         paths.iter().any(|p| p.ends_with("policy_gradient.deriv")),
@@ -578,4 +583,275 @@ fn mc_help_names_every_flag_and_the_exit_status() {
     ] {
         assert!(out.contains(flag), "missing {flag}: {out}");
     }
+}
+
+/// A folder for one test, with these files.
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).expect("folder");
+        fs::write(path, text).expect("write");
+    }
+    dir
+}
+
+const VALID: &str = "const c\n\nc + 0\n  = c\n";
+
+#[cfg(unix)]
+#[test]
+fn link_loops_end_with_a_note_and_every_file_is_checked_once() {
+    use std::os::unix::fs::symlink;
+    let dir = folder(&[("a.deriv", VALID), ("sub/b.deriv", VALID)]);
+    let d = dir.path();
+    symlink(".", d.join("here")).unwrap();
+    symlink(".", d.join("again")).unwrap();
+    symlink("..", d.join("sub/loop")).unwrap();
+    symlink("../a.deriv", d.join("sub/same.deriv")).unwrap();
+    let (out, code) = stdout_of(
+        derivcheck()
+            .timeout(std::time::Duration::from_secs(20))
+            .args(["check", "--format", "json"])
+            .arg(d),
+    );
+    assert_eq!(code, 0, "{out}");
+    let paths = checked_paths(&out);
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    assert!(paths[0].ends_with("a.deriv") && paths[1].ends_with("sub/b.deriv"));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let notes = v["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 4, "{notes:?}");
+    let (text, code) = stdout_of(derivcheck().arg("check").arg(d));
+    assert_eq!(code, 0, "{text}");
+    for name in ["again", "here", "sub/loop"] {
+        assert!(
+            text.contains(&format!(
+                "note: skipped `{}`: a symbolic link to a directory that holds it (a loop)",
+                d.join(name).display()
+            )),
+            "{name}: {text}"
+        );
+    }
+    assert!(text.contains("same.deriv`: the same file as"), "{text}");
+    assert!(text.contains("2 files, 2 chains (2 valid)"), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_folder_checked_are_skipped_with_a_note() {
+    use std::os::unix::fs::symlink;
+    let outside = folder(&[("far.deriv", VALID)]);
+    let dir = folder(&[("a.deriv", VALID)]);
+    symlink(
+        outside.path().join("far.deriv"),
+        dir.path().join("far.deriv"),
+    )
+    .unwrap();
+    symlink(outside.path(), dir.path().join("elsewhere")).unwrap();
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(dir.path()));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("far.deriv`: a symbolic link to a file outside"),
+        "{out}"
+    );
+    assert!(
+        out.contains("elsewhere`: a symbolic link to a directory outside"),
+        "{out}"
+    );
+    assert!(out.contains("1 files, 1 chains"), "{out}");
+    // Named itself, a link is read: the user chose it.
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(dir.path().join("far.deriv")));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 files, 1 chains"), "{out}");
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_columns_stay_right() {
+    const BOM: &str = "\u{feff}";
+    let dir = folder(&[
+        ("ok.deriv", &format!("{BOM}{VALID}")),
+        ("bad.deriv", &format!("{BOM}const c\n\nc + (0\n  = c\n")),
+        (
+            "ok.md",
+            &format!("{BOM}```deriv\nconst c\n```\n\n$$\nc + 0 = c\n$$\n"),
+        ),
+        ("ok.tex", &format!("{BOM}%! const c\n$$ c + 0 = c $$\n")),
+        ("decls.deriv", &format!("{BOM}const c\n")),
+        ("with.tex", &format!("{BOM}$$ c = c + 0 $$\n")),
+    ]);
+    let d = dir.path();
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(d.join("bad.deriv")));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("bad.deriv:3:5"), "{out}");
+    let (out, code) = stdout_of(
+        derivcheck()
+            .arg("check")
+            .args(["ok.deriv", "ok.md", "ok.tex"].map(|f| d.join(f))),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("3 files, 3 chains (3 valid)"), "{out}");
+    let (out, code) = stdout_of(
+        derivcheck()
+            .arg("check")
+            .arg("--with")
+            .arg(d.join("decls.deriv"))
+            .arg(d.join("with.tex")),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 files, 1 chains (1 valid)"), "{out}");
+    let (out, code) = stdout_of(derivcheck().arg("fmt").arg(d.join("ok.deriv")));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out, "    c + 0\n  = c\n");
+}
+
+#[test]
+fn control_characters_from_a_file_are_printed_escaped_and_kept_in_json() {
+    let dir = folder(&[
+        (
+            "evil\u{1b}[31m.deriv",
+            "const c\nderivation \"n\u{1b}]0;pwned\u{7}\"\nc + 0\n  = c     by evil \u{1b}[2J\u{202e}\n",
+        ),
+        ("broken.deriv", "const c\n\nc\u{1b}[8m + (c\n  = c\n"),
+        (
+            "broken.md",
+            "$$\n\\nabla_\\theta \u{1b}[5m J = \\foo\u{9b}\n$$\n",
+        ),
+    ]);
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(dir.path()));
+    assert_eq!(code, 2, "{out}");
+    for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+        assert!(!out.contains(bad), "{bad:?} printed raw:\n{out}");
+    }
+    for shown in [
+        "evil\\u{1b}[31m.deriv",
+        "derivation \"n\\u{1b}]0;pwned\\u{7}\"",
+        "by evil \\u{1b}[2J\\u{202e}",
+        "c\\u{1b}[8m + (c",
+        "broken.deriv:3:",
+        "\\foo\\u{9b}",
+    ] {
+        assert!(out.contains(shown), "missing {shown}:\n{out}");
+    }
+    let (json, _) = stdout_of(
+        derivcheck()
+            .args(["check", "--format", "json"])
+            .arg(dir.path()),
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let evil = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().contains("evil"))
+        .unwrap();
+    assert_eq!(
+        evil["chains"][0]["steps"][0]["justification"],
+        "by evil \u{1b}[2J\u{202e}"
+    );
+    assert_eq!(evil["chains"][0]["name"], "n\u{1b}]0;pwned\u{7}");
+    let (xml, _) = stdout_of(
+        derivcheck()
+            .args(["check", "--format", "junit"])
+            .arg(dir.path()),
+    );
+    assert!(!xml.contains('\u{1b}') && xml.contains("\\u{1b}"), "{xml}");
+}
+
+#[test]
+fn a_claim_no_chain_proves_is_reported_and_exits_1() {
+    let path = "derivations/unproved_claims.deriv";
+    let (out, code) = stdout_of(derivcheck().args(["check", path]));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("claim baseline `E_{τ ~ Pr_θ}[∇_θ log Pr_θ(τ) · b] = 0` (derivations/unproved_claims.deriv:15:1): not met: no chain proves it"),
+        "{out}"
+    );
+    assert!(
+        out.contains("claim `Σ_τ Pr_θ(τ) = 1` (derivations/unproved_claims.deriv:22:1): not met: no chain follows it"),
+        "{out}"
+    );
+    assert!(out.contains("2 claims no chain proves"), "{out}");
+    let (json, code) = stdout_of(derivcheck().args(["check", "--format", "json", path]));
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let unproved = v["files"][0]["unproved_claims"].as_array().unwrap();
+    assert_eq!(unproved.len(), 2, "{json}");
+    assert_eq!(unproved[0]["name"], "baseline");
+    assert_eq!(unproved[0]["status"], "not met");
+    assert_eq!(
+        (unproved[1]["line"].as_u64(), unproved[1]["column"].as_u64()),
+        (Some(22), Some(1))
+    );
+    let (xml, code) = stdout_of(derivcheck().args(["check", "--format", "junit", path]));
+    assert_eq!(code, 1);
+    assert!(xml.contains("failures=\"2\""), "{xml}");
+    // The claim of a --with file counts for each file it applies to.
+    let dir = folder(&[
+        ("decls.deriv", "const c\nclaim c + 0 = c\n"),
+        ("proves.tex", "$$ c + 0 = c $$\n"),
+        ("prose.md", "No formula here.\n"),
+    ]);
+    let (out, code) = stdout_of(
+        derivcheck()
+            .arg("check")
+            .arg("--with")
+            .arg(dir.path().join("decls.deriv"))
+            .arg(dir.path().join("proves.tex")),
+    );
+    assert_eq!(code, 0, "{out}");
+    let (out, code) = stdout_of(
+        derivcheck()
+            .arg("check")
+            .arg("--with")
+            .arg(dir.path().join("decls.deriv"))
+            .arg(dir.path().join("prose.md")),
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("decls.deriv:2:1): not met"), "{out}");
+}
+
+#[test]
+fn with_accepts_declarations_repeated_word_for_word_and_rejects_others() {
+    let seed = fs::read_to_string("derivations/policy_gradient.deriv").unwrap();
+    let decls: String = seed
+        .lines()
+        .take_while(|l| !l.starts_with("derivation"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let copied = format!(
+        "```deriv\n{decls}```\n\n$$\n\\nabla_\\theta J(\\theta) = \\sum_\\tau \\nabla_\\theta \\Pr_\\theta(\\tau) R(\\tau)\n$$\n"
+    );
+    let dir = folder(&[
+        ("copied.md", &copied),
+        (
+            "conflict.tex",
+            "%! fun R(τ) : positive\n$$ R(\\tau) = R(\\tau) $$\n",
+        ),
+    ]);
+    let with = ["check", "--with", "derivations/policy_gradient.deriv"];
+    let (out, code) = stdout_of(derivcheck().args(with).arg(dir.path().join("copied.md")));
+    assert!(!out.contains("declared twice"), "{out}");
+    assert!(out.contains("1 files, 1 chains"), "{out}");
+    assert_eq!(code, 1, "the claim's right side is not reached: {out}");
+    let (out, code) = stdout_of(derivcheck().args(with).arg(dir.path().join("conflict.tex")));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("declared twice"), "{out}");
+    assert!(out.contains("conflict.tex:1:"), "{out}");
+}
+
+#[test]
+fn a_latex_block_with_an_error_leaves_the_blocks_before_it_checked() {
+    let dir = folder(&[(
+        "two.tex",
+        "%! const c\n\\begin{align*}\nc + 0 &= c\n\\end{align*}\nand then\n\\begin{align*}\nc &= \\foo\n\\end{align*}\n",
+    )]);
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(dir.path().join("two.tex")));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("two.tex:7:6"), "{out}");
+    assert!(out.contains("unknown LaTeX command `\\foo`"), "{out}");
+    assert!(out.contains("chain (line 3)"), "{out}");
+    assert!(
+        out.contains("1 files, 1 chains (1 valid), 1 steps"),
+        "{out}"
+    );
 }

@@ -15,6 +15,8 @@
 //!   Markdown is the `%!` line or the ```` ```deriv ```` line that names
 //!   it) ending in `expect: claim not met` must not meet its claim; any
 //!   other chain with a claim must meet it;
+//! - a claim whose line ends in `expect: claim not proved` must be one
+//!   that no chain proves; every other claim must have its chain;
 //! - every file whose path contains `flawed` has a refuted step;
 //! - no file has a parse or declaration error;
 //! - the LaTeX and Markdown versions in `derivations/latex/` get exactly
@@ -90,6 +92,20 @@ fn every_derivation_has_its_expected_verdicts() {
                         want.unwrap_or("a valid verdict")
                     ));
                 }
+            }
+        }
+        let unproved: Vec<usize> = result.unproved.iter().map(|u| u.line).collect();
+        for (line, e) in &expect {
+            if e == "claim not proved" && !unproved.contains(line) {
+                failures.push(format!("{name}:{line}: the claim is proved, expected not"));
+            }
+        }
+        for u in &result.unproved {
+            if expect.get(&u.line).map(String::as_str) != Some("claim not proved") {
+                failures.push(format!(
+                    "{name}:{}: claim `{}` is not proved: {}",
+                    u.line, u.statement, u.reason
+                ));
             }
         }
         if name.contains("flawed") && !refuted_any {

@@ -55,7 +55,7 @@ fn table_has_a_row_per_submission_and_a_summary() {
     ] {
         assert!(out.contains(row), "missing `{row}`:\n{out}");
     }
-    assert!(out.contains("10 submissions: mean"), "{out}");
+    assert!(out.contains("11 submissions: mean"), "{out}");
     assert!(out.contains("could not be graded"), "{out}");
     assert!(
         !out.contains('\u{1b}'),
@@ -641,4 +641,191 @@ fn help_teaches_grade() {
     ] {
         assert!(out.contains(word), "missing {word}: {out}");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_submissions_folder_is_refused_reported_and_never_read() {
+    use std::os::unix::fs::symlink;
+    let secret = class(&[("secret.deriv", "# SECRET-7f3a\n∇_θ J(θ)\n  = ∇_θ J(θ)\n")]);
+    let dir = class(&[("alice.deriv", MODEL)]);
+    let d = dir.path();
+    symlink(secret.path().join("secret.deriv"), d.join("mallory.deriv")).unwrap();
+    symlink("/etc/passwd", d.join("eve.deriv")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    // In a folder, and named one by one (as a shell's `subs/*` does).
+    let named: Vec<PathBuf> = ["alice.deriv", "eve.deriv", "mallory.deriv"]
+        .iter()
+        .map(|f| d.join(f))
+        .collect();
+    for paths in [vec![d.to_path_buf()], named] {
+        let (table, err, code) = run(derivcheck().arg("grade").arg(assignment()).args(&paths));
+        assert_eq!(code, 0, "{table}{err}");
+        assert!(
+            !table.contains("SECRET") && !table.contains("root:"),
+            "{table}"
+        );
+        for id in ["eve", "mallory"] {
+            let row = table.lines().find(|l| l.starts_with(id)).expect(id);
+            assert!(row.contains("0 / 10"), "{row}");
+            assert!(
+                row.contains("is not read: it is a symbolic link to a file outside"),
+                "{row}"
+            );
+        }
+        let (json, _, code) = run(derivcheck()
+            .args(["grade", "--format", "json", "--out"])
+            .arg(out.path())
+            .arg(assignment())
+            .args(&paths));
+        assert_eq!(code, 0, "{json}");
+        let report = fs::read_to_string(out.path().join("report.json")).unwrap();
+        assert!(!report.contains("SECRET") && !report.contains("root:"));
+        let v: serde_json::Value = serde_json::from_str(&report).expect("JSON");
+        let mallory = v["submissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "mallory")
+            .expect("a result for the refused file");
+        assert_eq!(mallory["score"], 0.0);
+        assert!(mallory["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("symbolic link"));
+        let feedback = fs::read_to_string(out.path().join("feedback/mallory.txt")).unwrap();
+        assert!(
+            feedback.contains("is not read: it is a symbolic link"),
+            "{feedback}"
+        );
+        assert!(feedback.contains("submit the file itself"), "{feedback}");
+        assert!(!feedback.contains("SECRET"), "{feedback}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn link_loops_in_the_submissions_end_with_a_note_in_the_report() {
+    use std::os::unix::fs::symlink;
+    let dir = class(&[("alice.deriv", MODEL)]);
+    let d = dir.path();
+    symlink(".", d.join("here")).unwrap();
+    symlink(".", d.join("again")).unwrap();
+    symlink("alice.deriv", d.join("bob.deriv")).unwrap();
+    let (table, err, code) = run(derivcheck()
+        .timeout(std::time::Duration::from_secs(20))
+        .arg("grade")
+        .arg(assignment())
+        .arg(d));
+    assert_eq!(code, 0, "{table}{err}");
+    assert!(table.contains("1 submission: mean 10"), "{table}");
+    assert!(
+        table.contains("here`: a symbolic link to a directory that holds it (a loop)"),
+        "{table}"
+    );
+    assert!(table.contains("bob.deriv`: the same file as"), "{table}");
+    let (json, _, _) = run(derivcheck()
+        .args(["grade", "--format", "json"])
+        .arg(assignment())
+        .arg(d));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["notes"].as_array().unwrap().len(), 3, "{json}");
+    let (csv, err, _) = run(derivcheck()
+        .args(["grade", "--format", "csv"])
+        .arg(assignment())
+        .arg(d));
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(err.contains("note: skipped"), "{err}");
+}
+
+#[test]
+fn a_byte_order_mark_in_a_submission_or_the_assignment_is_skipped() {
+    let a = fs::read_to_string(assignment()).unwrap();
+    let dir = class(&[
+        ("assignment.deriv", &format!("\u{feff}{a}")),
+        ("alice.deriv", &format!("\u{feff}{MODEL}")),
+        (
+            "bob.md",
+            "\u{feff}$$\n\\nabla_\\theta J(\\theta) = \\foo\n$$\n",
+        ),
+    ]);
+    let (csv, err, code) = run(derivcheck()
+        .args(["grade", "--format", "csv"])
+        .arg(dir.path().join("assignment.deriv"))
+        .arg(dir.path().join("alice.deriv"))
+        .arg(dir.path().join("bob.md")));
+    assert_eq!(code, 0, "{csv}{err}");
+    assert!(csv.contains("alice,10,10,true,"), "{csv}");
+    let (json, _, _) = run(derivcheck()
+        .args(["grade", "--format", "json"])
+        .arg(dir.path().join("assignment.deriv"))
+        .arg(dir.path().join("bob.md")));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let e = &v["submissions"][0]["errors"][0];
+    assert_eq!(
+        (e["line"].as_u64(), e["column"].as_u64()),
+        (Some(2), Some(27)),
+        "{e}"
+    );
+}
+
+#[test]
+fn control_characters_in_a_submission_are_shown_escaped_in_every_text_report() {
+    let evil = "∇_θ J(θ)\n  = ∇_θ Σ_τ Pr_θ(τ) R(τ)    by \u{1b}]0;owned\u{7}\u{1b}[2J\n  = Σ_τ ∇_θ log Pr_θ(τ) R(τ)    by \u{1b}[31mtrust me\u{9b}\n";
+    let dir = class(&[
+        ("evil.deriv", evil),
+        ("garbled.deriv", "∇_θ J(θ)\n  = \u{1b}[1m(R(τ)\n"),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let raw = |text: &str| {
+        ['\u{1b}', '\u{7}', '\u{9b}']
+            .iter()
+            .any(|c| text.contains(*c))
+    };
+    let (table, err, code) = run(derivcheck().arg("grade").arg(assignment()).arg(dir.path()));
+    assert_eq!(code, 0, "{table}{err}");
+    assert!(!raw(&table), "{table}");
+    for format in ["html", "junit", "json"] {
+        let (_, err, code) = run(derivcheck()
+            .args(["grade", "--format", format, "--out"])
+            .arg(out.path())
+            .arg(assignment())
+            .arg(dir.path()));
+        assert_eq!(code, 0, "{err}");
+        let ext = if format == "junit" { "xml" } else { format };
+        let report = fs::read_to_string(out.path().join(format!("report.{ext}"))).unwrap();
+        if format == "json" {
+            // JSON keeps the exact text, escaped by the JSON syntax.
+            let v: serde_json::Value = serde_json::from_str(&report).unwrap();
+            let steps = &v["submissions"][0]["steps"];
+            assert_eq!(steps[1]["justification"], "by \u{1b}[31mtrust me\u{9b}");
+        } else {
+            assert!(!raw(&report), "{format}: {report}");
+            assert!(report.contains("\\u{1b}[31mtrust me\\u{9b}"), "{format}");
+        }
+    }
+    for id in ["evil", "garbled"] {
+        let feedback = fs::read_to_string(out.path().join(format!("feedback/{id}.txt"))).unwrap();
+        assert!(!raw(&feedback), "{feedback}");
+        assert!(feedback.contains("\\u{1b}"), "{feedback}");
+    }
+}
+
+#[test]
+fn jobs_past_the_bound_is_an_error_naming_the_flag() {
+    for bad in ["100000", "257", "-1", "many"] {
+        let (out, err, code) = run(derivcheck()
+            .args(["grade", &format!("--jobs={bad}")])
+            .arg(assignment())
+            .arg(submissions()));
+        assert_eq!(code, 2, "{bad}: {out}{err}");
+        assert!(err.contains("--jobs"), "{bad}: {err}");
+        assert!(err.contains("256"), "{bad}: {err}");
+    }
+    let (out, err, code) = run(derivcheck()
+        .args(["grade", "--format", "csv", "--jobs", "256"])
+        .arg(assignment())
+        .arg(submissions().join("ascii.deriv")));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ascii,10,10,true,"), "{out}");
 }

@@ -42,6 +42,8 @@ fuzz_target!(|data: &[u8]| {
         path: "fuzz.deriv".into(),
         kind: Some(kind),
         id_note: None,
+        identity: None,
+        refused: None,
     };
     let r = grader.grade_text(&sub, text);
     assert!(r.score >= 0.0 && r.score <= r.max, "{}", r.feedback);

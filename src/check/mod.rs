@@ -11,7 +11,7 @@ pub mod files;
 pub mod form;
 pub mod prelude;
 
-pub use files::{check_paths, check_paths_with, collect_files, read_bounded};
+pub use files::{check_paths, check_paths_with, collect_files, read_bounded, Checked};
 pub use prelude::Prelude;
 
 use crate::diagnostic::Diagnostic;
@@ -20,7 +20,8 @@ use crate::montecarlo::MonteCarloEngine;
 use crate::numeric::NumericEngine;
 use crate::resolve::{resolve, Program, ResolvedChain};
 use crate::symbolic::SymbolicEngine;
-use crate::syntax::ast::{Item, Relation};
+use crate::syntax::ast::{Item, ItemKind, Relation};
+use crate::syntax::print::print_expr;
 use crate::syntax::{Source, Span};
 use crate::verdict::{ChainSession, Counterexample, Decision, Engine, Problem, Verdict};
 
@@ -115,6 +116,25 @@ pub struct ChainResult {
     pub steps: Vec<StepResult>,
 }
 
+/// A claim that no chain of the file proves (SPEC §4: a claim not met
+/// makes the exit status 1): a named claim no `derivation … proves NAME`
+/// names, or an unnamed one with no chain after it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnprovedClaim {
+    /// `claim name: …`.
+    pub name: Option<String>,
+    /// The claim as written, in canonical notation: `lhs = rhs`.
+    pub statement: String,
+    /// The file it is written in: this one, or the `--with` file.
+    pub file: String,
+    /// 1-based line in that file.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// Why it is not met.
+    pub reason: String,
+}
+
 /// Everything known about one file.
 #[derive(Clone, Debug)]
 pub struct FileResult {
@@ -124,6 +144,8 @@ pub struct FileResult {
     pub errors: Vec<Diagnostic>,
     /// The chains that could be checked.
     pub chains: Vec<ChainResult>,
+    /// The claims no chain proves.
+    pub unproved: Vec<UnprovedClaim>,
 }
 
 impl FileResult {
@@ -133,12 +155,14 @@ impl FileResult {
             source: Source::new(path, ""),
             errors: vec![Diagnostic::error(Span::default(), message, None)],
             chains: vec![],
+            unproved: vec![],
         }
     }
 
-    /// Whether every chain is valid and there are no errors.
+    /// Whether every chain is valid, every claim proved by one, and there
+    /// are no errors.
     pub fn all_valid(&self) -> bool {
-        self.errors.is_empty() && self.chains.iter().all(|c| c.valid)
+        self.errors.is_empty() && self.unproved.is_empty() && self.chains.iter().all(|c| c.valid)
     }
 }
 
@@ -180,7 +204,12 @@ pub fn check_text_with(
     // can be told apart from this file's.
     let offset = text.len() + 1;
     let mut items: Vec<Item> = prelude.map_or_else(Vec::new, |p| p.items_from(offset));
-    items.extend(parsed.items);
+    // Declarations copied from the prelude word for word are the
+    // prelude's, as in grading; a different one is still an error.
+    items.extend(match prelude {
+        Some(p) => p.without_repeats(parsed.items),
+        None => parsed.items,
+    });
     let program = resolve(&items);
     errors.extend(
         program
@@ -198,11 +227,76 @@ pub fn check_text_with(
         .enumerate()
         .map(|(k, c)| check_chain(&program, c, k, &source, &engines, opts))
         .collect();
+    let place = |span: Span| match prelude.filter(|_| span.start >= offset) {
+        Some(p) => {
+            let (line, column) = p.source.line_col(span.start - offset);
+            (p.source.name.clone(), line, column)
+        }
+        None => {
+            let (line, column) = source.line_col(span.start);
+            (source.name.clone(), line, column)
+        }
+    };
+    let unproved = unproved_claims(&program, &items, !errors.is_empty(), place);
     FileResult {
         source,
         errors,
         chains,
+        unproved,
     }
+}
+
+/// The claims of `program` that no chain proves, each placed by `place`
+/// (file, line, column of a span). `broken`: some chain could not be
+/// checked, so perhaps it was the one meant to prove it.
+fn unproved_claims(
+    program: &Program,
+    items: &[Item],
+    broken: bool,
+    place: impl Fn(Span) -> (String, usize, usize),
+) -> Vec<UnprovedClaim> {
+    let proved: std::collections::HashSet<usize> =
+        program.chains.iter().filter_map(|c| c.claim).collect();
+    program
+        .claims
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| !proved.contains(k))
+        .map(|(_, claim)| {
+            let statement = items
+                .iter()
+                .find_map(|i| match &i.kind {
+                    ItemKind::Claim(_, l, r, rhs) if i.span == claim.span => Some(format!(
+                        "{} {} {}",
+                        print_expr(l),
+                        r.symbol(),
+                        print_expr(rhs)
+                    )),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let which = if broken {
+                "no chain that could be checked"
+            } else {
+                "no chain"
+            };
+            let reason = match &claim.name {
+                Some(n) => format!(
+                    "{which} proves it (`derivation \"…\" proves {n}` names the chain that does)"
+                ),
+                None => format!("{which} follows it (an unnamed claim belongs to the next chain)"),
+            };
+            let (file, line, column) = place(claim.span);
+            UnprovedClaim {
+                name: claim.name.clone(),
+                statement,
+                file,
+                line,
+                column,
+                reason,
+            }
+        })
+        .collect()
 }
 
 /// Most diagnostics reported for one file; past it, one more says how
@@ -450,6 +544,83 @@ mod tests {
         assert!(matches!(c.steps[4].verdict, Verdict::Refuted { .. }));
         assert!(matches!(c.claim, Some(ClaimStatus::NotMet(_))));
         assert!(!c.valid);
+    }
+
+    #[test]
+    fn claims_no_chain_proves_are_not_met() {
+        let text = "const c\nclaim main: c = 0 + c\nclaim c + 1 = 1 + c\nclaim c = c + 0\n\nc\n= c + 0\n\nclaim 2 c = c + c\n";
+        let r = check_text("claims.deriv", text, &Options::default());
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        // `c = c + 0` belongs to the chain after it; the earlier unnamed claim
+        // is left without one, like the named one and the last.
+        assert_eq!(r.chains[0].claim, Some(ClaimStatus::Met));
+        let unproved: Vec<(Option<&str>, &str, usize)> = r
+            .unproved
+            .iter()
+            .map(|u| (u.name.as_deref(), u.statement.as_str(), u.line))
+            .collect();
+        assert_eq!(
+            unproved,
+            [
+                (Some("main"), "c = 0 + c", 2),
+                (None, "c + 1 = 1 + c", 3),
+                (None, "2 · c = c + c", 9)
+            ]
+        );
+        assert!(
+            r.unproved[0].reason.contains("proves main"),
+            "{:?}",
+            r.unproved
+        );
+        assert!(!r.all_valid());
+        assert_eq!(crate::report::exit_code(&[r]), 1);
+        let proved = "const c\nclaim main: c = c\n\nderivation proves main\nc\n= c\n";
+        let r = check_text("proved.deriv", proved, &Options::default());
+        assert!(r.unproved.is_empty() && r.all_valid(), "{:?}", r.unproved);
+    }
+
+    #[test]
+    fn a_claim_of_the_prelude_is_placed_in_its_file() {
+        let prelude = Prelude::from_text("decls.deriv", "const c\n\nclaim main: c = c\n");
+        let r = check_text_with(
+            "notes.md",
+            "No math here.\n",
+            Some(&prelude),
+            &Options::default(),
+        );
+        assert_eq!(r.unproved.len(), 1, "{:?}", r.unproved);
+        let u = &r.unproved[0];
+        assert_eq!((u.file.as_str(), u.line, u.column), ("decls.deriv", 3, 1));
+    }
+
+    #[test]
+    fn declarations_repeated_from_the_prelude_are_the_preludes() {
+        let decls = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+            def J(θ) = Σ_τ Pr_θ(τ) R(τ)\nclaim main: J(θ) = Σ_τ Pr_θ(τ) R(τ)\n";
+        let prelude = Prelude::from_text("decls.deriv", decls);
+        let copied = "%! param θ\n%! set T\n%! var τ in T\n%! fun R(τ)\n%! fun Pr_θ(τ) : dist τ\n\
+            %! def J(θ) = Σ_τ Pr_θ(τ) R(τ)\n%! claim main: J(θ) = Σ_τ Pr_θ(τ) R(τ)\n\
+            %! derivation \"d\" proves main\n$$ J(\\theta) = \\sum_\\tau \\Pr_\\theta(\\tau) R(\\tau) $$\n";
+        let r = check_text_with("copy.tex", copied, Some(&prelude), &Options::default());
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert!(r.unproved.is_empty(), "{:?}", r.unproved);
+        assert_eq!(r.chains[0].claim, Some(ClaimStatus::Met));
+        let md = "```deriv\nparam θ\nset T\n```\n\n$$ θ = θ $$\n";
+        let r = check_text_with("copy.md", md, Some(&prelude), &Options::default());
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        // A declaration that differs is still a second one.
+        for conflict in [
+            "%! fun R(τ) : positive\n",
+            "%! const T\n",
+            "%! claim main: J(θ) = 0\n",
+        ] {
+            let r = check_text_with("own.tex", conflict, Some(&prelude), &Options::default());
+            assert!(
+                r.errors.iter().any(|e| e.message.contains("twice")),
+                "{conflict}: {:?}",
+                r.errors
+            );
+        }
     }
 
     #[test]

@@ -94,7 +94,21 @@ impl Prelude {
             source: self.source.clone(),
             errors,
             chains: Vec::new(),
+            unproved: Vec::new(),
         }
+    }
+
+    /// `items` without those repeated word for word from these items (a
+    /// declaration, definition, claim or rubric line copied from the
+    /// prelude into the file it applies to): they are the prelude's, not
+    /// a second declaration. An item that differs, even only in a
+    /// declaration's kind, is kept, so a conflicting redeclaration is
+    /// still an error. `check --with` and grading share this.
+    pub fn without_repeats(&self, items: Vec<Item>) -> Vec<Item> {
+        items
+            .into_iter()
+            .filter(|i| !is_repeated(&self.items, i))
+            .collect()
     }
 
     /// Its items with every span moved up by `offset`, to come before a
@@ -106,4 +120,10 @@ impl Prelude {
         }
         items
     }
+}
+
+/// Whether `item` repeats one of `earlier` word for word (spans aside:
+/// syntax trees compare by kind).
+pub fn is_repeated(earlier: &[Item], item: &Item) -> bool {
+    earlier.iter().any(|a| a.kind == item.kind)
 }

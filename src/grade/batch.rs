@@ -20,6 +20,12 @@ use std::io;
 /// the memory is reserved, not used, until a deep submission needs it.
 pub const THREAD_STACK_BYTES: usize = 256 << 20;
 
+/// Most threads a batch runs on: each reserves [`THREAD_STACK_BYTES`] of
+/// address space, so a count far past the cores would only exhaust it.
+/// `grade --jobs` past it is an error; [`grade_batch`] clamps to it.
+/// Default: 256.
+pub const MAX_JOBS: usize = 256;
+
 /// Submissions graded between two hand-overs, per thread.
 const CHUNK_PER_THREAD: usize = 64;
 
@@ -37,7 +43,7 @@ fn grade_one(
     store: Option<&Store>,
     sub: &Submission,
 ) -> (GradeResult, bool, Option<io::Error>) {
-    let text = read_submission(&sub.path);
+    let text = read_submission(sub);
     let fingerprint = store.map(|s| s.fingerprint(sub, &text));
     if let (Some(s), Some(fp)) = (store, &fingerprint) {
         if let Some(r) = s.load(&sub.id, fp) {
@@ -93,8 +99,9 @@ fn internal_error(
     r
 }
 
-/// Grade `subs` on `jobs` threads (0: one a core). Each result is passed
-/// to `sink` in the order of `subs`; `done` is called (from any thread) as
+/// Grade `subs` on `jobs` threads (0: one a core; at most [`MAX_JOBS`]).
+/// Each result is passed to `sink` in the order of `subs`; `done` is
+/// called (from any thread) as
 /// each submission finishes, for a progress bar. With a `store`, results
 /// of an earlier run with the same fingerprint are reused, and new ones
 /// are saved. Stops at the first error of `sink` or of the store.
@@ -107,7 +114,7 @@ pub fn grade_batch(
     sink: &mut dyn FnMut(GradeResult) -> io::Result<()>,
 ) -> io::Result<BatchStats> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
+        .num_threads(jobs.min(MAX_JOBS))
         .stack_size(THREAD_STACK_BYTES)
         .thread_name(|k| format!("grade-{k}"))
         .build()

@@ -26,9 +26,9 @@ pub mod submission;
 
 pub use assignment::{Assignment, AssignmentError};
 pub use result::GradeResult;
-pub use submission::{collect_submissions, Kind, Submission};
+pub use submission::{collect_submissions, Collected, Kind, Submission};
 
-use crate::check::form::{form, Form};
+use crate::check::form::{form, ring_form, Form, Ring};
 use crate::check::{self, mix_seed, Options};
 use crate::diagnostic::Diagnostic;
 use crate::montecarlo::MonteCarloEngine;
@@ -199,7 +199,7 @@ impl<'a> Grader<'a> {
 
     /// Read and grade one submission file.
     pub fn grade(&self, sub: &Submission) -> GradeResult {
-        let text = submission::read_submission(&sub.path);
+        let text = submission::read_submission(sub);
         self.grade_text(sub, text)
     }
 
@@ -215,11 +215,17 @@ impl<'a> Grader<'a> {
             Ok(t) => t,
             Err(e) => {
                 let source = Source::new(path.as_str(), "");
+                // A refused file is the submission's doing, not a file
+                // that is missing.
+                let hint = sub
+                    .refused
+                    .as_ref()
+                    .map(|_| "submit the file itself, inside the submissions folder".to_string());
                 return unusable(
                     &source,
-                    vec![Diagnostic::error(Span::default(), e, None)],
+                    vec![Diagnostic::error(Span::default(), e, hint)],
                     notes,
-                    !sub.path.is_file(),
+                    sub.refused.is_none() && !sub.path.is_file(),
                 );
             }
         };
@@ -282,7 +288,7 @@ impl<'a> Grader<'a> {
         let mut ignored_claim = false;
         let mut ignored_rubric = false;
         for item in items {
-            if self.assignment.items.iter().any(|a| a.kind == item.kind) {
+            if check::prelude::is_repeated(&self.assignment.items, &item) {
                 continue;
             }
             match &item.kind {
@@ -531,6 +537,8 @@ impl<'a> Grader<'a> {
         let prog: &Program = &w.program;
         let seed = self.seed_of(&sub.id);
         let forms: Vec<Form> = w.nodes.iter().map(|n| form(prog, &n.term)).collect();
+        let rings: Vec<Option<Ring>> = forms.iter().map(ring_form).collect();
+        let sizes: Vec<usize> = forms.iter().map(Form::size).collect();
         let label_of = |f: &Form| self.labels.iter().position(|l| l == f);
         let labels = self.assignment.labels();
         let started = std::time::Instant::now();
@@ -561,6 +569,11 @@ impl<'a> Grader<'a> {
                 decider.decide(&problem)
             };
             let repeats = forms[k] == forms[k - 1];
+            // An ordering answer's expressions are the assignment's own, so
+            // none of its steps is the student's padding.
+            let pads = (!repeats && self.labels.is_empty())
+                .then(|| rewritten(k, &rings, &sizes))
+                .flatten();
             let in_order = if self.labels.is_empty() {
                 None
             } else {
@@ -579,6 +592,7 @@ impl<'a> Grader<'a> {
                 valid: verdict.is_valid(),
                 refuted: matches!(verdict, Verdict::Refuted { .. }),
                 repeats,
+                pads: pads.is_some(),
                 in_order,
             };
             let name = |f: &Form| {
@@ -597,6 +611,23 @@ impl<'a> Grader<'a> {
                 ))
             } else if repeats {
                 Some("the expression is the same as the one before: the step changes nothing and earns no point".into())
+            } else if let Some(j) = pads {
+                let (new, old) = (&w.nodes[k].at, &w.nodes[j].at);
+                Some(if j + 1 == k {
+                    format!(
+                        "it only rewrites the expression above by arithmetic (`{}` is `{}`), so it earns no point",
+                        new.expr, old.expr
+                    )
+                } else {
+                    let which = old
+                        .label
+                        .as_ref()
+                        .map_or_else(|| format!("line {}", old.line), |l| format!("`{l}`"));
+                    format!(
+                        "it only comes back, by arithmetic, to the expression of {which} (`{}` is `{}`), so it earns no point",
+                        new.expr, old.expr
+                    )
+                })
             } else {
                 None
             };
@@ -667,6 +698,24 @@ impl<'a> Grader<'a> {
     }
 }
 
+/// Whether the step to expression `k` of a chain only rewrites by
+/// arithmetic, and if so the earlier expression it rewrites: a step earns
+/// step points only when its ring form (`check::form::ring_form`) differs
+/// from the previous expression's, or when it is strictly smaller than
+/// every earlier expression with the same ring form, so that folding
+/// numbers (`0.7 · 20 + 0.3 · (−10) = 14 − 3 = 11`) counts and padding
+/// (`A = A + 0 = 2A − A`, or `A = A + 3 − 3 = A`) does not. An expression
+/// past the ring form's bounds has none, and is not taken for padding.
+fn rewritten(k: usize, rings: &[Option<Ring>], sizes: &[usize]) -> Option<usize> {
+    let ring = rings[k].as_ref()?;
+    if rings[k - 1].as_ref() != Some(ring) {
+        return None;
+    }
+    (0..k)
+        .rev()
+        .find(|&j| rings[j].as_ref() == Some(ring) && sizes[j] <= sizes[k])
+}
+
 /// Numbers in `e` with more than `max_bits` bits above or below the
 /// fraction line, as errors.
 fn large_numbers(e: &Expr, max_bits: u64, out: &mut Vec<Diagnostic>) {
@@ -729,6 +778,8 @@ mod tests {
             path: format!("{id}.deriv").into(),
             kind: Some(Kind::Deriv),
             id_note: None,
+            identity: None,
+            refused: None,
         }
     }
 
@@ -847,6 +898,40 @@ mod tests {
             matches!(&r.steps[0].verdict, Verdict::Unknown { reason } if reason.contains("time limit")),
             "{:?}",
             r.steps[0].verdict
+        );
+    }
+
+    #[test]
+    fn steps_that_only_rewrite_by_arithmetic_earn_nothing() {
+        let a = assignment();
+        let g = Grader::new(&a, GradeOptions::default());
+        let credited = |text: &str| -> Vec<bool> {
+            let r = g.grade_text(&deriv("pad"), Ok(text.into()));
+            assert!(r.errors.is_empty(), "{}", r.feedback);
+            r.steps.iter().map(|s| s.credited).collect()
+        };
+        // A → A + 0 → 2A − A, and A → A + 3 − 3 → A: nothing changes.
+        assert_eq!(
+            credited("J(θ)\n= J(θ) + 0\n= 2 J(θ) - J(θ)\n= J(θ) + 3 - 3\n= J(θ)\n"),
+            [false; 4]
+        );
+        // Folding numbers shortens the expression: each step counts.
+        assert_eq!(
+            credited("J(θ) + 0.7 · 20 + 0.3 · (-10)\n= J(θ) + 14 - 3\n= J(θ) + 11\n= 11 + J(θ)\n"),
+            [true, true, false]
+        );
+        // Unfolding a definition, or a rule of calculus, is a step.
+        assert_eq!(
+            credited("∇_θ J(θ)\n= ∇_θ Σ_τ Pr_θ(τ) R(τ)\n= Σ_τ ∇_θ Pr_θ(τ) R(τ)\n= Σ_τ Pr_θ(τ) (∇_θ Pr_θ(τ) / Pr_θ(τ)) R(τ)\n= Σ_τ Pr_θ(τ) ∇_θ log Pr_θ(τ) R(τ)\n"),
+            [true, true, false, true]
+        );
+        let r = g.grade_text(&deriv("pad"), Ok("J(θ)\n= J(θ) · 1 + 0\n".into()));
+        let note = r.steps[0].note.as_deref().unwrap_or_default();
+        assert!(
+            note.contains(
+                "only rewrites the expression above by arithmetic (`J(θ) · 1 + 0` is `J(θ)`)"
+            ),
+            "{note}"
         );
     }
 

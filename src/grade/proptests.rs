@@ -50,6 +50,8 @@ fn submission(kind: Kind) -> Submission {
         path: "s.deriv".into(),
         kind: Some(kind),
         id_note: None,
+        identity: None,
+        refused: None,
     }
 }
 

@@ -27,6 +27,11 @@ pub struct StepFacts {
     /// The new expression has the same form as the previous one: the step
     /// rewrites nothing.
     pub repeats: bool,
+    /// The step only rewrites an earlier expression by arithmetic: the
+    /// same ring form as the previous one (`A + 0` after `A`), and not
+    /// smaller than every earlier expression with that ring form (see
+    /// `grade::rewritten`).
+    pub pads: bool,
     /// For an ordering exercise: whether the new expression is the one that
     /// comes next in the right order. `None` otherwise.
     pub in_order: Option<bool>,
@@ -38,9 +43,9 @@ impl StepFacts {
         self.valid && self.in_order != Some(false)
     }
 
-    /// Sound, and not a repetition: earns a step point.
+    /// Sound, and neither a repetition nor padding: earns a step point.
     pub fn credited(&self) -> bool {
-        self.sound() && !self.repeats
+        self.sound() && !self.repeats && !self.pads
     }
 }
 
@@ -203,14 +208,31 @@ pub fn score(a: &Assignment, f: &Facts) -> (Points, Breakdown) {
         r.step_max
             .map_or(String::new(), |m| format!(", at most {}", points_text(m)))
     )];
-    let repeats: Vec<&StepFacts> = f.steps.iter().filter(|s| s.sound() && s.repeats).collect();
-    if !repeats.is_empty() {
-        why.push(format!(
-            "{} repeat{} the expression before and earn{} nothing",
-            places_text(&repeats),
-            if repeats.len() == 1 { "s" } else { "" },
-            if repeats.len() == 1 { "s" } else { "" }
-        ));
+    // Sound steps that earn nothing, and why: "line 5 repeats …",
+    // "lines 6, 7 only rewrite …" (`{s}` is the verb's ending).
+    for (earns_nothing, what) in [
+        (
+            (|s: &StepFacts| s.repeats) as fn(&StepFacts) -> bool,
+            "repeat{s} the expression before",
+        ),
+        (
+            |s| s.pads,
+            "only rewrite{s} an expression before by arithmetic",
+        ),
+    ] {
+        let list: Vec<&StepFacts> = f
+            .steps
+            .iter()
+            .filter(|s| s.sound() && earns_nothing(s))
+            .collect();
+        if !list.is_empty() {
+            let ending = if list.len() == 1 { "s" } else { "" };
+            why.push(format!(
+                "{} {} and earn{ending} nothing",
+                places_text(&list),
+                what.replace("{s}", ending)
+            ));
+        }
     }
     let disordered: Vec<&StepFacts> = f
         .steps
@@ -321,6 +343,7 @@ mod tests {
             valid,
             refuted: !valid,
             repeats: false,
+            pads: false,
             in_order: None,
         }
     }
@@ -392,6 +415,24 @@ mod tests {
         assert_eq!(s, Points::from_integer(1));
         assert!(
             b.steps.reason.contains("repeat the expression"),
+            "{}",
+            b.steps.reason
+        );
+    }
+
+    #[test]
+    fn padding_earns_nothing_and_is_named() {
+        let mut steps: Vec<StepFacts> = (1..=4).map(|l| step(l, true)).collect();
+        steps[1].pads = true;
+        steps[2].pads = true;
+        let (s, b) = score(&assignment(), &facts(steps));
+        // start 1 + finish 3 + 2 steps + milestone 2.
+        assert_eq!(s, Points::from_integer(8));
+        assert_eq!(b.credited_steps, 2);
+        assert!(
+            b.steps
+                .reason
+                .contains("lines 2, 3 only rewrite an expression before by arithmetic"),
             "{}",
             b.steps.reason
         );

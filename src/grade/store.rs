@@ -189,6 +189,8 @@ mod tests {
             path: "alice.deriv".into(),
             kind: Some(super::super::Kind::Deriv),
             id_note: None,
+            identity: None,
+            refused: None,
         };
         let text = Ok("x\n= x\n".to_string());
         let fp = store.fingerprint(&sub, &text);

@@ -12,6 +12,7 @@
 //! name, so it never leads out of an output directory.
 
 use crate::diagnostic::Diagnostic;
+use crate::input::{read_bounded, walk, Entry, FileIdentity, Note, WalkOptions};
 use crate::syntax::ast::Item;
 use crate::syntax::parser::parse_file;
 use crate::syntax::{Source, Span};
@@ -65,6 +66,13 @@ pub struct Submission {
     pub kind: Option<Kind>,
     /// Why the id differs from the file name, if it does.
     pub id_note: Option<String>,
+    /// The file the walk found, which must still be the one opened
+    /// ([`crate::input::read_bounded`]); `None`: whatever is there.
+    pub identity: Option<FileIdentity>,
+    /// Why the file is not read (a symbolic link out of the submissions
+    /// folder, a link to nothing, not a regular file): it scores 0 with
+    /// this reason.
+    pub refused: Option<String>,
 }
 
 /// Make a file name safe as an id: letters, digits, `_`, `-` and `.`
@@ -93,67 +101,67 @@ pub fn sanitize_id(stem: &str) -> String {
     out
 }
 
-/// Every submission under the given paths: files as given, directories
-/// searched recursively (in name order) for `.deriv`, `.tex`, `.md` and
-/// `.txt` files. Hidden files and directories, symbolic links met inside
-/// directories, and the paths in `exclude` (the assignment, the output
-/// directory) are skipped. A directory that cannot be listed is an `Err`
-/// with the reason; the rest are still found.
-pub fn collect_submissions(
-    paths: &[PathBuf],
-    exclude: &[PathBuf],
-) -> (Vec<Submission>, Vec<String>) {
-    let excluded: Vec<PathBuf> = exclude
-        .iter()
-        .filter_map(|p| std::fs::canonicalize(p).ok())
+/// What [`collect_submissions`] found.
+#[derive(Clone, Debug, Default)]
+pub struct Collected {
+    /// The submissions, in order, refused files included (each scores 0
+    /// with the reason).
+    pub submissions: Vec<Submission>,
+    /// What the walk skipped: links to directories out of the folder or
+    /// back into it, files reached twice.
+    pub notes: Vec<Note>,
+    /// Paths that cannot be read at all: `cannot read `PATH`: reason`.
+    pub problems: Vec<String>,
+}
+
+/// Whether a file met in a directory is a submission, by its extension.
+fn is_submission(path: &Path) -> bool {
+    Kind::of(path).is_some()
+}
+
+/// Every submission under the given paths, found by the walker `check`
+/// uses ([`crate::input::walk`], confined: submissions are untrusted):
+/// files as given, directories searched recursively (in name order) for
+/// `.deriv`, `.tex`, `.md` and `.txt` files; hidden entries and the paths
+/// in `exclude` (the assignment, the output directory) left out. A
+/// symbolic link is followed only to a file inside the folder named on
+/// the command line (for a file named itself, its own folder); one that
+/// leads elsewhere is refused: it becomes a submission that scores 0 with
+/// the reason, and is never read. Each file is graded once.
+pub fn collect_submissions(paths: &[PathBuf], exclude: &[PathBuf]) -> Collected {
+    let w = walk(
+        paths,
+        &WalkOptions {
+            wanted: &is_submission,
+            exclude,
+            confined: true,
+        },
+    );
+    let found: Vec<(PathBuf, Option<FileIdentity>, Option<String>)> = w
+        .entries
+        .into_iter()
+        .map(|e| match e {
+            Entry::File(f) => (f.path, f.identity, None),
+            Entry::Refused { path, reason } => {
+                let refused = format!("`{}` is not read: it is {reason}", path.display());
+                (path, None, Some(refused))
+            }
+        })
         .collect();
-    let is_excluded = |p: &Path| {
-        std::fs::canonicalize(p)
-            .map(|c| excluded.contains(&c))
-            .unwrap_or(false)
-    };
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    fn walk(
-        dir: &Path,
-        files: &mut Vec<PathBuf>,
-        problems: &mut Vec<String>,
-        is_excluded: &dyn Fn(&Path) -> bool,
-    ) {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) => {
-                problems.push(format!("cannot read `{}`: {e}", dir.display()));
-                return;
-            }
-        };
-        let mut list: Vec<(PathBuf, std::fs::FileType)> = entries
-            .filter_map(Result::ok)
-            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-            .filter_map(|e| Some((e.path(), e.file_type().ok()?)))
-            .collect();
-        list.sort_by(|a, b| a.0.cmp(&b.0));
-        for (p, ty) in list {
-            if ty.is_symlink() || is_excluded(&p) {
-                continue;
-            }
-            if ty.is_dir() {
-                walk(&p, files, problems, is_excluded);
-            } else if ty.is_file() && Kind::of(&p).is_some() {
-                files.push(p);
-            }
-        }
+    let mut submissions = assign_ids(found.iter().map(|f| f.0.clone()).collect());
+    for (s, (_, identity, refused)) in submissions.iter_mut().zip(found) {
+        s.identity = identity;
+        s.refused = refused;
     }
-    for p in paths {
-        if p.is_dir() {
-            if !is_excluded(p) {
-                walk(p, &mut files, &mut problems, &is_excluded);
-            }
-        } else if !is_excluded(p) {
-            files.push(p.clone());
-        }
+    Collected {
+        submissions,
+        notes: w.notes,
+        problems: w
+            .problems
+            .into_iter()
+            .map(|(path, e)| format!("cannot read `{path}`: {e}"))
+            .collect(),
     }
-    (assign_ids(files), problems)
 }
 
 /// Give each file a safe id, unique in the batch: a second `answer`
@@ -188,26 +196,21 @@ pub fn assign_ids(files: Vec<PathBuf>) -> Vec<Submission> {
             path,
             id,
             id_note,
+            identity: None,
+            refused: None,
         });
     }
     out
 }
 
-/// Read a submission: at most [`MAX_SUBMISSION_BYTES`], UTF-8.
-pub fn read_submission(path: &Path) -> Result<String, String> {
-    use std::io::Read;
-    let name = path.display();
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SUBMISSION_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    if bytes.len() > MAX_SUBMISSION_BYTES {
-        return Err(format!(
-            "the submission is larger than the limit of {MAX_SUBMISSION_BYTES} bytes"
-        ));
+/// Read a submission with [`crate::input::read_bounded`]: at most
+/// [`MAX_SUBMISSION_BYTES`], UTF-8 (a byte-order mark left out), and the
+/// very file the walk found; a refused one is not opened at all.
+pub fn read_submission(sub: &Submission) -> Result<String, String> {
+    if let Some(reason) = &sub.refused {
+        return Err(reason.clone());
     }
-    String::from_utf8(bytes).map_err(|e| format!("the submission is not UTF-8 text: {e}"))
+    read_bounded(&sub.path, MAX_SUBMISSION_BYTES, sub.identity)
 }
 
 /// What a submission holds, once read.
@@ -413,15 +416,51 @@ mod tests {
         std::fs::write(d.join(".git/x.deriv"), "").unwrap();
         std::fs::write(d.join("out/feedback/alice.txt"), "").unwrap();
         std::fs::write(d.join("assignment.deriv"), "").unwrap();
-        #[cfg(unix)]
-        std::os::unix::fs::symlink("/etc/hostname", d.join("link.txt")).unwrap();
-        let (subs, problems) = collect_submissions(
+        let c = collect_submissions(
             &[d.to_path_buf()],
             &[d.join("out"), d.join("assignment.deriv")],
         );
-        assert!(problems.is_empty(), "{problems:?}");
-        let ids: Vec<&str> = subs.iter().map(|s| s.id.as_str()).collect();
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+        let ids: Vec<&str> = c.submissions.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["answer", "bob"]);
+        assert!(c.submissions.iter().all(|s| s.refused.is_none()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_the_folder_are_refused_and_never_read() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("alice")).unwrap();
+        std::fs::write(d.join("alice/answer.deriv"), "x").unwrap();
+        symlink("/etc/passwd", d.join("mallory.deriv")).unwrap();
+        symlink("/etc", d.join("etc")).unwrap();
+        symlink("alice/answer.deriv", d.join("copy.deriv")).unwrap();
+        for named in [vec![d.to_path_buf()], vec![d.join("mallory.deriv")]] {
+            let c = collect_submissions(&named, &[]);
+            let mallory = c.submissions.iter().find(|s| s.id == "mallory").unwrap();
+            let reason = mallory.refused.as_deref().unwrap();
+            assert!(
+                reason.contains("symbolic link") && reason.contains("outside"),
+                "{reason}"
+            );
+            assert!(
+                !reason.contains("/etc"),
+                "the target is not shown: {reason}"
+            );
+            let e = read_submission(mallory).unwrap_err();
+            assert_eq!(&e, reason);
+        }
+        let c = collect_submissions(&[d.to_path_buf()], &[]);
+        let ids: Vec<&str> = c.submissions.iter().map(|s| s.id.as_str()).collect();
+        // The copy is the same file as alice's answer: graded once.
+        assert_eq!(ids, ["answer", "mallory"]);
+        let notes: Vec<String> = c.notes.iter().map(Note::line).collect();
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("copy.deriv") && notes[0].contains("the same file"));
+        assert!(notes[1].contains("etc`") && notes[1].contains("outside"));
     }
 
     #[test]
@@ -429,12 +468,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let big = dir.path().join("big.deriv");
         std::fs::write(&big, vec![b'x'; MAX_SUBMISSION_BYTES + 1]).unwrap();
-        assert!(read_submission(&big).unwrap_err().contains("larger than"));
+        let sub = |p: PathBuf| assign_ids(vec![p]).remove(0);
+        assert!(read_submission(&sub(big))
+            .unwrap_err()
+            .contains("larger than"));
         let bin = dir.path().join("bin.deriv");
         std::fs::write(&bin, [0xff, 0xfe, 0x00]).unwrap();
-        assert!(read_submission(&bin).unwrap_err().contains("not UTF-8"));
-        assert!(read_submission(&dir.path().join("none.deriv"))
+        assert!(read_submission(&sub(bin))
+            .unwrap_err()
+            .contains("not UTF-8"));
+        assert!(read_submission(&sub(dir.path().join("none.deriv")))
             .unwrap_err()
             .contains("cannot read"));
+        let bom = dir.path().join("bom.deriv");
+        std::fs::write(&bom, b"\xEF\xBB\xBFJ(x)\n").unwrap();
+        assert_eq!(read_submission(&sub(bom)).unwrap(), "J(x)\n");
     }
 }

@@ -87,18 +87,25 @@ pub struct BlockRows {
     pub rows: Option<Vec<Row>>,
 }
 
+#[derive(Clone)]
 struct StepB {
     relation: Relation,
     expr: Mapped,
     justification: Option<String>,
+    /// The block the step was written in.
+    block: usize,
 }
 
+#[derive(Clone)]
 struct ChainB {
     header: Option<Header>,
     start: Mapped,
     steps: Vec<StepB>,
     pending: Option<(Relation, Span)>,
+    /// The block of the last row read into the chain.
     block: usize,
+    /// The block the chain starts in.
+    first_block: usize,
 }
 
 impl ChainB {
@@ -116,7 +123,11 @@ fn starts_with_operator(m: &Mapped) -> bool {
         .starts_with(['+', '-', '−', '·', '×', '*', '/'])
 }
 
-/// Build the chains of a file from its blocks' rows.
+/// Build the chains of a file from its blocks' rows. A block that cannot
+/// be read takes nothing with it: the chain the blocks before it built is
+/// kept as it stood (a row of the bad block that continued it is not),
+/// and a block after it that continues with a relation is skipped, since
+/// the chain it would continue is broken.
 pub fn build(
     text: &str,
     blocks: Vec<BlockRows>,
@@ -138,10 +149,13 @@ pub fn build(
             broken = false;
         }
         let Some(rows) = block.rows else {
-            current = None;
+            finish(text, current.take(), &mut items, errors);
             broken = true;
             continue;
         };
+        // The chain as the blocks before this one left it, to keep if this
+        // block fails; `None` once it is finished here.
+        let mut before = current.clone();
         let mut failed = false;
         'rows: for row in rows {
             if let (Some(j), Some(c)) = (row.justification_above.clone(), current.as_mut()) {
@@ -162,6 +176,7 @@ pub fn build(
                                 relation,
                                 expr: m,
                                 justification: None,
+                                block: bi,
                             });
                         }
                         Some(c)
@@ -173,12 +188,14 @@ pub fn build(
                         }
                         _ => {
                             finish(text, current.take(), &mut items, errors);
+                            before = None;
                             current = Some(ChainB {
                                 header: header.take(),
                                 start: m,
                                 steps: Vec::new(),
                                 pending: None,
                                 block: bi,
+                                first_block: bi,
                             });
                             broken = false;
                         }
@@ -232,6 +249,7 @@ pub fn build(
             failed = true;
         }
         if failed {
+            finish(text, before.take(), &mut items, errors);
             current = None;
             broken = true;
         }
@@ -240,36 +258,44 @@ pub fn build(
     items
 }
 
-/// Parse a chain's expressions; push the chain, or its errors.
+/// Parse a chain's expressions and push the chain; push every error.
+/// When an expression does not parse, the chain is kept up to the block
+/// it is in: the steps of the blocks before it are still checked.
 fn finish(text: &str, chain: Option<ChainB>, items: &mut Vec<Item>, errors: &mut Vec<SyntaxError>) {
     let Some(c) = chain else {
         return;
     };
-    let mut ok = true;
-    let mut parse = |m: &Mapped| match parse_mapped(text, m) {
+    // The first block with an expression that does not parse.
+    let mut bad_block = usize::MAX;
+    let mut parse = |m: &Mapped, block: usize| match parse_mapped(text, m) {
         Ok(e) => Some(e),
         Err(e) => {
             errors.push(e);
-            ok = false;
+            bad_block = bad_block.min(block);
             None
         }
     };
-    let start = parse(&c.start);
-    let steps: Vec<Option<Step>> = c
+    let start = parse(&c.start, c.first_block);
+    let steps: Vec<(usize, Option<Step>)> = c
         .steps
         .iter()
         .map(|s| {
-            parse(&s.expr).map(|expr| Step {
+            let step = parse(&s.expr, s.block).map(|expr| Step {
                 relation: s.relation,
                 expr,
                 justification: s.justification.clone(),
-            })
+            });
+            (s.block, step)
         })
         .collect();
-    let (Some(start), true) = (start, ok) else {
+    let Some(start) = start.filter(|_| c.first_block < bad_block) else {
         return;
     };
-    let steps: Vec<Step> = steps.into_iter().flatten().collect();
+    let steps: Vec<Step> = steps
+        .into_iter()
+        .take_while(|(block, _)| *block < bad_block)
+        .filter_map(|(_, s)| s)
+        .collect();
     let first = c.header.as_ref().map_or(start.span, |h| h.span);
     let last = steps.last().map_or(start.span, |s| s.expr.span);
     let span = Span::new(first.start, last.end.max(first.end));

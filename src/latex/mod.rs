@@ -279,6 +279,53 @@ and so
         assert!(chains(&f).is_empty());
     }
 
+    /// Where an error is, as line and column.
+    fn place(text: &str, e: &SyntaxError) -> (usize, usize) {
+        crate::syntax::Source::new("f", text).line_col(e.at)
+    }
+
+    #[test]
+    fn a_bad_block_takes_no_good_block_with_it() {
+        let printed = |f: &ParsedFile| -> Vec<Vec<String>> {
+            chains(f)
+                .iter()
+                .map(|c| {
+                    std::iter::once(print_expr(&c.start))
+                        .chain(c.steps.iter().map(|s| print_expr(&s.expr)))
+                        .collect()
+                })
+                .collect()
+        };
+        // An unknown command, a grammar error, a relation with nothing
+        // after it: each in the second block, after a good one.
+        for (bad, at) in [
+            (r"\[ c = \foo \]", (3, 8)),
+            ("$$ = c + ( $$", (3, 11)),
+            ("$$ = c = $$", (3, 8)),
+            (r"\begin{align} &= c \\ &= \frac{c}{ \end{align}", (3, 34)),
+        ] {
+            let text =
+                format!("%! const c\n$$ c + 0 = c $$\n{bad}\n$$ = c \\cdot 1 $$\n$$ c = 1 c $$\n");
+            let f = read_latex(&text);
+            assert_eq!(f.errors.len(), 1, "{bad}: {:?}", f.errors);
+            assert_eq!(place(&text, &f.errors[0]), at, "{bad}");
+            // The first chain is kept as the good block left it; the block
+            // that continued the broken one is skipped; the next chain is
+            // read.
+            assert_eq!(
+                printed(&f),
+                [vec!["c + 0", "c"], vec!["c", "1 · c"]],
+                "{bad}"
+            );
+        }
+        // In Markdown too, with prose between the blocks.
+        let text = "```deriv\nconst c\n```\n\n$$\nc + 0 = c\n$$\n\nThen\n\n$$\nc = \\foo\n$$\n";
+        let f = read_markdown(text);
+        assert_eq!(f.errors.len(), 1, "{:?}", f.errors);
+        assert_eq!(place(text, &f.errors[0]), (12, 5));
+        assert_eq!(printed(&f), [vec!["c + 0", "c"]]);
+    }
+
     #[test]
     fn a_grammar_error_names_the_original_token() {
         let text = "$$ a = \\sum R $$";

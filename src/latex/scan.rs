@@ -213,8 +213,13 @@ fn scan(text: &str, start: usize, end: usize, md: bool, doc: &mut Doc) {
     // The end of the line `i` is on, found once a line so that a long line
     // full of backticks stays linear.
     let mut line = (usize::MAX, 0);
+    let mut lists = ListItems::default();
     while i < end {
         if md && (i == 0 || b[i - 1] == b'\n') {
+            if let Some(next) = lists.indented_code(text, (start, i), end) {
+                i = next;
+                continue;
+            }
             if let Some(next) = fence(text, i, end, doc) {
                 i = next;
                 continue;
@@ -342,6 +347,110 @@ fn command(text: &str, i: usize, end: usize, doc: &mut Doc) -> usize {
         },
         n if is_definition(n) => doc.definition(text, i, end),
         _ => after,
+    }
+}
+
+/// The width of a line's indentation, a tab reaching the next multiple
+/// of 4 (CommonMark), and the byte after it.
+fn indentation(line: &str) -> (usize, usize) {
+    indentation_from(line, 0)
+}
+
+/// Like [`indentation`], for text that starts at column `column`.
+fn indentation_from(text: &str, column: usize) -> (usize, usize) {
+    let mut width = column;
+    for (k, c) in text.char_indices() {
+        match c {
+            ' ' => width += 1,
+            '\t' => width += 4 - width % 4,
+            _ => return (width - column, k),
+        }
+    }
+    (width - column, text.len())
+}
+
+fn is_blank(line: &str) -> bool {
+    line.trim_matches([' ', '\t', '\r']).is_empty()
+}
+
+/// The content indentation of a Markdown list item starting this line
+/// (`- `, `* `, `+ `, `1. `, `1) `), if it is one: where the item's text
+/// starts, which is where its own blocks are indented from.
+fn list_item(line: &str) -> Option<usize> {
+    let (indent, at) = indentation(line);
+    let rest = &line[at..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = match rest.as_bytes().first()? {
+        b'-' | b'*' | b'+' => 1,
+        _ if (1..=9).contains(&digits)
+            && matches!(rest.as_bytes().get(digits), Some(b'.' | b')')) =>
+        {
+            digits + 1
+        }
+        _ => return None,
+    };
+    let after = &rest[marker..];
+    let (gap, _) = indentation_from(after, indent + marker);
+    if gap == 0 && !is_blank(after) {
+        return None;
+    }
+    // An item whose text starts after five spaces or more starts with an
+    // indented code block: its content is one space after the marker.
+    let gap = if (1..=4).contains(&gap) { gap } else { 1 };
+    Some(indent + marker + gap)
+}
+
+/// The Markdown list items open at a line, so that indentation can be
+/// measured from an item's content, as CommonMark does: in a list item,
+/// `$$` indented four spaces is the item's paragraph, not code.
+#[derive(Default)]
+struct ListItems {
+    /// Content indentations of the open items, innermost last.
+    open: Vec<usize>,
+}
+
+impl ListItems {
+    /// At the line start `i` (in a region starting at `start`): update the
+    /// open items, and if an indented code block starts here (four spaces
+    /// or a tab past the enclosing item's content, after a blank line; it
+    /// cannot interrupt a paragraph), the index after it. Its content is
+    /// code, not mathematics, like a fenced block's.
+    fn indented_code(
+        &mut self,
+        text: &str,
+        (start, i): (usize, usize),
+        end: usize,
+    ) -> Option<usize> {
+        let line = &text[i..line_end(text, i, end)];
+        if is_blank(line) {
+            return None;
+        }
+        let after_blank = i == start || text[start..i - 1].rsplit('\n').next().is_none_or(is_blank);
+        let (indent, _) = indentation(line);
+        let base = self.open.last().copied().unwrap_or(0);
+        if after_blank && indent >= base + 4 {
+            let mut pos = i;
+            while pos < end {
+                let e = line_end(text, pos, end);
+                let l = &text[pos..e];
+                if !is_blank(l) && indentation(l).0 < base + 4 {
+                    break;
+                }
+                pos = (e + 1).min(end);
+            }
+            return Some(pos);
+        }
+        if after_blank || list_item(line).is_some() {
+            while self.open.last().is_some_and(|&c| indent < c) {
+                self.open.pop();
+            }
+        }
+        if indent < base + 4 {
+            if let Some(content) = list_item(line) {
+                self.open.push(content);
+            }
+        }
+        None
     }
 }
 
@@ -496,6 +605,51 @@ mod tests {
             &text[doc.headers[0].start..doc.headers[0].end],
             "derivation \"pg\""
         );
+    }
+
+    #[test]
+    fn indented_code_blocks_are_code_not_mathematics() {
+        let read = |text: &str| {
+            let mut doc = Doc::default();
+            markdown(text, &mut doc);
+            assert!(doc.errors.is_empty(), "{:?}", doc.errors);
+            (contents(text, &doc), doc.decls.len())
+        };
+        // Four spaces or a tab after a blank line (or at the start) are
+        // code, whatever they hold; so is a fence they indent.
+        let code = "    $$ a = b $$\n\nProse.\n\n    $$\n    c = d\n    $$\n\n\t$$ e = f $$\n\n    ```deriv\n    param θ\n    ```\n";
+        assert_eq!(read(code), (vec![], 0));
+        // Blank lines inside the block do not end it; a line indented less
+        // does.
+        let text = "Prose.\n\n    $$ a = b $$\n\n    $$ c = d $$\n$$ e = f $$\n";
+        assert_eq!(read(text).0, vec!["e = f"]);
+        // Indented lines that continue a paragraph are the paragraph's.
+        let text = "We have\n    $$ a = b $$\nand so on.\n";
+        assert_eq!(read(text).0, vec!["a = b"]);
+    }
+
+    #[test]
+    fn indentation_in_a_list_item_counts_from_its_content() {
+        let read = |text: &str| {
+            let mut doc = Doc::default();
+            markdown(text, &mut doc);
+            contents(text, &doc)
+        };
+        // `- ` puts the content at 2 and `1. ` at 3: four spaces are the
+        // item's own paragraph, and code starts four past the content.
+        let text = "- First:\n\n    $$ a = b $$\n\n      $$ no $$\n\n1. Then:\n\n    $$\n    c = d\n    $$\n\n   2. Nested:\n\n        $$ e = f $$\n\n          $$ no $$\n\n    $$ g = h $$\n";
+        assert_eq!(read(text), vec!["a = b", "c = d", "e = f", "g = h"]);
+        // After the list, indentation is measured from the margin again.
+        let text = "- item\n\nProse after the list.\n\n    $$ no $$\n";
+        assert!(read(text).is_empty());
+        // Not list items: a thematic break, emphasis, a number alone.
+        for line in ["---", "*emphasis*", "2024", "-x"] {
+            let text = format!("{line}\n\n    $$ no $$\n");
+            assert!(read(&text).is_empty(), "{line}");
+        }
+        assert_eq!(list_item("10) text"), Some(4));
+        assert_eq!(list_item("  *\ttext"), Some(4));
+        assert_eq!(list_item("-      text"), Some(2));
     }
 
     #[test]

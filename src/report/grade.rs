@@ -10,6 +10,7 @@ use crate::grade::batch::{grade_batch, BatchStats};
 use crate::grade::rubric::score_text;
 use crate::grade::store::{atomic_write, persist, run_key, temporary_in, Store};
 use crate::grade::{Assignment, GradeResult, Grader, Submission};
+use crate::input::Note;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -60,6 +61,9 @@ pub struct Header {
     pub submissions: usize,
     /// The widest id, for aligned tables.
     pub id_width: usize,
+    /// What the walk for submissions skipped (links to directories out of
+    /// the folder or back into it, files reached twice), one line each.
+    pub notes: Vec<String>,
 }
 
 impl Header {
@@ -89,6 +93,7 @@ impl Header {
                 .max()
                 .unwrap_or(2)
                 .clamp(2, 32),
+            notes: Vec::new(),
         }
     }
 }
@@ -215,8 +220,14 @@ pub fn reporter(format: GradeFormat, color: bool) -> io::Result<Box<dyn Reporter
 }
 
 /// A student's feedback file: the explanation of the score, then every
-/// step with its verdict.
+/// step with its verdict. Control characters from the submission are
+/// shown escaped ([`crate::terminal`]): the file is read on a terminal.
 pub fn feedback_file(r: &GradeResult) -> String {
+    crate::terminal::visible(&feedback_text(r)).into_owned()
+}
+
+/// The feedback file's text, before control characters are escaped.
+fn feedback_text(r: &GradeResult) -> String {
     use std::fmt::Write as _;
     let mut out = r.feedback.clone();
     if let Some(start) = &r.start {
@@ -280,7 +291,7 @@ impl Outcome {
     }
 }
 
-/// Grade a batch and write its report: to `stdout`, or — with `out_dir` —
+/// Grade a batch and write its report (the walk's `notes` in it): to `stdout`, or — with `out_dir` —
 /// a feedback file a student in `out_dir/feedback/`, the stored results in
 /// `out_dir/results/`, and the report in `out_dir/report.EXT`, each written
 /// atomically; a run interrupted half-way and run again reuses what was
@@ -289,6 +300,7 @@ impl Outcome {
 pub fn run(
     grader: &Grader,
     subs: &[Submission],
+    notes: &[Note],
     format: GradeFormat,
     out_dir: Option<&Path>,
     jobs: usize,
@@ -296,7 +308,8 @@ pub fn run(
     stdout: &mut dyn Write,
     done: &(dyn Fn() + Sync),
 ) -> io::Result<Outcome> {
-    let header = Header::of(grader.assignment(), subs);
+    let mut header = Header::of(grader.assignment(), subs);
+    header.notes = notes.iter().map(Note::line).collect();
     let mut reporter = reporter(format, color && out_dir.is_none())?;
     let mut summary = Summary {
         max: header.points,

@@ -129,11 +129,12 @@ impl Reporter for JsonReporter {
         write!(out, "\n{}", indent(&submission_json(r), "    "))
     }
 
-    fn end(&mut self, out: &mut dyn Write, _h: &Header, s: &Summary) -> io::Result<()> {
+    fn end(&mut self, out: &mut dyn Write, h: &Header, s: &Summary) -> io::Result<()> {
         if !self.first {
             write!(out, "\n  ")?;
         }
         writeln!(out, "],")?;
+        writeln!(out, "  \"notes\": {},", serde_json::json!(h.notes))?;
         let summary = serde_json::json!({
             "submissions": s.count(),
             "mean": s.mean(),

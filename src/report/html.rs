@@ -271,6 +271,13 @@ impl Reporter for HtmlReporter {
             escape(&summary.line()),
             histogram_svg(summary)
         );
+        if !h.notes.is_empty() {
+            head.push_str("<ul id=\"notes\">\n");
+            for n in &h.notes {
+                let _ = writeln!(head, "<li>{}</li>", escape(n));
+            }
+            head.push_str("</ul>\n");
+        }
         head.push_str("<h2>Scores</h2>\n<table id=\"scores\">\n<thead><tr><th>id</th><th>score</th><th>valid</th><th>first invalid line</th><th>what cost points</th></tr></thead>\n<tbody>\n");
         out.write_all(head.as_bytes())?;
         for r in &self.rows {

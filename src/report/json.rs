@@ -3,6 +3,7 @@
 
 use super::Summary;
 use crate::check::{ClaimStatus, FileResult};
+use crate::input::Note;
 use crate::verdict::{Counterexample, Value, Verdict};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -10,6 +11,9 @@ use serde::Serialize;
 #[derive(Serialize)]
 struct Report<'a> {
     files: Vec<File<'a>>,
+    /// What the walk skipped (links out of a directory, loops, files
+    /// named twice).
+    notes: &'a [Note],
     summary: Summary,
 }
 
@@ -18,6 +22,19 @@ struct File<'a> {
     path: &'a str,
     errors: Vec<Error>,
     chains: Vec<Chain<'a>>,
+    /// Claims no chain proves: each is not met.
+    unproved_claims: Vec<Unproved<'a>>,
+}
+
+#[derive(Serialize)]
+struct Unproved<'a> {
+    name: Option<&'a str>,
+    claim: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    status: &'static str,
+    reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -83,8 +100,9 @@ impl Serialize for Ordered<'_> {
     }
 }
 
-/// Render a run as the JSON of SPEC §4.
-pub fn render(files: &[FileResult]) -> String {
+/// Render a run as the JSON of SPEC §4, with what the walk skipped
+/// (`notes`).
+pub fn render(files: &[FileResult], notes: &[Note]) -> String {
     let report = Report {
         files: files
             .iter()
@@ -143,8 +161,22 @@ pub fn render(files: &[FileResult]) -> String {
                             .collect(),
                     })
                     .collect(),
+                unproved_claims: f
+                    .unproved
+                    .iter()
+                    .map(|u| Unproved {
+                        name: u.name.as_deref(),
+                        claim: &u.statement,
+                        file: &u.file,
+                        line: u.line,
+                        column: u.column,
+                        status: "not met",
+                        reason: &u.reason,
+                    })
+                    .collect(),
             })
             .collect(),
+        notes,
         summary: Summary::of(files),
     };
     let mut out = serde_json::to_string_pretty(&report)

@@ -5,7 +5,7 @@
 //! submission, a test case a step, and a `score` case that fails below
 //! full marks. A refuted or undecided step is a failure with its detail
 //! and counterexample; an unusable file or submission is an error.
-//! Untrusted text is escaped, and characters XML cannot hold are dropped.
+//! Untrusted text is escaped, control characters shown as `\u{1b}`.
 
 use super::grade::{Header, Reporter, Summary};
 use crate::check::{ClaimStatus, FileResult};
@@ -16,9 +16,11 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// Text as XML character data or an attribute value: markup characters
-/// escaped, characters that XML 1.0 forbids (most control characters)
-/// left out.
+/// escaped, control characters (which XML 1.0 mostly forbids, and which a
+/// terminal showing the file would obey) written visibly as `\u{1b}`
+/// ([`crate::terminal`]), and the two non-characters XML forbids left out.
 pub fn xml(text: &str) -> String {
+    let text = crate::terminal::visible(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -27,8 +29,7 @@ pub fn xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
+            '\u{fffe}' | '\u{ffff}' => {}
             c => out.push(c),
         }
     }
@@ -131,6 +132,20 @@ pub fn render_check(files: &[FileResult]) -> String {
                     }
                 }
             }
+        }
+        for u in &f.unproved {
+            tests += 1;
+            failures += 1;
+            let name = match &u.name {
+                Some(n) => format!("claim {n}: {}", u.statement),
+                None => format!("claim at line {}: {}", u.line, u.statement),
+            };
+            case(
+                &mut cases,
+                class,
+                &name,
+                Some(("failure", "claim not met", &u.reason)),
+            );
         }
         let _ = write!(
             out,
@@ -250,7 +265,10 @@ mod tests {
 
     #[test]
     fn xml_text_is_escaped_and_cleaned() {
-        assert_eq!(xml("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            xml("a<b & \"c\"\u{1}\u{1b}[2J\u{fffe}"),
+            "a&lt;b &amp; &quot;c&quot;\\u{1}\\u{1b}[2J"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use super::grade::{Header, Reporter, Summary};
 use crate::grade::rubric::score_text;
 use crate::grade::GradeResult;
+use crate::terminal::visible;
 use colored::Colorize;
 use std::io::{self, Write};
 
@@ -101,7 +102,7 @@ impl Reporter for TableReporter {
         writeln!(
             out,
             "{} ({} points): {}",
-            h.assignment,
+            visible(&h.assignment),
             score_text(h.points),
             h.claim
         )?;
@@ -151,12 +152,12 @@ impl Reporter for TableReporter {
             "{:<w$}  {score}  {valid}  {:>12}  {}",
             id,
             line,
-            remarks(r),
+            visible(&remarks(r)),
             w = self.id_width
         )
     }
 
-    fn end(&mut self, out: &mut dyn Write, _h: &Header, s: &Summary) -> io::Result<()> {
+    fn end(&mut self, out: &mut dyn Write, h: &Header, s: &Summary) -> io::Result<()> {
         writeln!(out)?;
         writeln!(out, "{}", s.line())?;
         let bins = s.histogram();
@@ -170,6 +171,12 @@ impl Reporter for TableReporter {
                 })
                 .collect();
             writeln!(out, "scores 0 … {}: |{bars}|", score_text(s.max))?;
+        }
+        if !h.notes.is_empty() {
+            writeln!(out)?;
+        }
+        for n in &h.notes {
+            writeln!(out, "{}", visible(n))?;
         }
         Ok(())
     }

@@ -5,6 +5,8 @@
 use super::Summary;
 use crate::check::{ClaimStatus, FileResult, StepResult};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::input::Note;
+use crate::terminal::visible;
 use crate::verdict::{Counterexample, Verdict};
 use colored::Colorize;
 use std::fmt::Write;
@@ -61,27 +63,30 @@ pub fn step_diagnostic(step: &StepResult) -> Option<Diagnostic> {
     })
 }
 
-/// Render a run as text.
-pub fn render(files: &[FileResult]) -> String {
+/// Render a run as text: every file, then what the walk skipped
+/// (`notes`), then the summary. Text from the files (names,
+/// justifications, source lines) is shown with its control characters
+/// escaped ([`crate::terminal`]).
+pub fn render(files: &[FileResult], notes: &[Note]) -> String {
     let mut out = String::new();
     for f in files {
-        let _ = writeln!(out, "{}", f.source.name.bold());
+        let _ = writeln!(out, "{}", visible(&f.source.name).bold());
         for d in &f.errors {
             for line in d.render(&f.source).lines() {
                 let _ = writeln!(out, "  {line}");
             }
         }
         for c in &f.chains {
-            let name = c
-                .name
-                .as_ref()
-                .map_or_else(|| "chain".to_string(), |n| format!("derivation \"{n}\""));
+            let name = c.name.as_ref().map_or_else(
+                || "chain".to_string(),
+                |n| format!("derivation \"{}\"", visible(n)),
+            );
             let _ = writeln!(out, "  {name} (line {})", c.line);
             for s in &c.steps {
                 let just = s
                     .justification
                     .as_ref()
-                    .map_or_else(String::new, |j| format!("by {j}"));
+                    .map_or_else(String::new, |j| format!("by {}", visible(j)));
                 let how = format!("({})", s.verdict.short());
                 let _ = writeln!(
                     out,
@@ -106,18 +111,41 @@ pub fn render(files: &[FileResult]) -> String {
             let claim = match &c.claim {
                 None => String::new(),
                 Some(ClaimStatus::Met) => "; claim met".to_string(),
-                Some(ClaimStatus::NotMet(r)) => format!("; claim not met: {r}"),
+                Some(ClaimStatus::NotMet(r)) => format!("; claim not met: {}", visible(r)),
             };
             let _ = writeln!(out, "    {status}{claim}");
         }
+        for u in &f.unproved {
+            let _ = writeln!(
+                out,
+                "  {} `{}` ({}:{}:{}): {}: {}",
+                match &u.name {
+                    Some(n) => format!("claim {}", visible(n)),
+                    None => "claim".to_string(),
+                },
+                visible(&u.statement),
+                visible(&u.file),
+                u.line,
+                u.column,
+                "not met".red().bold(),
+                visible(&u.reason)
+            );
+        }
+    }
+    if !notes.is_empty() {
+        out.push('\n');
+    }
+    for n in notes {
+        let _ = writeln!(out, "{}", visible(&n.line()));
     }
     let s = Summary::of(files);
     let chains: Vec<_> = files.iter().flat_map(|f| &f.chains).collect();
     let valid = chains.iter().filter(|c| c.valid).count();
     let with_errors = files.iter().filter(|f| !f.errors.is_empty()).count();
+    let unproved: usize = files.iter().map(|f| f.unproved.len()).sum();
     let _ = writeln!(
         out,
-        "\n{} files, {} chains ({} valid), {} steps: {} proved, {} confirmed, {} estimated, {} refuted, {} unknown{}",
+        "\n{} files, {} chains ({} valid), {} steps: {} proved, {} confirmed, {} estimated, {} refuted, {} unknown{}{}",
         files.len(),
         chains.len(),
         valid,
@@ -127,6 +155,14 @@ pub fn render(files: &[FileResult]) -> String {
         s.estimated,
         s.refuted,
         s.unknown,
+        if unproved > 0 {
+            format!(
+                "; {unproved} claim{} no chain proves",
+                if unproved == 1 { "" } else { "s" }
+            )
+        } else {
+            String::new()
+        },
         if with_errors > 0 {
             format!("; {with_errors} files with errors")
         } else {
