@@ -96,6 +96,7 @@ fn every_sample_submission_gets_its_expected_score() {
     assert_eq!(
         names,
         [
+            "baseline_assumed",
             "flawed_analysis",
             "ordering",
             "policy_gradient",

@@ -54,6 +54,32 @@ impl Knob {
         }
     }
 
+    /// Record that the knob may be `e` (in its own scale) from a value
+    /// that satisfies the assumptions exactly.
+    fn widen(self, inst: &mut Instance, e: f64) {
+        match self {
+            Knob::Real(c) | Knob::Positive(c) => {
+                let scale = match self {
+                    Knob::Positive(_) => inst.consts[c] * e.exp_m1(),
+                    _ => e,
+                };
+                inst.const_err.resize(inst.consts.len(), 0.0);
+                inst.const_err[c] += scale;
+            }
+            Knob::Free(v) => {
+                if let Slot::Num(d) = &mut inst.free[v] {
+                    d.e += e;
+                }
+            }
+            Knob::Row(f, k) => {
+                let t = &mut inst.tables[f];
+                let len = t.row_len();
+                t.err.resize(t.coef.len() / len, 0.0);
+                t.err[k / len] += e;
+            }
+        }
+    }
+
     fn set(self, inst: &mut Instance, x: f64) {
         match self {
             Knob::Real(c) => inst.consts[c] = x,
@@ -137,7 +163,10 @@ impl<'p> Assumptions<'p> {
         out
     }
 
-    /// Make `inst` satisfy every assumption, if it can.
+    /// Make `inst` satisfy every assumption, if it can. The numbers moved
+    /// carry the uncertainty the assumptions leave: an equation holds to
+    /// within its sides' error bounds, so each number may be that far from
+    /// an exact solution, and what the step computes from it says so.
     pub fn impose(
         &self,
         inst: &mut Instance,
@@ -148,59 +177,111 @@ impl<'p> Assumptions<'p> {
             return Ok(Imposed::Holds);
         }
         let (ok, residual) = self.residuals(inst, limits)?;
-        if ok {
-            return Ok(Imposed::Holds);
-        }
         let Some(mut g) = residual else {
             return Ok(Imposed::Fails);
         };
+        if g.is_empty() {
+            // Inequalities only: they hold or they do not.
+            return Ok(if ok { Imposed::Holds } else { Imposed::Fails });
+        }
         let knobs = self.knobs_of(inst, rng);
-        if knobs.is_empty() || g.len() > MAX_EQUATIONS {
+        if g.len() > MAX_EQUATIONS || (knobs.is_empty() && !ok) {
             return Ok(Imposed::Fails);
         }
+        // Newton's method, until the residuals stop shrinking: holding
+        // within the bounds is not enough, since the step compares its
+        // sides at its own precision.
+        let mut jac = Vec::new();
         for _ in 0..MAX_STEPS {
-            // The Jacobian by forward differences.
-            let mut jac = vec![vec![0.0; knobs.len()]; g.len()];
-            for (j, k) in knobs.iter().enumerate() {
-                let x = k.get(inst);
-                let h = 1e-6 * x.abs().max(1.0);
-                k.set(inst, x + h);
-                let moved = self.residuals(inst, limits)?.1;
-                k.set(inst, x);
-                let Some(moved) = moved.filter(|m| m.len() == g.len()) else {
-                    return Ok(Imposed::Fails);
-                };
-                for (i, row) in jac.iter_mut().enumerate() {
-                    row[j] = (moved[i] - g[i]) / h;
-                }
+            jac = match self.jacobian(inst, limits, &knobs, &g)? {
+                Some(j) => j,
+                None => return Ok(Imposed::Fails),
+            };
+            let size = |g: &[(f64, f64)]| g.iter().fold(0.0f64, |m, (r, _)| m.max(r.abs()));
+            if size(&g) == 0.0 {
+                break;
             }
-            let Some(step) = least_norm_step(&jac, &g) else {
+            let residuals: Vec<f64> = g.iter().map(|(r, _)| *r).collect();
+            let Some(step) = least_norm_step(&jac, &residuals) else {
                 return Ok(Imposed::Fails);
             };
+            let before: Vec<f64> = knobs.iter().map(|k| k.get(inst)).collect();
             for (k, d) in knobs.iter().zip(&step) {
                 let x = k.get(inst);
                 k.set(inst, x + d);
             }
-            let (ok, residual) = self.residuals(inst, limits)?;
-            if ok {
-                return Ok(Imposed::Holds);
-            }
-            match residual {
-                Some(r) if r.len() == g.len() => g = r,
-                _ => return Ok(Imposed::Fails),
+            match self.residuals(inst, limits)?.1 {
+                Some(r) if r.len() == g.len() && size(&r) < 0.5 * size(&g) => g = r,
+                _ => {
+                    // No better: keep the point before the step.
+                    for (k, x) in knobs.iter().zip(before) {
+                        k.set(inst, x);
+                    }
+                    break;
+                }
             }
         }
-        Ok(Imposed::Fails)
+        let (ok, residual) = self.residuals(inst, limits)?;
+        if !ok {
+            return Ok(Imposed::Fails);
+        }
+        let Some(g) = residual else {
+            return Ok(Imposed::Fails);
+        };
+        // Each equation i holds within t_i = 8·(its bound): an exact
+        // solution lies within t_i / |J_i| along J_i, which moves knob k
+        // by up to t_i |J_ik| / |J_i|².
+        for (row, (_, e)) in jac.iter().zip(&g) {
+            let norm2: f64 = row.iter().map(|x| x * x).sum();
+            if norm2 == 0.0 {
+                continue;
+            }
+            let t = Tolerance::STEP.factor * e;
+            for (k, j) in knobs.iter().zip(row) {
+                if *j != 0.0 {
+                    k.widen(inst, t * j.abs() / norm2);
+                }
+            }
+        }
+        Ok(Imposed::Holds)
+    }
+
+    /// The Jacobian of the residuals `g` in the knobs, by forward
+    /// differences; `None` when a moved instance has no residuals.
+    fn jacobian(
+        &self,
+        inst: &mut Instance,
+        limits: Limits,
+        knobs: &[Knob],
+        g: &[(f64, f64)],
+    ) -> Result<Option<Vec<Vec<f64>>>, EvalError> {
+        let mut jac = vec![vec![0.0; knobs.len()]; g.len()];
+        for (j, k) in knobs.iter().enumerate() {
+            let x = k.get(inst);
+            let h = 1e-6 * x.abs().max(1.0);
+            k.set(inst, x + h);
+            let moved = self.residuals(inst, limits)?.1;
+            k.set(inst, x);
+            let Some(moved) = moved.filter(|m| m.len() == g.len()) else {
+                return Ok(None);
+            };
+            for (i, row) in jac.iter_mut().enumerate() {
+                row[j] = (moved[i].0 - g[i].0) / h;
+            }
+        }
+        Ok(Some(jac))
     }
 
     /// Whether every assumption holds on `inst`, and the residuals
-    /// `l − r` of the assumed equations (`None` when an inequality or
-    /// proportion fails, or a side has no value: nothing to solve for).
+    /// `l − r` of the assumed equations with their error bounds (`None`
+    /// when an inequality or proportion fails, or a side has no value:
+    /// nothing to solve for).
+    #[allow(clippy::type_complexity)]
     fn residuals(
         &self,
         inst: &Instance,
         limits: Limits,
-    ) -> Result<(bool, Option<Vec<f64>>), EvalError> {
+    ) -> Result<(bool, Option<Vec<(f64, f64)>>), EvalError> {
         let mut ev = Evaluator::new(self.prog, inst, limits);
         let mut all = true;
         let mut g = Vec::new();
@@ -215,7 +296,7 @@ impl<'p> Assumptions<'p> {
             if *rel == Relation::Eq {
                 let n = lv.width().max(rv.width());
                 for (a, b) in lv.components(n).iter().zip(rv.components(n)) {
-                    g.push(a.v - b.v);
+                    g.push((a.v - b.v, a.e + b.e));
                 }
             } else if !ok {
                 return Ok((false, None));

@@ -290,7 +290,10 @@ impl<'a> Evaluator<'a> {
                 }
                 Val::S(self.param_component(*p, 0))
             }
-            Term::Const(c) => Val::S(Dual::constant(self.inst.consts[*c])),
+            Term::Const(c) => Val::S(Dual::with_error(
+                self.inst.consts[*c],
+                self.inst.const_err.get(*c).copied().unwrap_or(0.0),
+            )),
             Term::Var(v) => match self.env[*v] {
                 Slot::Num(d) => Val::S(d),
                 Slot::Elem(_) => return unsupported("a set element used as a number"),

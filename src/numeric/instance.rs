@@ -178,6 +178,9 @@ pub struct Table {
     pub cont: usize,
     /// `[a, g, c, φ, w…, v…, ω…]` for each row.
     pub coef: Vec<f64>,
+    /// How far each row's `a` may be from the value that satisfies the
+    /// assumptions it was moved for (empty: exact).
+    pub err: Vec<f64>,
 }
 
 impl Table {
@@ -189,7 +192,10 @@ impl Table {
     /// `z = 2a + w·u + g (v·u)² + c sin(ω·u + φ)` for one row.
     pub fn z(&self, row: usize, u: &[Dual]) -> Dual {
         let c = &self.coef[row * self.row_len()..(row + 1) * self.row_len()];
-        let base = Dual::constant(2.0 * c[0]);
+        let base = match self.err.get(row) {
+            Some(&e) if e > 0.0 => Dual::with_error(2.0 * c[0], 2.0 * e),
+            _ => Dual::constant(2.0 * c[0]),
+        };
         if self.cont == 0 {
             return base;
         }
@@ -218,6 +224,9 @@ pub struct Instance {
     pub set_sizes: Vec<usize>,
     /// Value of each constant.
     pub consts: Vec<f64>,
+    /// How far each constant may be from the value that satisfies the
+    /// assumptions it was moved for (empty: exact).
+    pub const_err: Vec<f64>,
     /// Value of each parameter.
     pub params: Vec<Vec<f64>>,
     /// Table of each function.
@@ -597,7 +606,12 @@ impl Instance {
             for _ in 0..rows {
                 row(rng, family, f.kind, cont, &mut coef);
             }
-            tables.push(Table { radix, cont, coef });
+            tables.push(Table {
+                radix,
+                cont,
+                coef,
+                err: Vec::new(),
+            });
         }
         let free = prog
             .vars
@@ -615,6 +629,7 @@ impl Instance {
             dim,
             set_sizes,
             consts,
+            const_err: Vec::new(),
             params,
             tables,
             free,
