@@ -295,6 +295,16 @@ pub trait ChainSession<'p> {
     fn decide(&mut self, problem: &Problem<'p>) -> Decision;
 }
 
+/// Test support: the program of `text`, which must hold no error.
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn resolved(text: &str) -> Program {
+    let (prog, syntax) = crate::resolve::resolve_text(text);
+    assert!(syntax.is_empty(), "{text}: {syntax:?}");
+    assert!(prog.errors.is_empty(), "{text}: {:?}", prog.errors);
+    prog
+}
+
 /// Test support: resolve `text` (which must hold no error) and run `f` on
 /// the first step of its first chain.
 #[cfg(test)]

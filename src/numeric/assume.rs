@@ -356,11 +356,7 @@ mod tests {
     use crate::numeric::instance::Spec;
     use rand::SeedableRng;
 
-    fn program(text: &str) -> Program {
-        let (p, _) = crate::resolve::resolve_text(text);
-        assert!(p.errors.is_empty(), "{:?}", p.errors);
-        p
-    }
+    use crate::verdict::resolved as program;
 
     #[test]
     fn a_linear_equation_is_solved_for() {

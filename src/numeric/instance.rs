@@ -699,11 +699,7 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
-    fn program(text: &str) -> Program {
-        let (p, _) = crate::resolve::resolve_text(text);
-        assert!(p.errors.is_empty(), "{:?}", p.errors);
-        p
-    }
+    use crate::verdict::resolved as program;
 
     /// Over the schedule, a count takes values past 4 and near the cap, a
     /// real constant large values of both signs, and special values.
