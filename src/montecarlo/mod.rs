@@ -148,18 +148,25 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(f64::MIN_POSITIVE)
 }
 
-/// The instances of a `≈` step, in turn: small sizes, then sizes from 5
-/// to [`MC_CAP`], evenly over their orders of magnitude (an estimator biased only for large N is refuted
-/// there); always values of moderate size, so that distributions keep
-/// their spread and a few thousand replicates see every likely trajectory.
+/// The instance of a `≈` step after `k` informative ones: first small
+/// sizes (where a bias such as 1/(N−1) for 1/N is large), then sizes from
+/// 5 to 12, then from 5 to [`MC_CAP`], evenly over their orders of
+/// magnitude (an estimator biased only for large N is refuted there);
+/// always values of moderate size, so that distributions keep their spread
+/// and a few thousand replicates see every likely trajectory.
 fn mc_spec(k: usize) -> Spec {
-    let family = [Family::Moderate, Family::Sized, Family::Sized][k % 3];
-    Spec {
-        family,
-        cap: if family == Family::Moderate {
-            4
-        } else {
-            MC_CAP
+    match k {
+        0 => Spec {
+            family: Family::Moderate,
+            cap: 4,
+        },
+        1 => Spec {
+            family: Family::Sized,
+            cap: 12,
+        },
+        _ => Spec {
+            family: Family::Sized,
+            cap: MC_CAP,
         },
     }
 }
@@ -195,7 +202,6 @@ impl Engine for MonteCarloEngine {
         let mut informative = 0;
         let mut deterministic = 0;
         let mut not_finite = 0;
-        let mut drawn = 0;
         while informative < instances && deterministic < DETERMINISTIC_PER_INSTANCE * instances {
             if not_finite > 10 * instances + 10 {
                 return Decision::Decided(Verdict::Unknown {
@@ -204,8 +210,7 @@ impl Engine for MonteCarloEngine {
                     ),
                 });
             }
-            let spec = mc_spec(drawn);
-            drawn += 1;
+            let spec = mc_spec(informative);
             let inst = match Instance::draw(prog, &mut rng, &self.limits, spec) {
                 Ok(i) => i,
                 Err(reason) => return Decision::Decided(Verdict::Unknown { reason }),

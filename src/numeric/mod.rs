@@ -152,9 +152,18 @@ fn proportional(x: &[Dual], y: &[Dual], tol: Tolerance) -> Proportion {
         (true, false) | (false, true) => return Proportion::Unclear,
         (false, false) => {}
     }
+    // Each side scaled by a power of two to the size of 1, so that the
+    // products below neither underflow nor overflow (1e-240 ∝ 2e-240).
+    let unit = |v: &[Dual]| {
+        let top = v.iter().fold(0.0f64, |m, a| m.max(a.v.abs()));
+        (-top.log2().floor()).exp2()
+    };
+    let (sx, sy) = (unit(x), unit(y));
+    let x: Vec<Dual> = x.iter().map(|a| a.scale(sx)).collect();
+    let y: Vec<Dual> = y.iter().map(|a| a.scale(sy)).collect();
     let mut dot = Dual::constant(0.0);
     let mut yy = Dual::constant(0.0);
-    for (a, b) in x.iter().zip(y) {
+    for (a, b) in x.iter().zip(&y) {
         dot = dot + *a * *b;
         yy = yy + *b * *b;
     }
@@ -168,8 +177,9 @@ fn proportional(x: &[Dual], y: &[Dual], tol: Tolerance) -> Proportion {
     if c.v <= tol.factor * c.e {
         return Proportion::Unclear;
     }
-    if x.iter().zip(y).all(|(a, b)| tol.zero(*a - c * *b)) {
-        Proportion::Yes(c)
+    if x.iter().zip(&y).all(|(a, b)| tol.zero(*a - c * *b)) {
+        // The factor between the sides as given.
+        Proportion::Yes(c.scale(sy / sx))
     } else {
         Proportion::No
     }
@@ -930,6 +940,8 @@ mod tests {
             "set X\nset Y\nvar x in X\nvar y in Y\nfun p(y | x) : dist y\nfun f(x) : positive";
         confirmed(decls, "p(y | x) ∝ f(x) p(y | x)");
         refuted(decls, "p(y | x) ∝ p(y | x)^2");
+        // Tiny values are compared at their own scale.
+        confirmed("var x", "10^-240 (x^2 + 1) ∝ 3 · 10^-241 (x^2 + 1)");
         // Opposite vectors, however small, are not proportional.
         refuted(PG, "10^-9 ∇_θ J(θ) ∝ -10^-9 ∇_θ J(θ)");
         confirmed(PG, "10^-9 ∇_θ J(θ) ∝ 3 ∇_θ J(θ)");
