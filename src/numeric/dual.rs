@@ -148,7 +148,14 @@ impl Dual {
     /// Exponential.
     pub fn exp(self) -> Self {
         let f = self.v.exp();
-        let spread = f * self.e.exp_m1() + if underflows(f) { ETA } else { 0.0 };
+        // e^x − 1 ≤ x (1 + x) for 0 ≤ x ≤ 1: no library call for the
+        // usual tiny bound.
+        let grow = if self.e <= 1e-3 {
+            self.e * (1.0 + self.e)
+        } else {
+            self.e.exp_m1()
+        };
+        let spread = f * grow + if underflows(f) { ETA } else { 0.0 };
         self.unary(f, f, spread, spread)
     }
 

@@ -378,8 +378,8 @@ struct Trials<'a> {
 }
 
 /// The share of the work bound an instance of a family other than the
-/// moderate one gets (one in this many). Default: 30.
-const PROBE_SHARE: u64 = 30;
+/// moderate one gets (one in this many). Default: 100.
+const PROBE_SHARE: u64 = 100;
 
 /// Failed draws of one trial before its family gives way to a milder one.
 const ATTEMPTS_PER_FAMILY: usize = 3;
