@@ -31,7 +31,7 @@ pub mod mdp;
 pub mod plot;
 pub mod stats;
 
-use crate::numeric::eval::{Evaluator, Val};
+use crate::numeric::eval::{EvalError, Evaluator, Val};
 use crate::numeric::instance::{Family, Instance, Limits, Spec};
 use crate::numeric::refutation;
 use crate::resolve::Term;
@@ -223,6 +223,10 @@ impl Engine for MonteCarloEngine {
             ev.resample(&tables, &mut rng);
             let exact = match ev.eval(problem.lhs) {
                 Ok(v) => v,
+                Err(EvalError::Undefined(_)) => {
+                    not_finite += 1;
+                    continue;
+                }
                 Err(e) => return Decision::Undecided(e.reason()),
             };
             if !exact.is_finite() {
@@ -361,10 +365,13 @@ impl Replicates<'_, '_> {
         for _ in 0..count {
             self.ev.resample(self.tables, rng);
             self.ev.reset_budget();
-            let x = self
-                .ev
-                .eval(self.rhs)
-                .map_err(|e| Decision::Undecided(e.reason()))?;
+            let x = match self.ev.eval(self.rhs) {
+                Ok(x) => x,
+                // No value on this draw (1/(N−1) at N = 1): the instance is
+                // redrawn, as for a value that is not finite.
+                Err(EvalError::Undefined(_)) => return Ok(None),
+                Err(e) => return Err(Decision::Undecided(e.reason())),
+            };
             total_ops += self.ev.ops();
             if total_ops > self.engine.max_total_ops {
                 return Err(Decision::Decided(Verdict::Unknown {

@@ -258,7 +258,8 @@ fn exact_inputs(c: &[f64], w: &[f64], v: &[f64], omega: &[f64], u: &[Dual]) -> D
         + 3.0 * UNIT * z.abs();
     let de = k * dlin_abs
         + 2.0 * g.abs() * (q * e_dquad + dq * e_quad + e_quad * e_dquad + 3.0 * UNIT * q * dq)
-        + amp.abs() * (dphase.abs() * e_phase.min(2.0) + k * dphase_abs + 4.0 * UNIT * dphase.abs())
+        + amp.abs()
+            * (dphase.abs() * e_phase.min(2.0) + k * dphase_abs + 4.0 * UNIT * dphase.abs())
         + 3.0 * UNIT * d.abs();
     Dual { v: z, d, e, de }
 }
@@ -841,8 +842,14 @@ mod tests {
             // The general path: an input with a zero-width error forced.
             t.err = vec![f64::MIN_POSITIVE];
             let slow = t.z(0, &u);
-            assert!((fast.v - slow.v).abs() <= fast.e + slow.e, "{fast:?} {slow:?}");
-            assert!((fast.d - slow.d).abs() <= fast.de + slow.de, "{fast:?} {slow:?}");
+            assert!(
+                (fast.v - slow.v).abs() <= fast.e + slow.e,
+                "{fast:?} {slow:?}"
+            );
+            assert!(
+                (fast.d - slow.d).abs() <= fast.de + slow.de,
+                "{fast:?} {slow:?}"
+            );
             assert!(fast.e <= 16.0 * slow.e + 1e-300, "{fast:?} {slow:?}");
             assert!(fast.de <= 16.0 * slow.de + 1e-300, "{fast:?} {slow:?}");
         }
