@@ -43,3 +43,39 @@ fn the_feedback_file_of_a_student() {
         insta::assert_snapshot!(id, text);
     }
 }
+
+/// `derivcheck ARGS` as the user sees it on standard output.
+fn stdout_of(args: &[&str]) -> String {
+    let out = Command::cargo_bin("derivcheck")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_canvas_gradebook_of_a_class() {
+    let (a, s) = (
+        format!("{TT}/assignment.deriv"),
+        format!("{TT}/submissions"),
+    );
+    insta::assert_snapshot!(stdout_of(&["grade", "--format", "canvas", &a, &s]));
+}
+
+#[test]
+fn the_moodle_gradebook_of_a_class() {
+    let (a, s) = (
+        format!("{TT}/assignment.deriv"),
+        format!("{TT}/submissions"),
+    );
+    insta::assert_snapshot!(stdout_of(&["grade", "--format", "moodle", &a, &s]));
+}
+
+#[test]
+fn the_gradescope_results_of_a_student() {
+    let a = format!("{TT}/assignment.deriv");
+    let s = format!("{TT}/submissions/sign_error.deriv");
+    insta::assert_snapshot!(stdout_of(&["grade", "--format", "gradescope", &a, &s]));
+}
