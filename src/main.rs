@@ -46,6 +46,11 @@ enum Format {
     Json,
     /// JUnit XML: a test case a step, for CI systems.
     Junit,
+    /// SARIF 2.1.0, for code scanning (GitHub shows each finding on its
+    /// line).
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation a finding.
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -377,6 +382,8 @@ fn run(cli: Cli) -> i32 {
                     }
                     report::junit::render_check(&files)
                 }
+                Format::Sarif => report::sarif::render(&files, &checked.notes),
+                Format::Github => report::github::render(&files, &checked.notes),
             };
             print!("{out}");
             report::exit_code(&files)

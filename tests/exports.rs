@@ -1,11 +1,16 @@
-//! Integration tests of the exports for learning management systems:
-//! Gradescope's `results.json` and the Canvas and Moodle gradebooks. Each
-//! is read back the way its consumer reads it: the gradebooks with a CSV
-//! parser, `results.json` against the fields Gradescope documents.
+//! Integration tests of the exports for learning management systems and
+//! CI: Gradescope's `results.json`, the Canvas and Moodle gradebooks, SARIF
+//! and GitHub workflow commands. Each is read back the way its consumer
+//! reads it: SARIF against the official SARIF 2.1.0 schema, the gradebooks
+//! with a CSV parser, `results.json` against the fields Gradescope
+//! documents, the workflow commands with a parser written from GitHub's
+//! description of them.
 
 use assert_cmd::Command;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fs;
+use std::path::Path;
 
 const PG: &str = "derivations/assignments/policy_gradient";
 const TT: &str = "derivations/assignments/two_trajectories";
@@ -23,6 +28,363 @@ fn run(cmd: &mut Command) -> (String, String, i32) {
         String::from_utf8_lossy(&out.stderr).to_string(),
         out.status.code().unwrap_or(-1),
     )
+}
+
+/// A folder of files written for one test.
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        fs::write(dir.path().join(name), text).expect("write");
+    }
+    dir
+}
+
+const DECLARATIONS: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n";
+
+// ---------------------------------------------------------------- SARIF
+
+/// The official SARIF 2.1.0 schema (tests/data/README.md says where it is
+/// from), as a draft-04 validator.
+fn sarif_validator() -> jsonschema::Validator {
+    let text = fs::read_to_string("tests/data/sarif-schema-2.1.0.json").expect("schema");
+    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
+    jsonschema::draft4::new(&schema).expect("the schema compiles")
+}
+
+#[track_caller]
+fn assert_valid_sarif(log: &Value) {
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "not valid SARIF 2.1.0:\n{}\n{log:#}",
+        errors.join("\n")
+    );
+}
+
+fn sarif_of(paths: &[&Path]) -> (Value, i32) {
+    let (out, err, code) = run(derivcheck()
+        .args(["check", "--format", "sarif"])
+        .args(paths));
+    let log = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    (log, code)
+}
+
+#[test]
+fn the_validator_rejects_what_sarif_forbids() {
+    // The test of the tests: a log the schema must refuse.
+    let bad = serde_json::json!({
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {}}, "results": [{"level": "fatal"}]}]
+    });
+    assert!(!sarif_validator().is_valid(&bad));
+}
+
+#[test]
+fn sarif_is_valid_for_every_kind_of_finding() {
+    let odd = folder(&[
+        (
+            "a ,b:é.deriv",
+            &format!("{DECLARATIONS}\nΣ_τ R(τ)\n  = 2 Σ_τ R(τ)   by \u{1b}[31mdoubling\n"),
+        ),
+        (
+            "fine.deriv",
+            &format!("{DECLARATIONS}\nΣ_τ R(τ)\n  = Σ_τ R(τ) + 0\n"),
+        ),
+    ]);
+    let paths = [
+        Path::new("tests/data/findings.deriv"),
+        Path::new("tests/data/unclosed.deriv"),
+        Path::new("tests/data/undecided.deriv"),
+        Path::new("derivations/flawed/dropped_log.deriv"),
+        Path::new("derivations/policy_gradient.deriv"),
+        odd.path(),
+        Path::new("no/such/file.deriv"),
+    ];
+    let (log, code) = sarif_of(&paths);
+    assert_eq!(code, 2, "an unusable file makes the exit status 2");
+    assert_valid_sarif(&log);
+    let run = &log["runs"][0];
+    let rules: Vec<(&str, &str)> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap(),
+                r["defaultConfiguration"]["level"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("refuted", "error"),
+            ("unknown", "warning"),
+            ("unusable-input", "error"),
+            ("claim-not-met", "error")
+        ]
+    );
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in run["results"].as_array().unwrap() {
+        *count.entry(r["ruleId"].as_str().unwrap()).or_default() += 1;
+        let rule = &run["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], r["ruleId"]);
+        assert_eq!(r["level"], rule["defaultConfiguration"]["level"]);
+        assert_eq!(
+            r["partialFingerprints"]["derivcheckFinding/v1"]
+                .as_str()
+                .unwrap()
+                .len(),
+            16
+        );
+    }
+    // findings: 1 refuted, 2 claims; unclosed: 1 error; undecided: 1
+    // unknown; dropped_log: 1 refuted; the odd name: 1 refuted; the missing
+    // file: 1 error.
+    assert_eq!(
+        count,
+        BTreeMap::from([
+            ("claim-not-met", 2),
+            ("refuted", 3),
+            ("unknown", 1),
+            ("unusable-input", 2)
+        ])
+    );
+    let text = log.to_string();
+    assert!(
+        text.contains("a%20%2Cb%3A%C3%A9.deriv"),
+        "the odd name is percent-encoded"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "control characters are shown escaped"
+    );
+    assert!(text.contains("\\\\u{1b}[31mdoubling"), "{text}");
+}
+
+#[test]
+fn sarif_puts_a_refuted_step_on_its_line_with_the_counterexample() {
+    let (log, code) = sarif_of(&[Path::new("derivations/flawed/dropped_log.deriv")]);
+    assert_eq!(code, 1);
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{log:#}");
+    let r = &results[0];
+    assert_eq!(r["ruleId"], "refuted");
+    let place = &r["locations"][0]["physicalLocation"];
+    assert_eq!(
+        place["artifactLocation"]["uri"],
+        "derivations/flawed/dropped_log.deriv"
+    );
+    assert_eq!(place["region"]["startLine"], 25);
+    assert_eq!(place["region"]["startColumn"], 5);
+    assert_eq!(place["region"]["endLine"], 25);
+    let previous = &r["relatedLocations"][0]["physicalLocation"]["region"];
+    assert_eq!(previous["startLine"], 24);
+    let message = r["message"]["text"].as_str().unwrap();
+    assert!(message.starts_with("step `=` is refuted: "), "{message}");
+    assert!(message.contains("\ncounterexample: |T| = "), "{message}");
+    assert!(message.contains("left side = "), "{message}");
+}
+
+#[test]
+fn a_valid_run_is_an_empty_sarif_log_with_exit_0() {
+    let (log, code) = sarif_of(&[Path::new("derivations/policy_gradient.deriv")]);
+    assert_eq!(code, 0);
+    assert_valid_sarif(&log);
+    assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+}
+
+#[test]
+fn sarif_fingerprints_survive_lines_added_above() {
+    let chain = format!("{DECLARATIONS}\nΣ_τ R(τ)\n  = 2 Σ_τ R(τ)\n");
+    let moved = format!("# a comment\n\n{chain}");
+    let a = folder(&[("f.deriv", &chain)]);
+    let b = folder(&[("f.deriv", &moved)]);
+    let fingerprint_and_line = |dir: &tempfile::TempDir| {
+        let (out, _, _) = run(derivcheck()
+            .current_dir(dir.path())
+            .args(["check", "--format", "sarif", "f.deriv"]));
+        let log: Value = serde_json::from_str(&out).unwrap();
+        let r = &log["runs"][0]["results"][0];
+        (
+            r["partialFingerprints"]["derivcheckFinding/v1"].clone(),
+            r["locations"][0]["physicalLocation"]["region"]["startLine"].clone(),
+        )
+    };
+    let (fa, la) = fingerprint_and_line(&a);
+    let (fb, lb) = fingerprint_and_line(&b);
+    assert_eq!(fa, fb);
+    assert_ne!(la, lb);
+}
+
+// ------------------------------------------------ GitHub workflow commands
+
+/// One line of a job's log as the runner reads it: a workflow command
+/// (`::name key=value,…::message`, values and message unescaped), or
+/// plain text.
+#[derive(Debug, PartialEq)]
+enum LogLine {
+    Command {
+        name: String,
+        properties: BTreeMap<String, String>,
+        message: String,
+    },
+    Text(String),
+}
+
+/// The unescaping of GitHub's runner: `%25`, `%0D`, `%0A` in a message, and
+/// also `%3A`, `%2C` in a property value.
+fn unescape(text: &str, property: bool) -> String {
+    let mut out = text.replace("%0D", "\r").replace("%0A", "\n");
+    if property {
+        out = out.replace("%3A", ":").replace("%2C", ",");
+    }
+    out.replace("%25", "%")
+}
+
+/// Read a log line: a command starts with `::`, its name runs to a space or
+/// the next `::`, its properties (comma-separated `key=value`) to the next
+/// `::`, and the message is the rest of the line.
+fn parse_line(line: &str) -> LogLine {
+    let Some(rest) = line.strip_prefix("::") else {
+        return LogLine::Text(line.to_string());
+    };
+    let end = rest.find("::").expect("a command has a second `::`");
+    let (head, message) = (&rest[..end], &rest[end + 2..]);
+    let (name, props) = head.split_once(' ').unwrap_or((head, ""));
+    let properties = props
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').expect("a property is key=value");
+            (k.to_string(), unescape(v, true))
+        })
+        .collect();
+    LogLine::Command {
+        name: name.to_string(),
+        properties,
+        message: unescape(message, false),
+    }
+}
+
+fn github_of(paths: &[&Path]) -> (Vec<LogLine>, i32) {
+    let (out, _, code) = run(derivcheck()
+        .args(["check", "--format", "github"])
+        .args(paths));
+    (out.lines().map(parse_line).collect(), code)
+}
+
+#[test]
+fn github_commands_name_the_file_line_and_column_of_each_finding() {
+    let (lines, code) = github_of(&[
+        Path::new("tests/data/findings.deriv"),
+        Path::new("tests/data/unclosed.deriv"),
+        Path::new("tests/data/undecided.deriv"),
+    ]);
+    assert_eq!(code, 2);
+    let commands: Vec<(&str, &str, &str)> = lines
+        .iter()
+        .filter_map(|l| match l {
+            LogLine::Command {
+                name, properties, ..
+            } => Some((
+                name.as_str(),
+                properties["file"].as_str(),
+                properties["line"].as_str(),
+            )),
+            LogLine::Text(_) => None,
+        })
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            ("error", "tests/data/findings.deriv", "9"),
+            ("error", "tests/data/findings.deriv", "13"),
+            ("error", "tests/data/findings.deriv", "6"),
+            ("error", "tests/data/unclosed.deriv", "5"),
+            ("warning", "tests/data/undecided.deriv", "6"),
+        ]
+    );
+    let LogLine::Command {
+        properties,
+        message,
+        ..
+    } = &lines[0]
+    else {
+        panic!("{lines:?}")
+    };
+    assert_eq!(properties["col"], "5");
+    assert_eq!(properties["endLine"], "9");
+    assert_eq!(properties["endColumn"], "5");
+    assert_eq!(properties["title"], "Refuted step");
+    assert!(
+        message.ends_with("\ncounterexample: left side = 2, right side = 3 (exact)"),
+        "{message}"
+    );
+    // The last line is the summary, as plain text.
+    assert!(
+        matches!(lines.last(), Some(LogLine::Text(t)) if t.starts_with("3 files, 3 chains")),
+        "{lines:?}"
+    );
+    for l in &lines {
+        if let LogLine::Command { properties, .. } = l {
+            for key in properties.keys() {
+                assert!(
+                    ["file", "line", "col", "endLine", "endColumn", "title"]
+                        .contains(&key.as_str()),
+                    "{key}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_file_name_or_justification_can_break_out_of_its_command() {
+    let dir = folder(&[(
+        "x,line=1::y%0A.deriv",
+        &format!("{DECLARATIONS}\nΣ_τ R(τ)\n  = 2 Σ_τ R(τ)   by 100% sure::error::forged %0A::warning::forged\n"),
+    )]);
+    let (lines, code) = github_of(&[dir.path()]);
+    assert_eq!(code, 1);
+    let commands: Vec<&LogLine> = lines
+        .iter()
+        .filter(|l| matches!(l, LogLine::Command { .. }))
+        .collect();
+    assert_eq!(commands.len(), 1, "{lines:?}");
+    let LogLine::Command {
+        name,
+        properties,
+        message,
+    } = commands[0]
+    else {
+        unreachable!()
+    };
+    assert_eq!(name, "error");
+    assert!(
+        properties["file"].ends_with("/x,line=1::y%0A.deriv"),
+        "{properties:?}"
+    );
+    assert_eq!(properties["line"], "8");
+    assert!(
+        message.contains("by 100% sure::error::forged %0A::warning::forged\n"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_valid_run_prints_only_its_summary() {
+    let (lines, code) = github_of(&[Path::new("derivations/policy_gradient.deriv")]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        lines,
+        [LogLine::Text(
+            "1 files, 1 chains (1 valid), 5 steps: 5 proved, 0 confirmed, 0 estimated, 0 refuted, 0 unknown".into()
+        )]
+    );
 }
 
 // ------------------------------------------------------------ Gradescope

@@ -55,6 +55,24 @@ fn stdout_of(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The CI reports of a finding of every kind (tests/data/findings.deriv,
+/// unclosed.deriv; exact arithmetic, so every figure is fixed).
+const FINDINGS: [&str; 2] = ["tests/data/findings.deriv", "tests/data/unclosed.deriv"];
+
+#[test]
+fn the_sarif_log_of_a_run() {
+    let mut args = vec!["check", "--format", "sarif"];
+    args.extend(FINDINGS);
+    insta::assert_snapshot!(stdout_of(&args));
+}
+
+#[test]
+fn the_github_commands_of_a_run() {
+    let mut args = vec!["check", "--format", "github"];
+    args.extend(FINDINGS);
+    insta::assert_snapshot!(stdout_of(&args));
+}
+
 #[test]
 fn the_canvas_gradebook_of_a_class() {
     let (a, s) = (
