@@ -17,7 +17,7 @@ use derivcheck::montecarlo::estimators::Estimator;
 use derivcheck::montecarlo::mdp::Sizes;
 use derivcheck::montecarlo::plot::{self, PlotFormat};
 use derivcheck::report;
-use derivcheck::report::grade::GradeFormat;
+use derivcheck::report::grade::{GradeFormat, ReportOptions};
 use derivcheck::syntax::ast::ItemKind;
 use derivcheck::syntax::print::print_chain;
 use derivcheck::syntax::Source;
@@ -46,6 +46,11 @@ enum Format {
     Json,
     /// JUnit XML: a test case a step, for CI systems.
     Junit,
+    /// SARIF 2.1.0, for code scanning (GitHub shows each finding on its
+    /// line).
+    Sarif,
+    /// GitHub Actions workflow commands: an annotation a finding.
+    Github,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -60,6 +65,12 @@ enum GradeFormatArg {
     Junit,
     /// One self-contained page for the class, mathematics drawn as MathML.
     Html,
+    /// Canvas's gradebook import: Student,ID,SIS User ID,SIS Login ID,Section,COLUMN.
+    Canvas,
+    /// Moodle's grade import: Username,COLUMN,Feedback.
+    Moodle,
+    /// Gradescope's autograder results.json, one a submission.
+    Gradescope,
 }
 
 impl From<GradeFormatArg> for GradeFormat {
@@ -70,6 +81,9 @@ impl From<GradeFormatArg> for GradeFormat {
             GradeFormatArg::Csv => GradeFormat::Csv,
             GradeFormatArg::Junit => GradeFormat::Junit,
             GradeFormatArg::Html => GradeFormat::Html,
+            GradeFormatArg::Canvas => GradeFormat::Canvas,
+            GradeFormatArg::Moodle => GradeFormat::Moodle,
+            GradeFormatArg::Gradescope => GradeFormat::Gradescope,
         }
     }
 }
@@ -232,7 +246,12 @@ enum Command {
     ///
     /// With --out DIR: DIR/feedback/ID.txt for each student, DIR/results/ID.json
     /// (so a run interrupted half-way and run again grades only what is
-    /// left), and DIR/report.EXT, each written atomically.
+    /// left), and DIR/report.EXT (for gradescope, DIR/gradescope/ID/results.json
+    /// a submission), each written atomically. Without --out, gradescope
+    /// takes one submission.
+    ///
+    /// The canvas and moodle gradebooks identify a student by the
+    /// submission's id, its file name without the extension.
     ///
     /// Exit status: 0 when every submission was graded; 1 with --strict
     /// when a submission is below full marks; 2 when the assignment is
@@ -250,6 +269,11 @@ enum Command {
         /// Write a feedback file per student and the report into DIR.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// The assignment's column in the canvas and moodle gradebooks
+        /// (default: the assignment's file name without the extension);
+        /// `Name (id)` names an existing Canvas assignment.
+        #[arg(long, value_name = "NAME", value_parser = clap::builder::NonEmptyStringValueParser::new())]
+        gradebook_column: Option<String>,
         /// Exit 1 when a submission is below full marks.
         #[arg(long)]
         strict: bool,
@@ -358,6 +382,8 @@ fn run(cli: Cli) -> i32 {
                     }
                     report::junit::render_check(&files)
                 }
+                Format::Sarif => report::sarif::render(&files, &checked.notes),
+                Format::Github => report::github::render(&files, &checked.notes),
             };
             print!("{out}");
             report::exit_code(&files)
@@ -367,6 +393,7 @@ fn run(cli: Cli) -> i32 {
             submissions,
             format,
             out,
+            gradebook_column,
             strict,
             seed,
             trials,
@@ -385,16 +412,13 @@ fn run(cli: Cli) -> i32 {
                 },
                 ..GradeOptions::default()
             };
-            grade_command(
-                &assignment,
-                &submissions,
-                format.into(),
-                out.as_deref(),
-                strict,
-                opts,
-                jobs,
+            let report = ReportOptions {
+                format: format.into(),
+                out_dir: out.as_deref(),
                 color,
-            )
+                column: gradebook_column,
+            };
+            grade_command(&assignment, &submissions, &report, strict, opts, jobs)
         }
         Command::Fmt { file, latex } => fmt(&file, latex),
         Command::Mc {
@@ -458,17 +482,15 @@ fn monte_carlo(config: &McConfig, plot_path: Option<&std::path::Path>, format: M
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn grade_command(
     assignment: &std::path::Path,
     paths: &[PathBuf],
-    format: GradeFormat,
-    out: Option<&std::path::Path>,
+    report: &ReportOptions,
     strict: bool,
     opts: GradeOptions,
     jobs: usize,
-    color: bool,
 ) -> i32 {
+    let (format, out) = (report.format, report.out_dir);
     let loaded = match Assignment::load(assignment) {
         Ok(a) => a,
         Err(e) => {
@@ -499,6 +521,10 @@ fn grade_command(
         eprintln!("error: no submissions found (.deriv, .tex, .md or .txt files)");
         return 2;
     }
+    if let Err(e) = format.fits(out, subs.len()) {
+        eprintln!("error: {e}");
+        return 2;
+    }
     let grader = Grader::new(&loaded, opts);
     let bar = if std::io::stderr().is_terminal() {
         indicatif::ProgressBar::new(subs.len() as u64).with_style(
@@ -512,17 +538,7 @@ fn grade_command(
     };
     let done = || bar.inc(1);
     let mut stdout = std::io::stdout().lock();
-    let outcome = report::grade::run(
-        &grader,
-        &subs,
-        &notes,
-        format,
-        out,
-        jobs,
-        color,
-        &mut stdout,
-        &done,
-    );
+    let outcome = report::grade::run(&grader, &subs, &notes, report, jobs, &mut stdout, &done);
     bar.finish_and_clear();
     match outcome {
         Ok(o) => {

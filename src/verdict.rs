@@ -209,6 +209,32 @@ impl Verdict {
         }
     }
 
+    /// What a report says of a step that is not valid, beyond its verdict,
+    /// one line each: the reason, then for a refutation the counterexample
+    /// (`counterexample: |T| = 3, θ = (…)`, a line a function table, both
+    /// sides). Empty for a valid step. Every report that explains a step
+    /// takes these lines, so they read the same everywhere.
+    pub fn explanation(&self) -> Vec<String> {
+        match self {
+            Verdict::Refuted {
+                counterexample,
+                reason,
+            } => {
+                let mut lines = vec![reason.clone()];
+                for (k, line) in counterexample.lines().into_iter().enumerate() {
+                    lines.push(if k == 0 {
+                        format!("counterexample: {line}")
+                    } else {
+                        line
+                    });
+                }
+                lines
+            }
+            Verdict::Unknown { reason } => vec![reason.clone()],
+            _ => Vec::new(),
+        }
+    }
+
     /// A one-line account of how the verdict was reached.
     pub fn detail(&self) -> String {
         match self {

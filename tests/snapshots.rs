@@ -43,3 +43,57 @@ fn the_feedback_file_of_a_student() {
         insta::assert_snapshot!(id, text);
     }
 }
+
+/// `derivcheck ARGS` as the user sees it on standard output.
+fn stdout_of(args: &[&str]) -> String {
+    let out = Command::cargo_bin("derivcheck")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The CI reports of a finding of every kind (tests/data/findings.deriv,
+/// unclosed.deriv; exact arithmetic, so every figure is fixed).
+const FINDINGS: [&str; 2] = ["tests/data/findings.deriv", "tests/data/unclosed.deriv"];
+
+#[test]
+fn the_sarif_log_of_a_run() {
+    let mut args = vec!["check", "--format", "sarif"];
+    args.extend(FINDINGS);
+    insta::assert_snapshot!(stdout_of(&args));
+}
+
+#[test]
+fn the_github_commands_of_a_run() {
+    let mut args = vec!["check", "--format", "github"];
+    args.extend(FINDINGS);
+    insta::assert_snapshot!(stdout_of(&args));
+}
+
+#[test]
+fn the_canvas_gradebook_of_a_class() {
+    let (a, s) = (
+        format!("{TT}/assignment.deriv"),
+        format!("{TT}/submissions"),
+    );
+    insta::assert_snapshot!(stdout_of(&["grade", "--format", "canvas", &a, &s]));
+}
+
+#[test]
+fn the_moodle_gradebook_of_a_class() {
+    let (a, s) = (
+        format!("{TT}/assignment.deriv"),
+        format!("{TT}/submissions"),
+    );
+    insta::assert_snapshot!(stdout_of(&["grade", "--format", "moodle", &a, &s]));
+}
+
+#[test]
+fn the_gradescope_results_of_a_student() {
+    let a = format!("{TT}/assignment.deriv");
+    let s = format!("{TT}/submissions/sign_error.deriv");
+    insta::assert_snapshot!(stdout_of(&["grade", "--format", "gradescope", &a, &s]));
+}

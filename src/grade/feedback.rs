@@ -2,7 +2,7 @@
 //! of the rubric and why it was or was not given, then every step that is
 //! not valid with its counterexample or reason, then notes.
 
-use super::result::{GradeResult, Part};
+use super::result::{GradeResult, MilestonePart, Part};
 use super::rubric::score_text;
 use crate::verdict::Verdict;
 use std::fmt::Write;
@@ -49,31 +49,14 @@ pub fn explain(r: &GradeResult) -> String {
     part_line(&mut out, "start", &b.start);
     part_line(&mut out, "finish", &b.finish);
     part_line(&mut out, "steps", &b.steps);
-    let first_bad = r.steps.iter().position(|s| !s.sound()).map(|k| {
-        let s = &r.steps[k];
-        let at = match &s.at.label {
-            Some(l) => format!("step {} (`{l}`)", k + 1),
-            None => format!("line {}", s.at.line),
-        };
-        let what = if s.verdict.is_valid() {
-            "the first step out of order"
-        } else {
-            "the first step that is not valid"
-        };
-        format!("{at}, {what},")
-    });
     for m in &b.milestones {
-        let why = match (m.line, &first_bad) {
-            (Some(l), _) => format!("reached at line {l}"),
-            (None, Some(at)) => format!("no expression before {at} has this form"),
-            (None, None) => "no expression of the chain has this form".to_string(),
-        };
         let _ = writeln!(
             out,
-            "- milestone `{}`: {} of {} — {why}.",
+            "- milestone `{}`: {} of {} — {}.",
             m.expr,
             num(m.earned),
-            num(m.of)
+            num(m.of),
+            milestone_reason(r, m)
         );
     }
     if b.refuted.earned != 0.0 {
@@ -120,19 +103,14 @@ pub fn explain(r: &GradeResult) -> String {
             .as_ref()
             .map_or_else(String::new, |j| format!(", by {j}"));
         match &s.verdict {
-            Verdict::Refuted {
-                counterexample,
-                reason,
-            } => {
+            Verdict::Refuted { .. } => {
                 let _ = writeln!(
                     out,
                     "\n{place} is refuted: {} does not follow{from}{by}.",
                     name(&s.at)
                 );
-                let _ = writeln!(out, "  {reason}");
-                for (k, line) in counterexample.lines().iter().enumerate() {
-                    let lead = if k == 0 { "counterexample: " } else { "" };
-                    let _ = writeln!(out, "  {lead}{line}");
+                for line in s.verdict.explanation() {
+                    let _ = writeln!(out, "  {line}");
                 }
             }
             Verdict::Unknown { reason } => {
@@ -158,6 +136,30 @@ pub fn explain(r: &GradeResult) -> String {
     }
     notes(&mut out, r);
     out
+}
+
+/// Why a milestone was or was not reached: "reached at line 7", or "no
+/// expression before line 8, the first step that is not valid, has this
+/// form".
+pub fn milestone_reason(r: &GradeResult, m: &MilestonePart) -> String {
+    let first_bad = r.steps.iter().position(|s| !s.sound()).map(|k| {
+        let s = &r.steps[k];
+        let at = match &s.at.label {
+            Some(l) => format!("step {} (`{l}`)", k + 1),
+            None => format!("line {}", s.at.line),
+        };
+        let what = if s.verdict.is_valid() {
+            "the first step out of order"
+        } else {
+            "the first step that is not valid"
+        };
+        format!("{at}, {what},")
+    });
+    match (m.line, &first_bad) {
+        (Some(l), _) => format!("reached at line {l}"),
+        (None, Some(at)) => format!("no expression before {at} has this form"),
+        (None, None) => "no expression of the chain has this form".to_string(),
+    }
 }
 
 fn notes(out: &mut String, r: &GradeResult) {

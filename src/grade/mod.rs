@@ -15,7 +15,7 @@
 
 pub mod assignment;
 pub mod batch;
-mod feedback;
+pub mod feedback;
 #[cfg(test)]
 mod proptests;
 pub mod result;

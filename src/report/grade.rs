@@ -1,14 +1,17 @@
 //! Reports of `grade`: a class's results streamed to one of the formats
-//! (table, JSON, CSV, JUnit, HTML), each submission handed on as soon as
-//! its chunk is graded, and — with an output directory — a feedback file
-//! per student and the report, each written atomically.
+//! (table, JSON, CSV, JUnit, HTML, the Canvas and Moodle gradebooks), each
+//! submission handed on as soon as its chunk is graded, or — for
+//! Gradescope — one document a submission; with an output directory, a
+//! feedback file per student and the report, each written atomically.
 //!
 //! In: a [`Grader`] and the [`Submission`]s. Out: the report on a writer or
 //! in the directory, and a [`Summary`] of the class for the exit status.
 
 use crate::grade::batch::{grade_batch, BatchStats};
 use crate::grade::rubric::score_text;
-use crate::grade::store::{atomic_write, persist, run_key, temporary_in, Store};
+use crate::grade::store::{
+    atomic_write, persist, remove_temporaries, run_key, temporary_in, Store,
+};
 use crate::grade::{Assignment, GradeResult, Grader, Submission};
 use crate::input::Note;
 use std::io::{self, Write};
@@ -27,6 +30,13 @@ pub enum GradeFormat {
     Junit,
     /// One self-contained page for the class.
     Html,
+    /// Canvas's gradebook import CSV ([`super::gradebook`]).
+    Canvas,
+    /// Moodle's grade import CSV ([`super::gradebook`]).
+    Moodle,
+    /// Gradescope's autograder `results.json`, one a submission
+    /// ([`super::gradescope`]).
+    Gradescope,
 }
 
 impl GradeFormat {
@@ -38,6 +48,49 @@ impl GradeFormat {
             GradeFormat::Csv => "csv",
             GradeFormat::Junit => "xml",
             GradeFormat::Html => "html",
+            GradeFormat::Canvas => "canvas.csv",
+            GradeFormat::Moodle => "moodle.csv",
+            GradeFormat::Gradescope => "json",
+        }
+    }
+
+    /// For a format that is one document a submission, the folder of an
+    /// output directory that holds them and each one's file name: a
+    /// submission's document is `DIR/FOLDER/ID/FILE`. `None` for a report
+    /// of the class.
+    pub fn per_submission(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            GradeFormat::Gradescope => Some(("gradescope", "results.json")),
+            _ => None,
+        }
+    }
+
+    /// Whether a batch of `count` submissions can be reported in this
+    /// format: a document a submission goes to standard output only for
+    /// one submission (with an output directory, each gets its own file).
+    /// The error says what to do instead.
+    pub fn fits(self, out_dir: Option<&Path>, count: usize) -> Result<(), String> {
+        match self.per_submission() {
+            Some((folder, file)) if out_dir.is_none() && count > 1 => Err(format!(
+                "--format {} prints the {file} of one submission, and {count} were found; \
+                 with --out DIR each gets DIR/{folder}/ID/{file}",
+                self.name()
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The format's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            GradeFormat::Table => "table",
+            GradeFormat::Json => "json",
+            GradeFormat::Csv => "csv",
+            GradeFormat::Junit => "junit",
+            GradeFormat::Html => "html",
+            GradeFormat::Canvas => "canvas",
+            GradeFormat::Moodle => "moodle",
+            GradeFormat::Gradescope => "gradescope",
         }
     }
 }
@@ -64,6 +117,10 @@ pub struct Header {
     /// What the walk for submissions skipped (links to directories out of
     /// the folder or back into it, files reached twice), one line each.
     pub notes: Vec<String>,
+    /// The assignment's column in a gradebook (Canvas, Moodle): the
+    /// assignment's file name without its extension, unless the run names
+    /// it (`--gradebook-column`).
+    pub column: String,
 }
 
 impl Header {
@@ -94,6 +151,9 @@ impl Header {
                 .unwrap_or(2)
                 .clamp(2, 32),
             notes: Vec::new(),
+            column: Path::new(&a.source.name)
+                .file_stem()
+                .map_or_else(|| "derivcheck".into(), |s| s.to_string_lossy().into_owned()),
         }
     }
 }
@@ -216,6 +276,13 @@ pub fn reporter(format: GradeFormat, color: bool) -> io::Result<Box<dyn Reporter
         GradeFormat::Csv => Box::new(super::csv::CsvReporter),
         GradeFormat::Junit => Box::new(super::junit::JunitGradeReporter),
         GradeFormat::Html => Box::new(super::html::HtmlReporter::new()?),
+        GradeFormat::Canvas => Box::new(super::gradebook::GradebookReporter(
+            super::gradebook::Lms::Canvas,
+        )),
+        GradeFormat::Moodle => Box::new(super::gradebook::GradebookReporter(
+            super::gradebook::Lms::Moodle,
+        )),
+        GradeFormat::Gradescope => Box::new(super::gradescope::GradescopeReporter),
     })
 }
 
@@ -291,31 +358,54 @@ impl Outcome {
     }
 }
 
-/// Grade a batch and write its report (the walk's `notes` in it): to `stdout`, or — with `out_dir` —
-/// a feedback file a student in `out_dir/feedback/`, the stored results in
-/// `out_dir/results/`, and the report in `out_dir/report.EXT`, each written
-/// atomically; a run interrupted half-way and run again reuses what was
-/// finished. `done` is called as each submission is graded.
-#[allow(clippy::too_many_arguments)]
+/// How a batch is reported.
+#[derive(Clone, Debug)]
+pub struct ReportOptions<'a> {
+    /// The format.
+    pub format: GradeFormat,
+    /// The output directory: feedback files, stored results and the
+    /// report go there instead of to standard output.
+    pub out_dir: Option<&'a Path>,
+    /// Colour the table (only without an output directory).
+    pub color: bool,
+    /// The assignment's gradebook column, instead of its file name
+    /// ([`Header::column`]).
+    pub column: Option<String>,
+}
+
+/// Grade a batch and write its report (the walk's `notes` in it): to `stdout`, or — with an output directory —
+/// a feedback file a student in `DIR/feedback/`, the stored results in
+/// `DIR/results/`, and the report in `DIR/report.EXT` (for a format that
+/// is one document a submission, `DIR/FOLDER/ID/FILE`, see
+/// [`GradeFormat::per_submission`]), each written atomically; a run
+/// interrupted half-way and run again reuses what was finished. `done` is
+/// called as each submission is graded. A batch the format cannot report
+/// ([`GradeFormat::fits`]) is an error of kind `InvalidInput`, before
+/// anything is graded.
 pub fn run(
     grader: &Grader,
     subs: &[Submission],
     notes: &[Note],
-    format: GradeFormat,
-    out_dir: Option<&Path>,
+    report: &ReportOptions,
     jobs: usize,
-    color: bool,
     stdout: &mut dyn Write,
     done: &(dyn Fn() + Sync),
 ) -> io::Result<Outcome> {
+    let format = report.format;
+    format
+        .fits(report.out_dir, subs.len())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let mut header = Header::of(grader.assignment(), subs);
     header.notes = notes.iter().map(Note::line).collect();
-    let mut reporter = reporter(format, color && out_dir.is_none())?;
+    if let Some(c) = &report.column {
+        header.column.clone_from(c);
+    }
+    let mut reporter = reporter(format, report.color && report.out_dir.is_none())?;
     let mut summary = Summary {
         max: header.points,
         ..Summary::default()
     };
-    let Some(dir) = out_dir else {
+    let Some(dir) = report.out_dir else {
         let mut out = io::BufWriter::new(stdout);
         reporter.begin(&mut out, &header)?;
         let stats = grade_batch(grader, subs, None, jobs, done, &mut |r| {
@@ -337,8 +427,14 @@ pub fn run(
         dir,
         run_key(&grader.assignment().source.text, grader.options()),
     )?;
-    let mut tmp = io::BufWriter::new(temporary_in(dir)?);
-    reporter.begin(&mut tmp, &header)?;
+    let mut sink = match format.per_submission() {
+        Some((folder, file)) => Sink::Documents(dir.join(folder), file),
+        None => {
+            let mut tmp = io::BufWriter::new(temporary_in(dir)?);
+            reporter.begin(&mut tmp, &header)?;
+            Sink::Class(tmp)
+        }
+    };
     let stats = grade_batch(grader, subs, Some(&store), jobs, done, &mut |r| {
         atomic_write(
             &feedback_dir,
@@ -346,17 +442,42 @@ pub fn run(
             feedback_file(&r).as_bytes(),
         )?;
         summary.add(&r);
-        reporter.submission(&mut tmp, &r)
+        match &mut sink {
+            Sink::Class(tmp) => reporter.submission(tmp, &r),
+            Sink::Documents(folder, file) => {
+                let mut document = Vec::new();
+                reporter.submission(&mut document, &r)?;
+                let own = folder.join(&r.id);
+                std::fs::create_dir_all(&own)?;
+                remove_temporaries(&own)?;
+                atomic_write(&own, file, &document)
+            }
+        }
     })?;
-    reporter.end(&mut tmp, &header, &summary)?;
-    let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
-    let target = dir.join(format!("report.{}", format.extension()));
-    persist(tmp, &target)?;
+    let target = match sink {
+        Sink::Class(mut tmp) => {
+            reporter.end(&mut tmp, &header, &summary)?;
+            let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
+            let target = dir.join(format!("report.{}", format.extension()));
+            persist(tmp, &target)?;
+            target
+        }
+        Sink::Documents(folder, _) => folder,
+    };
     Ok(Outcome {
         summary,
         stats,
         report: Some(target),
     })
+}
+
+/// Where the reports of a batch with an output directory go.
+enum Sink {
+    /// The class's report, in a temporary file renamed into place once it
+    /// is whole.
+    Class(io::BufWriter<tempfile::NamedTempFile>),
+    /// One document a submission, `FOLDER/ID/FILE` (Gradescope).
+    Documents(PathBuf, &'static str),
 }
 
 #[cfg(test)]

@@ -36,26 +36,15 @@ pub fn xml(text: &str) -> String {
     out
 }
 
-/// The failure body of a step: its detail and counterexample.
+/// The failure of a step: its kind and its explanation
+/// ([`Verdict::explanation`]).
 fn step_failure(v: &Verdict) -> Option<(String, String)> {
-    match v {
-        Verdict::Refuted {
-            counterexample,
-            reason,
-        } => {
-            let mut body = reason.clone();
-            for (k, line) in counterexample.lines().iter().enumerate() {
-                let _ = write!(
-                    body,
-                    "\n{}{line}",
-                    if k == 0 { "counterexample: " } else { "" }
-                );
-            }
-            Some(("refuted".into(), body))
-        }
-        Verdict::Unknown { reason } => Some(("unknown".into(), reason.clone())),
-        _ => None,
-    }
+    let kind = match v {
+        Verdict::Refuted { .. } => "refuted",
+        Verdict::Unknown { .. } => "unknown",
+        _ => return None,
+    };
+    Some((kind.into(), v.explanation().join("\n")))
 }
 
 fn case(out: &mut String, class: &str, name: &str, failure: Option<(&str, &str, &str)>) {

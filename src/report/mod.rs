@@ -2,19 +2,26 @@
 //!
 //! In: the [`FileResult`]s of a `check` run, or the grade results of a
 //! `grade` run. Out: for `check`, text (coloured when asked, one line a
-//! step), the stable JSON of SPEC §4, or JUnit XML; for `grade`
-//! ([`grade`]), a table, JSON, CSV, JUnit XML or one HTML page, and a
-//! feedback file per student. Reports read verdicts and grades; they never
+//! step), the stable JSON of SPEC §4, JUnit XML, SARIF or GitHub workflow
+//! commands (the last two from [`findings`]); for `grade` ([`grade`]), a
+//! table, JSON, CSV, JUnit XML, one HTML page, a Canvas or Moodle gradebook
+//! CSV or a Gradescope `results.json` a submission, and a feedback file
+//! per student. Reports read verdicts and grades; they never
 //! recompute them.
 
 pub mod csv;
+pub mod findings;
+pub mod github;
 pub mod grade;
 pub mod grade_json;
+pub mod gradebook;
+pub mod gradescope;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod mathml;
 pub mod mc;
+pub mod sarif;
 pub mod table;
 pub mod text;
 

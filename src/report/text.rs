@@ -30,26 +30,11 @@ pub fn counterexample_lines(c: &Counterexample) -> Vec<String> {
 /// The diagnostic of a wrong or undecided step: the new expression, the
 /// previous one, and the counterexample or reason as notes.
 pub fn step_diagnostic(step: &StepResult) -> Option<Diagnostic> {
-    let (message, notes) = match &step.verdict {
-        Verdict::Refuted {
-            counterexample,
-            reason,
-        } => {
-            let mut notes = vec![reason.clone()];
-            let mut lines = counterexample_lines(counterexample);
-            if let Some(first) = lines.first_mut() {
-                *first = format!("counterexample: {first}");
-            }
-            notes.extend(lines);
-            (
-                format!("step `{}` is refuted", step.relation.symbol()),
-                notes,
-            )
+    let message = match &step.verdict {
+        Verdict::Refuted { .. } => format!("step `{}` is refuted", step.relation.symbol()),
+        Verdict::Unknown { .. } => {
+            format!("step `{}` could not be decided", step.relation.symbol())
         }
-        Verdict::Unknown { reason } => (
-            format!("step `{}` could not be decided", step.relation.symbol()),
-            vec![reason.clone()],
-        ),
         _ => return None,
     };
     Some(Diagnostic {
@@ -59,7 +44,7 @@ pub fn step_diagnostic(step: &StepResult) -> Option<Diagnostic> {
         label: "this expression".into(),
         secondary: vec![(step.previous, "does not follow from this one".into())],
         hint: None,
-        notes: vec![notes.join("\n")],
+        notes: vec![step.verdict.explanation().join("\n")],
     })
 }
 
@@ -138,14 +123,20 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
     for n in notes {
         let _ = writeln!(out, "{}", visible(&n.line()));
     }
+    let _ = writeln!(out, "\n{}", summary_line(files));
+    out
+}
+
+/// The run in one line: files, chains (valid), steps by verdict, claims no
+/// chain proves, files with errors.
+pub fn summary_line(files: &[FileResult]) -> String {
     let s = Summary::of(files);
     let chains: Vec<_> = files.iter().flat_map(|f| &f.chains).collect();
     let valid = chains.iter().filter(|c| c.valid).count();
     let with_errors = files.iter().filter(|f| !f.errors.is_empty()).count();
     let unproved: usize = files.iter().map(|f| f.unproved.len()).sum();
-    let _ = writeln!(
-        out,
-        "\n{} files, {} chains ({} valid), {} steps: {} proved, {} confirmed, {} estimated, {} refuted, {} unknown{}{}",
+    format!(
+        "{} files, {} chains ({} valid), {} steps: {} proved, {} confirmed, {} estimated, {} refuted, {} unknown{}{}",
         files.len(),
         chains.len(),
         valid,
@@ -168,6 +159,5 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
         } else {
             String::new()
         }
-    );
-    out
+    )
 }
