@@ -474,6 +474,14 @@ fn inlay_hints_carry_the_verdicts_when_the_client_shows_them() {
                "range": {"start": {"line": 24, "character": 0}, "end": {"line": 24, "character": 200}}}),
     );
     assert_eq!(r.response_result.unwrap().as_array().unwrap().len(), 1);
+    // A client may have inlay hints switched off: the setting brings the
+    // hint diagnostics back, published again at once.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"derivcheck": {"hints": "diagnostics"}}}),
+    );
+    let p = c.diagnostics(&uri);
+    assert_eq!((p.version(), p.of(4).len(), p.of(1).len()), (Some(1), 3, 1));
     assert_eq!(c.shutdown_and_exit(), 0);
 }
 

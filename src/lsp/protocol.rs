@@ -61,7 +61,8 @@ impl Default for Settings {
 /// What the client can show, from its capabilities.
 #[derive(Clone, Copy, Debug, Default)]
 struct Client {
-    /// Inlay hints: they carry the verdicts of valid steps, not hints.
+    /// Inlay hints: they carry the verdicts of valid steps, not hint
+    /// diagnostics (unless the `hints` setting says otherwise).
     inlay_hints: bool,
     /// `workspace/inlayHint/refresh`: asked after each check.
     refresh_inlay_hints: bool,
@@ -129,6 +130,8 @@ struct Server<'c> {
     root: Option<PathBuf>,
     /// The declarations file for `.tex` and `.md` documents, if set.
     with: Option<PathBuf>,
+    /// Valid steps are hint diagnostics (else only inlay hints).
+    hint_diagnostics: bool,
     documents: Documents,
     worker: Worker,
     /// The last generation given to a document.
@@ -176,6 +179,7 @@ impl<'c> Server<'c> {
             client,
             root,
             with: None,
+            hint_diagnostics: !client.inlay_hints,
             documents: Documents::default(),
             generation: 0,
             shut_down: false,
@@ -325,8 +329,15 @@ impl<'c> Server<'c> {
             "textDocument/didClose" => parse(params).map(|p| self.did_close(p)),
             "workspace/didChangeConfiguration" => {
                 parse(params).map(|p: DidChangeConfigurationParams| {
-                    self.configure(&p.settings);
-                    self.recheck_dependents();
+                    let (with, hints) = self.configure(&p.settings);
+                    if with {
+                        self.recheck_dependents();
+                    }
+                    if hints {
+                        for uri in self.documents.uris() {
+                            self.publish_checked(&uri);
+                        }
+                    }
                 })
             }
             // `initialized`, `$/cancelRequest` (every request is answered
@@ -430,21 +441,30 @@ impl<'c> Server<'c> {
         }
     }
 
-    /// Read the `with` setting: `{"with": "decls.deriv"}`, or the same
-    /// under `"derivcheck"`; `null` or `""` unsets it. A setting without
-    /// it leaves it as it is.
-    fn configure(&mut self, settings: &Value) {
+    /// Read the settings: `with` (`{"with": "decls.deriv"}`; `null` or
+    /// `""` unsets it) and `hints` (`"diagnostics"`: valid steps are hint
+    /// diagnostics even for a client that shows inlay hints, as a client
+    /// may have them switched off; `"inlay"`: inlay hints alone), at the
+    /// top or under `"derivcheck"`. A setting left out is left as it is.
+    /// Says whether each changed.
+    fn configure(&mut self, settings: &Value) -> (bool, bool) {
         let scoped = settings.get("derivcheck").unwrap_or(settings);
-        let Some(with) = scoped.get("with") else {
-            return;
-        };
-        self.with = with.as_str().filter(|s| !s.is_empty()).map(|s| {
-            let p = PathBuf::from(s);
-            match &self.root {
-                Some(root) if p.is_relative() => root.join(p),
-                _ => p,
-            }
-        });
+        let old = (self.with.clone(), self.hint_diagnostics);
+        if let Some(with) = scoped.get("with") {
+            self.with = with.as_str().filter(|s| !s.is_empty()).map(|s| {
+                let p = PathBuf::from(s);
+                match &self.root {
+                    Some(root) if p.is_relative() => root.join(p),
+                    _ => p,
+                }
+            });
+        }
+        match scoped.get("hints").and_then(Value::as_str) {
+            Some("diagnostics") => self.hint_diagnostics = true,
+            Some("inlay") => self.hint_diagnostics = false,
+            _ => {}
+        }
+        (old.0 != self.with, old.1 != self.hint_diagnostics)
     }
 
     fn start_due_checks(&mut self) {
@@ -493,12 +513,24 @@ impl<'c> Server<'c> {
         if d.generation != f.generation {
             return;
         }
-        let index = LineIndex::new(&analysis.result.source.text);
-        let version = d.version;
-        let checked = Checked {
+        d.checked = Some(Checked {
+            index: LineIndex::new(&analysis.result.source.text),
             analysis,
-            index,
-            version,
+            version: d.version,
+        });
+        self.publish_checked(&f.uri);
+        if self.client.inlay_hints && self.client.refresh_inlay_hints {
+            self.requests += 1;
+            let id = RequestId::from(format!("derivcheck-{}", self.requests));
+            let refresh = Request::new(id, "workspace/inlayHint/refresh".into(), ());
+            self.send(refresh.into());
+        }
+    }
+
+    /// Publish the diagnostics of a document's last finished check.
+    fn publish_checked(&self, uri: &Uri) {
+        let Some(checked) = self.documents.get(uri).and_then(|d| d.checked.as_ref()) else {
+            return;
         };
         let places = Places {
             text: &checked.analysis.result.source.text,
@@ -506,15 +538,8 @@ impl<'c> Server<'c> {
             encoding: self.encoding,
         };
         let diagnostics =
-            convert::diagnostics(&checked.analysis, &places, &f.uri, !self.client.inlay_hints);
-        d.checked = Some(checked);
-        self.publish(&f.uri, diagnostics, Some(version));
-        if self.client.inlay_hints && self.client.refresh_inlay_hints {
-            self.requests += 1;
-            let id = RequestId::from(format!("derivcheck-{}", self.requests));
-            let refresh = Request::new(id, "workspace/inlayHint/refresh".into(), ());
-            self.send(refresh.into());
-        }
+            convert::diagnostics(&checked.analysis, &places, uri, self.hint_diagnostics);
+        self.publish(uri, diagnostics, Some(checked.version));
     }
 
     fn publish(&self, uri: &Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {

@@ -27,6 +27,9 @@ pub const MAX_HEADER_LINE: usize = 8 << 10;
 /// Default: 4 × 4 MiB.
 pub const MAX_MESSAGE: usize = 4 * MAX_FILE_BYTES;
 
+/// Most messages waiting to be written. Default: 64.
+const QUEUED: usize = 64;
+
 /// What the reader makes of the next message on the stream.
 #[derive(Debug)]
 pub enum Incoming {
@@ -276,9 +279,11 @@ where
     R: BufRead + Send + 'static,
     W: Write + Send + 'static,
 {
+    // Bounded both ways, so memory stays bounded: a client that sends
+    // faster than the server reads, or reads slower than it writes, waits.
     let (to_server, from_client) = crossbeam_channel::bounded::<Message>(0);
-    let (to_client, from_server) = crossbeam_channel::unbounded::<Message>();
-    let (errors, reader_errors) = crossbeam_channel::unbounded::<Value>();
+    let (to_client, from_server) = crossbeam_channel::bounded::<Message>(QUEUED);
+    let (errors, reader_errors) = crossbeam_channel::bounded::<Value>(QUEUED);
     std::thread::Builder::new()
         .name("lsp reader".into())
         .spawn(move || reader(&mut input, &to_server, &errors))
