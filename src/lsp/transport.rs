@@ -148,6 +148,11 @@ pub fn parse_body(body: &[u8]) -> Incoming {
     let why = match &value {
         Value::Array(_) => "batches of messages are not part of the protocol".to_string(),
         Value::Object(_) => match serde_json::from_value::<Message>(value) {
+            // A request whose id is not one the protocol has (an integer of
+            // 32 bits or a string) reads as a notification: answer it.
+            Ok(Message::Notification(_)) if id.is_some() => {
+                "a request's id is an integer of 32 bits or a string".to_string()
+            }
             Ok(m) => return Incoming::Message(m),
             Err(e) => format!("not a request, response or notification: {e}"),
         },
@@ -400,6 +405,11 @@ mod tests {
         assert!(got[1].contains("batches"), "{got:?}");
         assert!(got[2].contains(r#""id":null"#), "{got:?}");
         assert!(got[3].contains(r#""id":"x""#), "{got:?}");
+        let got = all(&frame(
+            r#"{"jsonrpc":"2.0","id":3000000000,"method":"shutdown"}"#,
+        ));
+        assert!(got[0].contains(r#""id":3000000000"#), "{got:?}");
+        assert!(got[0].contains("32 bits"), "{got:?}");
     }
 
     #[test]
