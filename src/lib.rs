@@ -4,7 +4,8 @@
 //! [`syntax`] and [`latex`] (`.deriv`, `.tex` and `.md` text → one syntax
 //! tree) → [`resolve`] (names → declarations) → the engines ([`numeric`])
 //! → [`check`] (a chain's steps through the engines) → [`report`] (text
-//! and JSON). The binary is a thin command line over it.
+//! and JSON). The binary is a thin command line over it, and [`lsp`] a
+//! language server over it.
 
 #![warn(missing_docs)]
 
@@ -13,6 +14,7 @@ pub mod diagnostic;
 pub mod grade;
 pub mod input;
 pub mod latex;
+pub mod lsp;
 pub mod montecarlo;
 pub mod numeric;
 pub mod report;

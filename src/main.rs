@@ -298,6 +298,22 @@ enum Command {
         #[arg(long, default_value_t = 0, value_parser = jobs_in_bounds)]
         jobs: usize,
     },
+    /// Speak the Language Server Protocol on standard input and output.
+    ///
+    /// An editor starts `derivcheck lsp` and sends it the .deriv, .tex and
+    /// .md documents the user edits. Each document is checked about 250 ms
+    /// after its last change, off the editor's path: a refuted step is an
+    /// error with its counterexample, an unknown step a warning with the
+    /// reason, a proved, confirmed or estimated step a hint (or an inlay
+    /// hint, where the editor shows them); parse and declaration errors are
+    /// errors at their place. Hovering over a step tells how it was
+    /// decided. Declarations for .tex and .md documents come from the
+    /// setting {"with": "FILE.deriv"} (initialization options or
+    /// workspace configuration), else from the document itself.
+    ///
+    /// Exit status: 0 after the client's shutdown and exit; 1 when the
+    /// client exits without shutdown or goes away.
+    Lsp,
     /// Print a file's chains canonically (or as LaTeX).
     ///
     /// The canonical form shows every bracket the grammar needs, so the
@@ -421,6 +437,7 @@ fn run(cli: Cli) -> i32 {
             grade_command(&assignment, &submissions, &report, strict, opts, jobs)
         }
         Command::Fmt { file, latex } => fmt(&file, latex),
+        Command::Lsp => derivcheck::lsp::serve_stdio(),
         Command::Mc {
             policies,
             samples,

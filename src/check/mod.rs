@@ -190,11 +190,27 @@ pub fn check_text_with(
     prelude: Option<&Prelude>,
     opts: &Options,
 ) -> FileResult {
-    let source = Source::new(path, text);
+    let format = InputFormat::from_path(std::path::Path::new(path));
+    check_text_as(path, text, format, prelude, opts, &|| false)
+}
+
+/// Like [`check_text_with`], for a text whose format is given rather than
+/// read from its name (an editor's buffer has a language, and perhaps no
+/// file name), asking `stop` before each step: once it says yes, the
+/// steps left are not decided, and are `unknown` ("not checked: the check
+/// was stopped"). A front end whose text changed meanwhile (the language
+/// server, as the user types) stops a check whose result it will drop.
+pub fn check_text_as(
+    name: &str,
+    text: &str,
+    format: InputFormat,
+    prelude: Option<&Prelude>,
+    opts: &Options,
+    stop: &dyn Fn() -> bool,
+) -> FileResult {
+    let source = Source::new(name, text);
     let known: Vec<String> = prelude.map_or_else(Vec::new, Prelude::param_names);
-    let parsed = crate::syntax::parser::with_known_params(&known, || {
-        InputFormat::from_path(std::path::Path::new(path)).read(text)
-    });
+    let parsed = crate::syntax::parser::with_known_params(&known, || format.read(text));
     let mut errors: Vec<Diagnostic> = parsed
         .errors
         .iter()
@@ -225,7 +241,7 @@ pub fn check_text_with(
         .chains
         .iter()
         .enumerate()
-        .map(|(k, c)| check_chain(&program, c, k, &source, &engines, opts))
+        .map(|(k, c)| check_chain(&program, c, k, &source, &engines, opts, stop))
         .collect();
     let place = |span: Span| match prelude.filter(|_| span.start >= offset) {
         Some(p) => {
@@ -398,6 +414,7 @@ fn check_chain(
     source: &Source,
     engines: &[Box<dyn Engine>],
     opts: &Options,
+    stop: &dyn Fn() -> bool,
 ) -> ChainResult {
     let mut steps = Vec::new();
     let mut prev = &chain.start;
@@ -410,7 +427,12 @@ fn check_chain(
             relation: step.relation,
             seed: mix_seed(opts.seed, index as u64, k as u64),
         };
-        let (verdict, engine) = decider.decide(&problem);
+        let (verdict, engine) = if stop() {
+            let reason = "not checked: the check was stopped".to_string();
+            (Verdict::Unknown { reason }, None)
+        } else {
+            decider.decide(&problem)
+        };
         let (line, column) = source.line_col(step.expr.span.start);
         steps.push(StepResult {
             line,
@@ -621,6 +643,29 @@ mod tests {
                 r.errors
             );
         }
+    }
+
+    #[test]
+    fn a_stopped_check_leaves_the_steps_after_it_unknown() {
+        let asked = std::cell::Cell::new(0);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            asked.get() > 2
+        };
+        let r = check_text_as(
+            "buffer",
+            SEED,
+            InputFormat::Deriv,
+            None,
+            &Options::default(),
+            &stop,
+        );
+        let verdicts: Vec<&str> = r.chains[0].steps.iter().map(|s| s.verdict.name()).collect();
+        assert_eq!(
+            verdicts,
+            ["proved", "proved", "unknown", "unknown", "unknown"]
+        );
+        assert!(r.chains[0].steps[2].verdict.detail().contains("stopped"));
     }
 
     #[test]
