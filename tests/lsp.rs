@@ -709,7 +709,7 @@ fn slow_document() -> String {
 fn a_slow_step_delays_no_answer_and_a_change_supersedes_it() {
     let mut c = Client::with_settings(Settings {
         options: derivcheck::check::Options {
-            samples: 20_000,
+            samples: 200_000,
             ..Default::default()
         },
         ..Settings::default()

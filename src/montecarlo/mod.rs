@@ -154,7 +154,9 @@ fn close(a: f64, b: f64) -> bool {
 /// magnitude (an estimator biased only for large N is refuted there);
 /// always values of moderate size, so that distributions keep their spread
 /// and a few thousand replicates see every likely trajectory.
-fn mc_spec(k: usize) -> Spec {
+/// `cap` lowers the largest size when replicates of larger instances are
+/// past the work bound.
+fn mc_spec(k: usize, cap: usize) -> Spec {
     match k {
         0 => Spec {
             family: Family::Moderate,
@@ -162,11 +164,11 @@ fn mc_spec(k: usize) -> Spec {
         },
         1 => Spec {
             family: Family::Sized,
-            cap: 12,
+            cap: cap.min(12),
         },
         _ => Spec {
             family: Family::Sized,
-            cap: MC_CAP,
+            cap,
         },
     }
 }
@@ -202,6 +204,7 @@ impl Engine for MonteCarloEngine {
         let mut informative = 0;
         let mut deterministic = 0;
         let mut not_finite = 0;
+        let mut cap = MC_CAP;
         while informative < instances && deterministic < DETERMINISTIC_PER_INSTANCE * instances {
             if not_finite > 10 * instances + 10 {
                 return Decision::Decided(Verdict::Unknown {
@@ -210,7 +213,7 @@ impl Engine for MonteCarloEngine {
                     ),
                 });
             }
-            let spec = mc_spec(informative);
+            let spec = mc_spec(informative, cap);
             let inst = match Instance::draw(prog, &mut rng, &self.limits, spec) {
                 Ok(i) => i,
                 Err(reason) => return Decision::Decided(Verdict::Unknown { reason }),
@@ -246,7 +249,13 @@ impl Engine for MonteCarloEngine {
                     not_finite += 1;
                     continue;
                 }
-                Err(d) => return d,
+                Err(Stop::Budget(_)) if spec.family != Family::Moderate && cap > 5 => {
+                    // Past the work bound: smaller sizes, as the numeric
+                    // engine does.
+                    cap = (inst.largest_size(prog) / 2).max(5);
+                    continue;
+                }
+                Err(Stop::Budget(d) | Stop::Failed(d)) => return d,
             };
             let mu = components(&exact, first.xs.first().map_or(1, Vec::len));
             if mu.len() != first.xs.first().map_or(1, Vec::len) {
@@ -278,7 +287,7 @@ impl Engine for MonteCarloEngine {
                     not_finite += 1;
                     continue;
                 }
-                Err(d) => return d,
+                Err(Stop::Budget(d) | Stop::Failed(d)) => return d,
             };
             let u = mean_test(&second.xs, &mu, alpha);
             if !u.reject {
@@ -350,15 +359,23 @@ struct Replicates<'r, 'a> {
     exact: &'r Val,
 }
 
+/// Why replicates stopped, with the decision it gives the step.
+enum Stop {
+    /// The work bound was reached.
+    Budget(Decision),
+    /// Evaluation failed.
+    Failed(Decision),
+}
+
 impl Replicates<'_, '_> {
     /// `count` replicates, each with all its draws redrawn. `Ok(None)` when
-    /// one is not finite (the instance is redrawn); `Err` with the decision
-    /// when evaluation fails or the work bound is reached.
+    /// one is not finite (the instance is redrawn); `Err` when evaluation
+    /// fails or the work bound is reached.
     fn draw(
         &mut self,
         count: usize,
         rng: &mut Xoshiro256PlusPlus,
-    ) -> Result<Option<Sampled>, Decision> {
+    ) -> Result<Option<Sampled>, Stop> {
         let mut xs: Vec<Vec<f64>> = Vec::with_capacity(count);
         let mut total_ops = 0u64;
         let mut last = None;
@@ -370,16 +387,16 @@ impl Replicates<'_, '_> {
                 // No value on this draw (1/(N−1) at N = 1): the instance is
                 // redrawn, as for a value that is not finite.
                 Err(EvalError::Undefined(_)) => return Ok(None),
-                Err(e) => return Err(Decision::Undecided(e.reason())),
+                Err(e) => return Err(Stop::Failed(Decision::Undecided(e.reason()))),
             };
             total_ops += self.ev.ops();
             if total_ops > self.engine.max_total_ops {
-                return Err(Decision::Decided(Verdict::Unknown {
+                return Err(Stop::Budget(Decision::Decided(Verdict::Unknown {
                     reason: format!(
                         "{count} replicates of the estimator need more than {} operations",
                         self.engine.max_total_ops
                     ),
-                }));
+                })));
             }
             if !x.is_finite() {
                 return Ok(None);
