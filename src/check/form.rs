@@ -440,6 +440,10 @@ impl RingBuilder<'_> {
     }
 
     fn add(&mut self, a: Ring, b: Ring) -> Option<Ring> {
+        // The first term of every sum is added to zero.
+        if a.0.is_empty() {
+            return Some(b);
+        }
         self.spend(a.0.len() + b.0.len())?;
         let mut terms: std::collections::BTreeMap<Mono, BigRational> = a.0.into_iter().collect();
         for (m, c) in b.0 {
@@ -458,6 +462,10 @@ impl RingBuilder<'_> {
     }
 
     fn mul(&mut self, a: &Ring, b: &Ring) -> Option<Ring> {
+        // The first factor of every product is multiplied by one.
+        if a.as_number().is_some_and(|q| q.is_one()) {
+            return Some(b.clone());
+        }
         self.spend(a.0.len() * b.0.len())?;
         let mut terms = std::collections::BTreeMap::new();
         for (ma, ca) in &a.0 {

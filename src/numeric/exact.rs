@@ -187,6 +187,18 @@ fn is_leaf(t: &Term) -> bool {
 }
 
 /// `t` with each largest closed rational sub-term replaced by its exact
+/// value, borrowed as it is when it has none (the usual case: no copy).
+pub fn folded<'t>(prog: &Program, t: &'t Term) -> std::borrow::Cow<'t, Term> {
+    let mut any = false;
+    t.walk(&mut |x| any |= !any && !is_leaf(x) && matches!(value(prog, x), Some(Exact::Value(_))));
+    if any {
+        std::borrow::Cow::Owned(fold(prog, t))
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    }
+}
+
+/// `t` with each largest closed rational sub-term replaced by its exact
 /// value (sub-terms without a value are left as they are).
 pub fn fold(prog: &Program, t: &Term) -> Term {
     if !is_leaf(t) {

@@ -195,8 +195,8 @@ impl Engine for NumericEngine {
             return Decision::Undecided("a ≈ step is decided by the Monte Carlo engine".into());
         }
         let prog = problem.program;
-        let lhs = exact::fold(prog, problem.lhs);
-        let rhs = exact::fold(prog, problem.rhs);
+        let lhs = exact::folded(prog, problem.lhs);
+        let rhs = exact::folded(prog, problem.rhs);
         if let (Some(a), Some(b)) = (exact::value(prog, &lhs), exact::value(prog, &rhs)) {
             return exact_decision(problem, &a, &b);
         }
