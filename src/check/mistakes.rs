@@ -230,11 +230,9 @@ fn children(t: &mut Term) -> Vec<&mut Term> {
         | Term::Component { .. }
         | Term::Sample { .. } => vec![],
         Term::Call { args, .. } | Term::DefCall { args, .. } => args.iter_mut().collect(),
-        Term::Add(a, b)
-        | Term::Sub(a, b)
-        | Term::Mul(a, b)
-        | Term::Div(a, b)
-        | Term::Pow(a, b) => vec![a, b],
+        Term::Add(a, b) | Term::Sub(a, b) | Term::Mul(a, b) | Term::Div(a, b) | Term::Pow(a, b) => {
+            vec![a, b]
+        }
         Term::Neg(a) | Term::Func(_, a) | Term::Abs(a) => vec![a],
         Term::Grad { body, .. } | Term::Big { body, .. } | Term::Expect { body, .. } => {
             vec![body]
@@ -251,11 +249,7 @@ fn visit_children<'a>(t: &'a Term, f: &mut dyn FnMut(&'a Term)) {
         | Term::Component { .. }
         | Term::Sample { .. } => {}
         Term::Call { args, .. } | Term::DefCall { args, .. } => args.iter().for_each(f),
-        Term::Add(a, b)
-        | Term::Sub(a, b)
-        | Term::Mul(a, b)
-        | Term::Div(a, b)
-        | Term::Pow(a, b) => {
+        Term::Add(a, b) | Term::Sub(a, b) | Term::Mul(a, b) | Term::Div(a, b) | Term::Pow(a, b) => {
             f(a);
             f(b);
         }
@@ -318,7 +312,9 @@ fn exp_of_sum(_: &Program, t: &Term, out: &mut Vec<Term>) {
 /// `∇ log p` → `∇p`; `∇p` → `p ∇p` (the log-derivative trick without its
 /// log). Side condition: `p` depends on the parameter.
 fn dropped_log(prog: &Program, t: &Term, out: &mut Vec<Term>) {
-    let Term::Grad { param, body } = t else { return };
+    let Term::Grad { param, body } = t else {
+        return;
+    };
     if !prog.depends_on(body, *param) {
         return;
     }
@@ -506,7 +502,9 @@ fn inverted_importance_weight(prog: &Program, t: &Term, out: &mut Vec<Term>) {
 /// `∇(f g)` → `(∇f) g` and `f ∇g`; `∇(f / g)` → `(∇f) / g`. Side
 /// condition: both factors depend on the parameter.
 fn missing_product_rule_term(prog: &Program, t: &Term, out: &mut Vec<Term>) {
-    let Term::Grad { param, body } = t else { return };
+    let Term::Grad { param, body } = t else {
+        return;
+    };
     let p = *param;
     match &**body {
         Term::Mul(f, g) if prog.depends_on(f, p) && prog.depends_on(g, p) => {
@@ -736,7 +734,8 @@ mod tests {
         }
         for r in right {
             let text = format!("{POLICY}{r}\n");
-            let v = &check_text("case.deriv", &text, &Options::default()).chains[0].steps[0].verdict;
+            let v =
+                &check_text("case.deriv", &text, &Options::default()).chains[0].steps[0].verdict;
             assert!(v.is_valid(), "{r}: {v:?}");
             assert_eq!(diagnosed_as_is(r), None, "{r}");
         }
@@ -746,7 +745,10 @@ mod tests {
     fn log_of_sum() {
         entry(
             "log-of-sum",
-            &["log(f(τ) + g(τ))\n= log f(τ) + log g(τ)", "log Σ_τ f(τ)\n= Σ_τ log f(τ)"],
+            &[
+                "log(f(τ) + g(τ))\n= log f(τ) + log g(τ)",
+                "log Σ_τ f(τ)\n= Σ_τ log f(τ)",
+            ],
             &["log(f(τ) g(τ))\n= log f(τ) + log g(τ)"],
         );
     }
@@ -755,7 +757,10 @@ mod tests {
     fn exp_of_sum() {
         entry(
             "exp-of-sum",
-            &["exp(R(τ) + b)\n= exp(R(τ)) + exp(b)", "exp(R(τ) - b)\n= exp(R(τ)) - exp(b)"],
+            &[
+                "exp(R(τ) + b)\n= exp(R(τ)) + exp(b)",
+                "exp(R(τ) - b)\n= exp(R(τ)) - exp(b)",
+            ],
             &["exp(R(τ) + b)\n= exp(R(τ)) exp(b)"],
         );
     }
@@ -801,9 +806,7 @@ mod tests {
     fn inverted_importance_weight() {
         entry(
             "inverted-importance-weight",
-            &[
-                "Σ_τ q(τ) (Pr_θ(τ) / q(τ)) R(τ)\n= Σ_τ q(τ) (q(τ) / Pr_θ(τ)) R(τ)",
-            ],
+            &["Σ_τ q(τ) (Pr_θ(τ) / q(τ)) R(τ)\n= Σ_τ q(τ) (q(τ) / Pr_θ(τ)) R(τ)"],
             &["Σ_τ q(τ) (Pr_θ(τ) / q(τ)) R(τ)\n= Σ_τ Pr_θ(τ) R(τ)"],
         );
         let estimate =
