@@ -378,3 +378,32 @@ pub(crate) fn with_first_step<T>(text: &str, seed: u64, f: impl FnOnce(&Problem)
     };
     f(&problem)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refutation_reads_back_with_its_mistake_and_without_one() {
+        let named = Verdict::Refuted {
+            counterexample: Box::default(),
+            reason: "numeric: the relation `=` fails on a random instance".into(),
+            mistake: Some(Mistake {
+                code: "sign-flip".into(),
+                explanation: "this step flips a sign".into(),
+            }),
+        };
+        let json = serde_json::to_string(&named).unwrap();
+        assert_eq!(serde_json::from_str::<Verdict>(&json).unwrap(), named);
+        assert_eq!(
+            named.explanation().last().map(String::as_str),
+            Some("known mistake sign-flip: this step flips a sign")
+        );
+        // A result stored before mistakes were named reads back with none,
+        // and one without a mistake is stored without the field.
+        let old = r#"{"verdict":"refuted","counterexample":{"sizes":{},"params":{},"constants":{},"variables":{},"samples":{},"functions":[],"omitted":[],"left":null,"right":null},"reason":"r"}"#;
+        let read: Verdict = serde_json::from_str(old).unwrap();
+        assert_eq!(read.mistake(), None);
+        assert!(!serde_json::to_string(&read).unwrap().contains("mistake"));
+    }
+}
