@@ -191,32 +191,20 @@ fn everywhere(
     out: &mut Vec<Term>,
 ) {
     rule(prog, t, out);
-    let mut n = 0;
-    visit_children(t, &mut |_| n += 1);
-    for k in 0..n {
+    let mut parts = t.clone();
+    let parts = children(&mut parts);
+    for (k, child) in parts.into_iter().enumerate() {
         if out.len() >= MAX_CANDIDATES_PER_MISTAKE {
             return;
         }
         let mut inner = Vec::new();
-        everywhere(prog, nth_child(t, k), rule, &mut inner);
+        everywhere(prog, child, rule, &mut inner);
         for new in inner {
             let mut whole = t.clone();
             *children(&mut whole).swap_remove(k) = new;
             out.push(whole);
         }
     }
-}
-
-fn nth_child(t: &Term, k: usize) -> &Term {
-    let mut found = None;
-    let mut seen = 0;
-    visit_children(t, &mut |c| {
-        if seen == k {
-            found = Some(c);
-        }
-        seen += 1;
-    });
-    found.expect("a child of the term")
 }
 
 /// The sub-terms a wrong rewrite may reach, in order. Indices, times and
@@ -237,24 +225,6 @@ fn children(t: &mut Term) -> Vec<&mut Term> {
         Term::Grad { body, .. } | Term::Big { body, .. } | Term::Expect { body, .. } => {
             vec![body]
         }
-    }
-}
-
-fn visit_children<'a>(t: &'a Term, f: &mut dyn FnMut(&'a Term)) {
-    match t {
-        Term::Num(_)
-        | Term::Param(_)
-        | Term::Const(_)
-        | Term::Var(_)
-        | Term::Component { .. }
-        | Term::Sample { .. } => {}
-        Term::Call { args, .. } | Term::DefCall { args, .. } => args.iter().for_each(f),
-        Term::Add(a, b) | Term::Sub(a, b) | Term::Mul(a, b) | Term::Div(a, b) | Term::Pow(a, b) => {
-            f(a);
-            f(b);
-        }
-        Term::Neg(a) | Term::Func(_, a) | Term::Abs(a) => f(a),
-        Term::Grad { body, .. } | Term::Big { body, .. } | Term::Expect { body, .. } => f(body),
     }
 }
 
