@@ -139,6 +139,8 @@ pub fn diagnose(engines: &[Box<dyn Engine>], problem: &Problem) -> Option<Mistak
     }
     let mut settled = vec![false; candidates.len()];
     for engine in engines {
+        // One session for the candidates: the right side is normalised once.
+        let mut session = engine.session(problem.program);
         for (k, (entry, candidate)) in candidates.iter().enumerate() {
             if settled[k] {
                 continue;
@@ -150,7 +152,11 @@ pub fn diagnose(engines: &[Box<dyn Engine>], problem: &Problem) -> Option<Mistak
                 relation,
                 seed: mix_seed(problem.seed, 0x6d69_7374_616b_6573, k as u64),
             };
-            match engine.decide(&asked) {
+            let decision = match &mut session {
+                Some(s) => s.decide(&asked),
+                None => engine.decide(&asked),
+            };
+            match decision {
                 Decision::Decided(v) if v.is_valid() => return Some(named(entry)),
                 Decision::Decided(Verdict::Refuted { .. }) => settled[k] = true,
                 _ => {}
