@@ -136,6 +136,16 @@ impl Counterexample {
     }
 }
 
+/// A known wrong rewrite (`src/check/mistakes.rs`) that turns a refuted
+/// step's left side into its right side.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mistake {
+    /// A stable code: `log-of-sum`.
+    pub code: String,
+    /// The mistake in plain words.
+    pub explanation: String,
+}
+
 /// How a step was decided.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "lowercase")]
@@ -165,6 +175,11 @@ pub enum Verdict {
         counterexample: Box<Counterexample>,
         /// What was compared (for ≈: the statistic and threshold).
         reason: String,
+        /// The known mistake that turns the left side into the right side,
+        /// when one does: an explanation added after the refutation, never
+        /// a cause of it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mistake: Option<Mistake>,
     },
     /// Not decided, with the reason.
     Unknown {
@@ -193,6 +208,14 @@ impl Verdict {
         )
     }
 
+    /// The known mistake a refutation names, if any.
+    pub fn mistake(&self) -> Option<&Mistake> {
+        match self {
+            Verdict::Refuted { mistake, .. } => mistake.as_ref(),
+            _ => None,
+        }
+    }
+
     /// A few words on how the verdict was reached, for one-line reports.
     pub fn short(&self) -> String {
         match self {
@@ -212,13 +235,16 @@ impl Verdict {
     /// What a report says of a step that is not valid, beyond its verdict,
     /// one line each: the reason, then for a refutation the counterexample
     /// (`counterexample: |T| = 3, θ = (…)`, a line a function table, both
-    /// sides). Empty for a valid step. Every report that explains a step
+    /// sides), then the known mistake it makes, when one is named
+    /// (`known mistake log-of-sum: this step splits …`). Empty for a valid
+    /// step. Every report that explains a step
     /// takes these lines, so they read the same everywhere.
     pub fn explanation(&self) -> Vec<String> {
         match self {
             Verdict::Refuted {
                 counterexample,
                 reason,
+                mistake,
             } => {
                 let mut lines = vec![reason.clone()];
                 for (k, line) in counterexample.lines().into_iter().enumerate() {
@@ -227,6 +253,9 @@ impl Verdict {
                     } else {
                         line
                     });
+                }
+                if let Some(m) = mistake {
+                    lines.push(format!("known mistake {}: {}", m.code, m.explanation));
                 }
                 lines
             }
@@ -348,4 +377,33 @@ pub(crate) fn with_first_step<T>(text: &str, seed: u64, f: impl FnOnce(&Problem)
         seed,
     };
     f(&problem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refutation_reads_back_with_its_mistake_and_without_one() {
+        let named = Verdict::Refuted {
+            counterexample: Box::default(),
+            reason: "numeric: the relation `=` fails on a random instance".into(),
+            mistake: Some(Mistake {
+                code: "sign-flip".into(),
+                explanation: "this step flips a sign".into(),
+            }),
+        };
+        let json = serde_json::to_string(&named).unwrap();
+        assert_eq!(serde_json::from_str::<Verdict>(&json).unwrap(), named);
+        assert_eq!(
+            named.explanation().last().map(String::as_str),
+            Some("known mistake sign-flip: this step flips a sign")
+        );
+        // A result stored before mistakes were named reads back with none,
+        // and one without a mistake is stored without the field.
+        let old = r#"{"verdict":"refuted","counterexample":{"sizes":{},"params":{},"constants":{},"variables":{},"samples":{},"functions":[],"omitted":[],"left":null,"right":null},"reason":"r"}"#;
+        let read: Verdict = serde_json::from_str(old).unwrap();
+        assert_eq!(read.mistake(), None);
+        assert!(!serde_json::to_string(&read).unwrap().contains("mistake"));
+    }
 }

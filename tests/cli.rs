@@ -855,3 +855,32 @@ fn a_latex_block_with_an_error_leaves_the_blocks_before_it_checked() {
         "{out}"
     );
 }
+
+#[test]
+fn a_refuted_step_names_its_known_mistake_in_text_and_json() {
+    let (out, code) =
+        stdout_of(derivcheck().args(["check", "derivations/flawed/log_of_sum.deriv"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("known mistake log-of-sum: this step splits the log of a sum"),
+        "{out}"
+    );
+    let (out, _) = stdout_of(derivcheck().args([
+        "check",
+        "--format",
+        "json",
+        "derivations/flawed/log_of_sum.deriv",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let steps = v["files"][0]["chains"][0]["steps"]
+        .as_array()
+        .expect("steps");
+    let named: Vec<&str> = steps.iter().filter_map(|s| s["mistake"].as_str()).collect();
+    assert_eq!(named, ["log-of-sum"], "{out}");
+    let refuted = steps.iter().find(|s| s["verdict"] == "refuted").unwrap();
+    assert!(refuted["mistake_explanation"]
+        .as_str()
+        .is_some_and(|e| e.contains("holds only for products")));
+    // A valid step carries no mistake fields at all.
+    assert!(steps[0].get("mistake").is_none(), "{out}");
+}

@@ -17,6 +17,10 @@
 //!   other chain with a claim must meet it;
 //! - a claim whose line ends in `expect: claim not proved` must be one
 //!   that no chain proves; every other claim must have its chain;
+//! - a step whose lines carry `expect mistake: CODE` must be refuted and
+//!   name the known mistake CODE (`src/check/mistakes.rs`); a step without
+//!   one must name none, so every flawed file whose mistake is in the
+//!   catalogue says which;
 //! - every file whose path contains `flawed` has a refuted step;
 //! - no file has a parse or declaration error;
 //! - the LaTeX and Markdown versions in `derivations/latex/` get exactly
@@ -32,16 +36,26 @@ use derivcheck::check::{check_text, collect_files, ClaimStatus, Options};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-fn expectations(text: &str) -> HashMap<usize, String> {
+/// The text after `marker` (`expect:`, `expect mistake:`) in a `#` or `%`
+/// comment of each line that has one, by 1-based line, up to the next
+/// comment on the line.
+fn marked(text: &str, marker: &str) -> HashMap<usize, String> {
     text.lines()
         .enumerate()
         .filter_map(|(k, line)| {
-            let (at, marker) = ["# expect:", "% expect:"]
+            let (at, m) = ["#", "%"]
                 .iter()
-                .find_map(|m| line.find(m).map(|at| (at, *m)))?;
-            Some((k + 1, line[at + marker.len()..].trim().to_string()))
+                .map(|c| format!("{c} {marker}"))
+                .find_map(|m| line.find(&m).map(|at| (at, m)))?;
+            let rest = &line[at + m.len()..];
+            let end = rest.find(['#', '%']).unwrap_or(rest.len());
+            Some((k + 1, rest[..end].trim().to_string()))
         })
         .collect()
+}
+
+fn expectations(text: &str) -> HashMap<usize, String> {
+    marked(text, "expect:")
 }
 
 #[test]
@@ -58,6 +72,7 @@ fn every_derivation_has_its_expected_verdicts() {
         let text = std::fs::read_to_string(&path).expect("readable");
         let name = path.display().to_string();
         let expect = expectations(&text);
+        let mistakes = marked(&text, "expect mistake:");
         let result = check_text(&name, &text, &Options::default());
         for e in &result.errors {
             failures.push(e.render(&result.source));
@@ -90,6 +105,16 @@ fn every_derivation_has_its_expected_verdicts() {
                         step.line,
                         step.verdict.detail(),
                         want.unwrap_or("a valid verdict")
+                    ));
+                }
+                let want = (step.line..=end_line)
+                    .find_map(|l| mistakes.get(&l))
+                    .map(String::as_str);
+                let named = step.verdict.mistake().map(|m| m.code.as_str());
+                if named != want {
+                    failures.push(format!(
+                        "{name}:{}: names the mistake {named:?}, expected {want:?}",
+                        step.line
                     ));
                 }
             }

@@ -829,3 +829,33 @@ fn jobs_past_the_bound_is_an_error_naming_the_flag() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("ascii,10,10,true,"), "{out}");
 }
+
+#[test]
+fn a_known_mistake_is_named_in_the_feedback_the_json_and_the_html() {
+    let dropped = "∇_θ J(θ)\n  = Σ_τ ∇_θ Pr_θ(τ) R(τ)\n  = Σ_τ Pr_θ(τ) ∇_θ Pr_θ(τ) R(τ)\n";
+    let dir = class(&[("carol.deriv", dropped)]);
+    let (out, err, _) = run(derivcheck()
+        .args(["grade", "--format", "json"])
+        .arg(assignment())
+        .arg(dir.path()));
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let sub = &v["submissions"][0];
+    let step = &sub["steps"][1];
+    assert_eq!(step["verdict"], "refuted", "{err}{step}");
+    assert_eq!(step["mistake"], "dropped-log", "{step}");
+    assert!(step["mistake_explanation"]
+        .as_str()
+        .is_some_and(|e| e.contains("∇p = p ∇ log p")));
+    assert!(
+        sub["feedback"]
+            .as_str()
+            .unwrap()
+            .contains("known mistake dropped-log: this step drops the log"),
+        "{sub}"
+    );
+    let (html, err, _) = run(derivcheck()
+        .args(["grade", "--format", "html"])
+        .arg(assignment())
+        .arg(dir.path()));
+    assert!(html.contains("known mistake dropped-log"), "{err}");
+}

@@ -55,6 +55,17 @@ fn stdout_of(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The text report of steps whose mistakes are known: the mistake in
+/// plain words under the counterexample.
+#[test]
+fn the_text_report_of_known_mistakes() {
+    insta::assert_snapshot!(stdout_of(&[
+        "check",
+        "derivations/flawed/exp_of_sum.deriv",
+        "derivations/flawed/off_by_one_range.deriv",
+    ]));
+}
+
 /// The CI reports of a finding of every kind (tests/data/findings.deriv,
 /// unclosed.deriv; exact arithmetic, so every figure is fixed).
 const FINDINGS: [&str; 2] = ["tests/data/findings.deriv", "tests/data/unclosed.deriv"];

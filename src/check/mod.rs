@@ -9,6 +9,7 @@
 
 pub mod files;
 pub mod form;
+pub mod mistakes;
 pub mod prelude;
 
 pub use files::{check_paths, check_paths_with, collect_files, read_bounded, Checked};
@@ -357,8 +358,18 @@ impl<'e, 'p> ChainDecider<'e, 'p> {
     }
 
     /// Decide the next step: the first engine that decides, or `unknown`
-    /// with every engine's reason.
+    /// with every engine's reason. A refutation is then given the known
+    /// mistake that explains it, if one does ([`mistakes::diagnose`]); that
+    /// never changes the verdict, and a valid step costs nothing more.
     pub fn decide(&mut self, problem: &Problem<'p>) -> (Verdict, Option<&'static str>) {
+        let (mut verdict, engine) = self.decide_by_engines(problem);
+        if let Verdict::Refuted { mistake, .. } = &mut verdict {
+            *mistake = mistakes::diagnose(self.engines, problem);
+        }
+        (verdict, engine)
+    }
+
+    fn decide_by_engines(&mut self, problem: &Problem<'p>) -> (Verdict, Option<&'static str>) {
         let mut reasons = Vec::new();
         for (k, e) in self.engines.iter().enumerate() {
             let decision = match &mut self.sessions[k] {
@@ -369,6 +380,7 @@ impl<'e, 'p> ChainDecider<'e, 'p> {
                 Decision::Decided(Verdict::Refuted {
                     counterexample,
                     reason,
+                    ..
                 }) if *counterexample == Counterexample::default() => {
                     // A refutation without an instance (the symbolic
                     // engine's): a later engine that refutes too shows one.
@@ -377,6 +389,7 @@ impl<'e, 'p> ChainDecider<'e, 'p> {
                             Decision::Decided(Verdict::Refuted {
                                 counterexample,
                                 reason: why,
+                                ..
                             }) => Some((counterexample, why)),
                             _ => None,
                         }
@@ -385,10 +398,12 @@ impl<'e, 'p> ChainDecider<'e, 'p> {
                         Some((counterexample, why)) => Verdict::Refuted {
                             counterexample,
                             reason: format!("{reason}; {why}"),
+                            mistake: None,
                         },
                         None => Verdict::Refuted {
                             counterexample,
                             reason,
+                            mistake: None,
                         },
                     };
                     return (verdict, Some(e.name()));

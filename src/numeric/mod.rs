@@ -241,6 +241,7 @@ fn exact_decision(problem: &Problem, l: &Exact, r: &Exact) -> Decision {
                 counterexample: Box::new(cx),
                 reason: "exact arithmetic: the left side has a value and the right side has none"
                     .into(),
+                mistake: None,
             });
         }
         (Exact::Value(a), Exact::Value(b)) => (a, b),
@@ -269,6 +270,7 @@ fn exact_decision(problem: &Problem, l: &Exact, r: &Exact) -> Decision {
             "exact arithmetic: the relation `{}` fails",
             problem.relation.symbol(),
         ),
+        mistake: None,
     })
 }
 
@@ -788,6 +790,7 @@ pub(crate) fn refutation(
     Verdict::Refuted {
         counterexample: Box::new(cx),
         reason: reason.to_string(),
+        mistake: None,
     }
 }
 

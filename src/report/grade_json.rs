@@ -29,6 +29,12 @@ struct Step<'a> {
     engine: Option<&'a str>,
     instances: Option<usize>,
     counterexample: Option<Cx<'a>>,
+    /// The known mistake's code, on a refuted step that names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mistake: Option<&'a str>,
+    /// The known mistake in plain words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mistake_explanation: Option<&'a str>,
     expr: &'a str,
     label: Option<&'a str>,
     in_order: Option<bool>,
@@ -69,6 +75,8 @@ fn step(s: &GradedStep) -> Step<'_> {
             Verdict::Refuted { counterexample, .. } => Some(Cx(counterexample)),
             _ => None,
         },
+        mistake: s.verdict.mistake().map(|m| m.code.as_str()),
+        mistake_explanation: s.verdict.mistake().map(|m| m.explanation.as_str()),
         expr: &s.at.expr,
         label: s.at.label.as_deref(),
         in_order: s.in_order,

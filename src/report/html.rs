@@ -125,20 +125,7 @@ fn section(r: &GradeResult) -> String {
                 escape(step.justification.as_deref().unwrap_or(""))
             );
             let detail = match &step.verdict {
-                Verdict::Refuted {
-                    counterexample,
-                    reason,
-                } => {
-                    let mut d = reason.clone();
-                    for (k, line) in counterexample.lines().iter().enumerate() {
-                        let _ = write!(
-                            d,
-                            "\n{}{line}",
-                            if k == 0 { "counterexample: " } else { "" }
-                        );
-                    }
-                    Some(d)
-                }
+                Verdict::Refuted { .. } => Some(step.verdict.explanation().join("\n")),
                 Verdict::Unknown { reason } => Some(reason.clone()),
                 _ => step.note.clone(),
             };

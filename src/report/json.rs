@@ -66,6 +66,12 @@ struct Step<'a> {
     engine: Option<&'static str>,
     instances: Option<usize>,
     counterexample: Option<Cx<'a>>,
+    /// The known mistake's code, on a refuted step that names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mistake: Option<&'a str>,
+    /// The known mistake in plain words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mistake_explanation: Option<&'a str>,
 }
 
 /// A counterexample with its function values as an object in table order.
@@ -157,6 +163,11 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
                                     }
                                     _ => None,
                                 },
+                                mistake: s.verdict.mistake().map(|m| m.code.as_str()),
+                                mistake_explanation: s
+                                    .verdict
+                                    .mistake()
+                                    .map(|m| m.explanation.as_str()),
                             })
                             .collect(),
                     })

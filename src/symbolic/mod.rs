@@ -187,6 +187,7 @@ fn decision(relation: Relation, prove: impl FnOnce() -> Outcome) -> Decision {
         Outcome::Refuted(reason) => Decision::Decided(Verdict::Refuted {
             counterexample: Box::default(),
             reason,
+            mistake: None,
         }),
         Outcome::Declined(reason) => Decision::Undecided(reason),
     }
