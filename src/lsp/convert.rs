@@ -314,20 +314,20 @@ pub fn inlay_hints(result: &FileResult, places: &Places, range: Range) -> Vec<In
     out
 }
 
-/// How a step was decided, as lines: the justification, the engine's
-/// detail, the counterexample.
+/// How a step was decided, as lines: the justification, then the
+/// verdict's explanation (for a refuted step the reason, the
+/// counterexample and a known mistake; for an unknown one the reason), or
+/// the engine's detail for a valid step.
 fn account(step: &StepResult) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(j) = &step.justification {
         lines.push(format!("by {j}"));
     }
-    lines.push(step.verdict.detail());
-    if let Verdict::Refuted { counterexample, .. } = &step.verdict {
-        let mut shown = counterexample.lines();
-        if let Some(first) = shown.first_mut() {
-            *first = format!("counterexample: {first}");
-        }
-        lines.extend(shown);
+    let explained = step.verdict.explanation();
+    if explained.is_empty() {
+        lines.push(step.verdict.detail());
+    } else {
+        lines.extend(explained);
     }
     lines
 }
@@ -525,6 +525,7 @@ mod tests {
             );
             assert!(h.contains("by the log-derivative trick\n"), "{h}");
             assert!(h.contains("counterexample: |T| = "), "{h}");
+            assert!(h.contains("known mistake dropped-log"), "{h}");
             let h = text(hover(&a.result, &places, Position::new(8, 6), false).unwrap());
             assert!(h.starts_with("✓ proved (symbolic"), "{h}");
             let h = text(hover(&a.result, &places, Position::new(6, 1), false).unwrap());
