@@ -88,7 +88,9 @@ pub enum Rule {
     /// `N / P = 0` iff `N = 0`. Where P ≠ 0.
     CommonDenominator,
     /// `a ≥ b` when `a − b` normalises to a non-negative number; `a ∝ b`
-    /// when `a / b` normalises to a positive number.
+    /// when `a / b` (for gradients, the common ratio of their scalar
+    /// factors) normalises to a positive factor that depends on no free
+    /// variable but those after `|` on the left side.
     ConstantComparison,
 }
 
