@@ -35,6 +35,10 @@ pub struct Counterexample {
     /// Values of the functions the step uses, by application
     /// (`"R(T1)": 0.37`), in the order of their tables.
     pub functions: Vec<(String, f64)>,
+    /// Values of the vector functions the step uses, by application
+    /// (`"φ(S1, A2)": [0.3, -1.2]`), in the order of their tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vector_functions: Vec<(String, Vec<f64>)>,
     /// Function tables left out of `functions` because they were too large.
     pub omitted: Vec<String>,
     /// The left side's value.
@@ -106,6 +110,23 @@ impl Counterexample {
                 row.push_str(", ");
             }
             let _ = write!(row, "{k} = {v}");
+        }
+        if !row.is_empty() {
+            lines.push(row);
+        }
+        let mut row = String::new();
+        let mut current: Option<&str> = None;
+        for (k, v) in &self.vector_functions {
+            let name = k.split('(').next().unwrap_or("");
+            if current != Some(name) {
+                if !row.is_empty() {
+                    lines.push(std::mem::take(&mut row));
+                }
+                current = Some(name);
+            } else {
+                row.push_str(", ");
+            }
+            let _ = write!(row, "{k} = {}", Value::Vector(v.clone()).text());
         }
         if !row.is_empty() {
             lines.push(row);

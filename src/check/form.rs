@@ -56,6 +56,10 @@ pub enum Form {
     Expect(usize, Box<Form>, Box<Form>),
 }
 
+/// The function id that stands for the inner product `⟨u, v⟩` in forms:
+/// no declared function has it.
+const INNER: usize = usize::MAX;
+
 /// The range of a Σ or Π in a form.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Domain {
@@ -108,7 +112,13 @@ impl Builder<'_> {
     fn form(&mut self, t: &Term) -> Form {
         match t {
             Term::Num(n) => Form::Num(n.clone()),
-            Term::Param(p) => Form::Param(*p),
+            Term::Param(p) | Term::ParamVector(p) => Form::Param(*p),
+            // The inner product is symmetric: its operands are sorted.
+            Term::Inner(a, b) => {
+                let mut xs = vec![self.form(a), self.form(b)];
+                xs.sort();
+                Form::Call(INNER, xs)
+            }
             Term::Const(c) => Form::Const(*c),
             Term::Var(v) => match self.depth.get(v) {
                 Some(d) => Form::Bound(*d),

@@ -219,10 +219,12 @@ fn children(t: &mut Term) -> Vec<&mut Term> {
     match t {
         Term::Num(_)
         | Term::Param(_)
+        | Term::ParamVector(_)
         | Term::Const(_)
         | Term::Var(_)
         | Term::Component { .. }
         | Term::Sample { .. } => vec![],
+        Term::Inner(a, b) => vec![a, b],
         Term::Call { args, .. } | Term::DefCall { args, .. } => args.iter_mut().collect(),
         Term::Add(a, b) | Term::Sub(a, b) | Term::Mul(a, b) | Term::Div(a, b) | Term::Pow(a, b) => {
             vec![a, b]

@@ -304,8 +304,18 @@ impl<'a> Evaluator<'a> {
             Term::Component { .. } | Term::Sample { .. } => {
                 return unsupported("a set element used as a number")
             }
+            Term::Call { fun, .. } if self.prog.funs[*fun].kind == FunKind::Vector => {
+                Val::V(self.vector(t)?.into_iter().map(vector_factor).collect())
+            }
+            Term::ParamVector(_) => {
+                Val::V(self.vector(t)?.into_iter().map(vector_factor).collect())
+            }
+            Term::Inner(a, b) => {
+                let (a, b) = (self.vector(a)?, self.vector(b)?);
+                Val::S(dot(&a, &b))
+            }
             Term::Call { fun, args } => Val::S(self.call(*fun, args)?),
-            Term::DefCall { def, args } => self.def_call(*def, args)?,
+            Term::DefCall { def, args } => self.def_call(*def, args, Self::eval)?,
             Term::Add(a, b) => {
                 let (a, b) = (self.eval(a)?, self.eval(b)?);
                 add(a, b)?
@@ -553,6 +563,7 @@ impl<'a> Evaluator<'a> {
         self.ops += table.cont as u64;
         match info.kind {
             FunKind::Real => Ok(table.z(row, u)),
+            FunKind::Vector => unsupported("a vector function where a number is needed"),
             FunKind::Positive => Ok(table.z(row, u).exp()),
             FunKind::Dist(_) => {
                 let Some((stride, x, n)) = dist_stride else {
@@ -585,7 +596,12 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn def_call(&mut self, def: usize, args: &[Term]) -> E<Val> {
+    fn def_call<T>(
+        &mut self,
+        def: usize,
+        args: &[Term],
+        body: impl FnOnce(&mut Self, &Term) -> E<T>,
+    ) -> E<T> {
         let info = &self.prog.defs[def];
         // Evaluate arguments in the caller's context first.
         let mut binds: Vec<(VarId, Slot)> = Vec::new();
@@ -614,7 +630,7 @@ impl<'a> Evaluator<'a> {
         // Parameters are lexical: the body sees its parameter inputs as
         // the parameters passed and every other parameter as itself.
         let saved_alias = crate::resolve::enter_body(&mut self.alias, &aliases);
-        let r = self.eval(&info.body);
+        let r = body(self, &info.body);
         for (v, s) in saved_env.into_iter().rev() {
             self.env[v] = s;
         }
@@ -623,6 +639,179 @@ impl<'a> Evaluator<'a> {
         }
         r
     }
+}
+
+impl Evaluator<'_> {
+    /// Evaluate a vector-valued term to its components, each with its
+    /// derivative along the current direction (an inner product inside a
+    /// gradient needs them: ∇_θ ⟨θ, v⟩ = v).
+    pub fn vector(&mut self, t: &Term) -> E<Vec<Dual>> {
+        self.tick()?;
+        let dim = self.inst.dim;
+        let zero = || vec![Dual::constant(0.0); dim];
+        Ok(match t {
+            Term::ParamVector(p) => (0..dim).map(|k| self.param_component(*p, k)).collect(),
+            Term::Call { fun, args } if self.prog.funs[*fun].kind == FunKind::Vector => {
+                let info = &self.prog.funs[*fun];
+                let mut elems = Vec::with_capacity(args.len());
+                let mut u = Vec::new();
+                for (input, arg) in info.inputs.iter().zip(args) {
+                    match input {
+                        Input::Set(_) => elems.push(self.elem(arg)?),
+                        Input::Real => u.push(self.scalar(arg)?),
+                        Input::Param(_) => {
+                            return unsupported("a vector function of a parameter");
+                        }
+                    }
+                }
+                (0..dim)
+                    .map(|k| self.vector_component(*fun, &elems, &u, k))
+                    .collect()
+            }
+            Term::DefCall { def, args } if self.prog.defs[*def].vector => {
+                self.def_call(*def, args, Self::vector)?
+            }
+            Term::Num(n) if num_traits::Zero::is_zero(n) => zero(),
+            Term::Add(a, b) | Term::Sub(a, b) => {
+                let (x, y) = (self.vector(a)?, self.vector(b)?);
+                let minus = matches!(t, Term::Sub(..));
+                x.iter()
+                    .zip(&y)
+                    .map(|(a, b)| if minus { *a - *b } else { *a + *b })
+                    .collect()
+            }
+            Term::Neg(a) => self.vector(a)?.into_iter().map(|x| -x).collect(),
+            Term::Mul(a, b) => {
+                let (s, v) = if vector_shaped(self.prog, a) {
+                    (b, a)
+                } else {
+                    (a, b)
+                };
+                let s = self.scalar(s)?;
+                self.vector(v)?.into_iter().map(|x| x * s).collect()
+            }
+            Term::Div(a, b) => {
+                let d = self.scalar(b)?;
+                if d.v == 0.0 && d.e == 0.0 {
+                    return undefined("a division by zero");
+                }
+                let inv = if d.v.abs() <= d.e {
+                    UNKNOWN_SIGN
+                } else {
+                    d.recip()
+                };
+                self.vector(a)?.into_iter().map(|x| x * inv).collect()
+            }
+            Term::Big {
+                op: BigOp::Sum,
+                var,
+                domain,
+                body,
+            } => {
+                let values: Vec<Slot> = match domain {
+                    BigDomain::Set(s) => (0..self.inst.set_sizes[*s]).map(Slot::Elem).collect(),
+                    BigDomain::Range(lo, hi) => {
+                        let (lo, hi) = (self.int(lo)?, self.int(hi)?);
+                        if hi - lo >= self.limits.max_range {
+                            return unsupported(format!(
+                                "a range of {} integers exceeds the bound of {}",
+                                hi - lo + 1,
+                                self.limits.max_range
+                            ));
+                        }
+                        (lo..=hi)
+                            .map(|k| Slot::Num(Dual::constant(k as f64)))
+                            .collect()
+                    }
+                };
+                let saved = self.env[*var];
+                let mut acc = zero();
+                for x in values {
+                    self.env[*var] = x;
+                    match self.vector(body) {
+                        Ok(v) => acc.iter_mut().zip(v).for_each(|(a, b)| *a = *a + b),
+                        Err(e) => {
+                            self.env[*var] = saved;
+                            return Err(e);
+                        }
+                    }
+                }
+                self.env[*var] = saved;
+                acc
+            }
+            Term::Expect { dist, body } => {
+                let saved = self.env[dist.var];
+                let mut acc = zero();
+                let mut check = DistCheck::new(self.prog, dist);
+                for x in 0..self.inst.set_sizes[dist.set] {
+                    self.env[dist.var] = Slot::Elem(x);
+                    let r = self.scalar(&dist.weight).and_then(|w| {
+                        check.push(w);
+                        Ok((w, self.vector(body)?))
+                    });
+                    match r {
+                        Ok((w, v)) => acc.iter_mut().zip(v).for_each(|(a, b)| *a = *a + w * b),
+                        Err(e) => {
+                            self.env[dist.var] = saved;
+                            return Err(e);
+                        }
+                    }
+                }
+                self.env[dist.var] = saved;
+                check.finish(self.prog, dist)?;
+                acc
+            }
+            Term::Grad { .. } => match self.eval(t)? {
+                Val::V(v) => v,
+                Val::S(_) => return unsupported("a gradient that is not a vector"),
+            },
+            _ => return unsupported("a number where a vector is needed"),
+        })
+    }
+
+    /// Component `k` of a vector function at set elements `elems` and
+    /// continuous inputs `u`: the table holds one row a component, the
+    /// component the last (hidden) set input.
+    pub fn vector_component(&mut self, fun: usize, elems: &[usize], u: &[Dual], k: usize) -> Dual {
+        let table = &self.inst.tables[fun];
+        let mut row = 0;
+        let mut stride = 1;
+        for (x, n) in elems.iter().zip(&table.radix) {
+            row += x * stride;
+            stride *= n;
+        }
+        self.ops += 1 + table.cont as u64;
+        table.z(row + k * stride, u)
+    }
+}
+
+/// Whether a term is a vector by its form: a parameter used as a vector, a
+/// vector function or definition, a gradient, or linear combinations of
+/// them, Σ and E included (the resolver's shapes, read back).
+pub fn vector_shaped(prog: &Program, t: &Term) -> bool {
+    match t {
+        Term::ParamVector(_) | Term::Grad { .. } => true,
+        Term::Call { fun, .. } => prog.funs[*fun].kind == FunKind::Vector,
+        Term::DefCall { def, .. } => prog.defs[*def].vector,
+        Term::Add(a, b) | Term::Sub(a, b) | Term::Mul(a, b) => {
+            vector_shaped(prog, a) || vector_shaped(prog, b)
+        }
+        Term::Div(a, _) | Term::Neg(a) => vector_shaped(prog, a),
+        Term::Big {
+            op: BigOp::Sum,
+            body,
+            ..
+        }
+        | Term::Expect { body, .. } => vector_shaped(prog, body),
+        _ => false,
+    }
+}
+
+/// `Σ_k a_k b_k`.
+fn dot(a: &[Dual], b: &[Dual]) -> Dual {
+    a.iter()
+        .zip(b)
+        .fold(Dual::constant(0.0), |acc, (x, y)| acc + *x * *y)
 }
 
 /// `a ^ b`, with the domain of the power: a negative base takes only

@@ -208,7 +208,10 @@ pub fn fold(prog: &Program, t: &Term) -> Term {
     }
     let f = |x: &Term| Box::new(fold(prog, x));
     match t {
-        Term::Num(_) | Term::Param(_) | Term::Const(_) | Term::Var(_) => t.clone(),
+        Term::Num(_) | Term::Param(_) | Term::ParamVector(_) | Term::Const(_) | Term::Var(_) => {
+            t.clone()
+        }
+        Term::Inner(a, b) => Term::Inner(f(a), f(b)),
         Term::Component { traj, field, time } => Term::Component {
             traj: *traj,
             field: *field,
@@ -337,9 +340,12 @@ fn scan(prog: &Program, t: &Term, seen: &mut [bool], found: &mut Option<String>)
         Term::Component { time, .. } => children.push(time),
         Term::Sample { index, .. } => children.push(index),
         Term::Call { args, .. } | Term::DefCall { args, .. } => children.extend(args),
-        Term::Add(a, b) | Term::Sub(a, b) | Term::Mul(a, b) | Term::Div(a, b) | Term::Pow(a, b) => {
-            children.extend([&**a, &**b])
-        }
+        Term::Add(a, b)
+        | Term::Sub(a, b)
+        | Term::Mul(a, b)
+        | Term::Div(a, b)
+        | Term::Pow(a, b)
+        | Term::Inner(a, b) => children.extend([&**a, &**b]),
         Term::Neg(a) | Term::Func(_, a) | Term::Abs(a) => children.push(a),
         Term::Grad { body, .. } | Term::Expect { body, .. } => children.push(body),
         Term::Big { domain, body, .. } => {
@@ -348,7 +354,7 @@ fn scan(prog: &Program, t: &Term, seen: &mut [bool], found: &mut Option<String>)
             }
             children.push(body);
         }
-        Term::Num(_) | Term::Param(_) | Term::Const(_) | Term::Var(_) => {}
+        Term::Num(_) | Term::Param(_) | Term::ParamVector(_) | Term::Const(_) | Term::Var(_) => {}
     }
     for c in children {
         scan(prog, c, seen, found);

@@ -19,7 +19,7 @@
 //! trials from a schedule of families ([`Family::schedule`]).
 
 use super::dual::Dual;
-use crate::resolve::{Input, Program, SetKind, VarDomain};
+use crate::resolve::{FunKind, Input, Program, SetKind, VarDomain};
 use crate::syntax::ast::ConstKind;
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -443,7 +443,7 @@ fn row(
     } else if special {
         // The value itself is special: z = 2a.
         match kind {
-            FunKind::Real => one_of(rng, &SPECIAL_REAL) / 2.0,
+            FunKind::Real | FunKind::Vector => one_of(rng, &SPECIAL_REAL) / 2.0,
             FunKind::Positive => one_of(rng, &SPECIAL_POSITIVE).ln() / 2.0,
             FunKind::Dist(_) => one_of(rng, &[0.0, 0.0, 0.5, -0.5, 1.0]),
         }
@@ -651,6 +651,10 @@ impl Instance {
                     Input::Param(_) => cont += dim,
                     Input::Real => cont += 1,
                 }
+            }
+            if f.kind == FunKind::Vector {
+                // One row a component: the component is a last set input.
+                radix.push(dim);
             }
             let rows: usize = radix.iter().product();
             let mut coef = Vec::with_capacity(rows * (4 + 3 * cont));

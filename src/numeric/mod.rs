@@ -729,7 +729,9 @@ pub(crate) fn refutation(
             .inputs
             .iter()
             .any(|i| matches!(i, crate::resolve::Input::Real));
-        let rows: usize = table.radix.iter().product();
+        let vector = info.kind == crate::resolve::FunKind::Vector;
+        // A vector function's table has one row a component.
+        let rows: usize = table.radix.iter().product::<usize>() / if vector { inst.dim } else { 1 };
         let sub = if params.is_empty() {
             String::new()
         } else {
@@ -761,7 +763,7 @@ pub(crate) fn refutation(
         for row in 0..rows {
             let mut elems = Vec::new();
             let mut rest = row;
-            for &n in &table.radix {
+            for &n in &table.radix[..set_inputs.len()] {
                 elems.push(rest % n.max(1));
                 rest /= n.max(1);
             }
@@ -780,7 +782,12 @@ pub(crate) fn refutation(
             } else {
                 format!("{}{sub}({})", info.name, labels.join(", "))
             };
-            if let Ok(v) = ev.fun_value(*fun, &elems, &u) {
+            if vector {
+                let v = (0..inst.dim)
+                    .map(|k| round(ev.vector_component(*fun, &elems, &u, k).v))
+                    .collect();
+                cx.vector_functions.push((text, v));
+            } else if let Ok(v) = ev.fun_value(*fun, &elems, &u) {
                 cx.functions.push((text, round(v.v)));
             }
         }

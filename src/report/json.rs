@@ -87,6 +87,9 @@ impl Serialize for Cx<'_> {
         m.serialize_entry("variables", &c.variables)?;
         m.serialize_entry("samples", &c.samples)?;
         m.serialize_entry("functions", &Ordered(&c.functions))?;
+        if !c.vector_functions.is_empty() {
+            m.serialize_entry("vector_functions", &Ordered(&c.vector_functions))?;
+        }
         m.serialize_entry("omitted", &c.omitted)?;
         m.serialize_entry("left", &c.left)?;
         m.serialize_entry("right", &c.right)?;
@@ -94,9 +97,9 @@ impl Serialize for Cx<'_> {
     }
 }
 
-struct Ordered<'a>(&'a [(String, f64)]);
+struct Ordered<'a, T>(&'a [(String, T)]);
 
-impl Serialize for Ordered<'_> {
+impl<T: Serialize> Serialize for Ordered<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in self.0 {

@@ -220,6 +220,16 @@ fn bare(s: &mut String, e: &Expr, open_right: bool) {
             expr(s, x, PREFIX, open_right);
             s.push_str("</mrow>");
         }
+        // Drawn as ⟨u, v⟩ however it was written: one notation a page.
+        ExprKind::Inner { left, right, .. } => {
+            s.push_str("<mrow>");
+            fence(s, "⟨");
+            expr(s, left, ADD, false);
+            mo(s, ",");
+            expr(s, right, ADD, false);
+            fence(s, "⟩");
+            s.push_str("</mrow>");
+        }
         ExprKind::Abs(x) => {
             s.push_str("<mrow>");
             fence(s, "|");

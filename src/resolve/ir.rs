@@ -111,6 +111,8 @@ pub enum FunKind {
     Positive,
     /// A distribution over the input with this index.
     Dist(usize),
+    /// A vector of the parameters' dimension (`fun φ(s, a) : vector`).
+    Vector,
 }
 
 /// A declared (abstract) function.
@@ -217,6 +219,11 @@ pub enum Term {
     Num(BigRational),
     /// A parameter used as a value.
     Param(ParamId),
+    /// A parameter used as a vector: an operand of an inner product
+    /// (`θ^T φ(s, a)`, `⟨θ, v⟩`).
+    ParamVector(ParamId),
+    /// The inner product of two vectors, a number.
+    Inner(Box<Term>, Box<Term>),
     /// A constant.
     Const(ConstId),
     /// A variable.
@@ -300,7 +307,11 @@ impl Term {
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Term)) {
         f(self);
         match self {
-            Term::Num(_) | Term::Param(_) | Term::Const(_) | Term::Var(_) => {}
+            Term::Num(_)
+            | Term::Param(_)
+            | Term::ParamVector(_)
+            | Term::Const(_)
+            | Term::Var(_) => {}
             Term::Component { time, .. } => time.walk(f),
             Term::Sample { index, .. } => index.walk(f),
             Term::Call { args, .. } | Term::DefCall { args, .. } => {
@@ -312,7 +323,8 @@ impl Term {
             | Term::Sub(a, b)
             | Term::Mul(a, b)
             | Term::Div(a, b)
-            | Term::Pow(a, b) => {
+            | Term::Pow(a, b)
+            | Term::Inner(a, b) => {
                 a.walk(f);
                 b.walk(f);
             }

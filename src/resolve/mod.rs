@@ -18,6 +18,7 @@
 pub mod ir;
 mod range;
 mod shape;
+mod vectors;
 
 use crate::syntax::ast::{
     self, ConstKind, Expr, ExprKind, FunAttr, Item, ItemKind, Name, Relation,
@@ -215,6 +216,11 @@ struct Resolver {
     /// The range variables bound where the resolver is, with the values
     /// they take, innermost last.
     ranges: Vec<(VarId, Interval)>,
+    /// The first inner product or vector function: the parameters are
+    /// vectors (see `vectors`).
+    vector_use: Option<Span>,
+    /// Whether a parameter used as a number beside it was reported.
+    vector_use_reported: bool,
 }
 
 type R<T> = Result<T, ResolveError>;
@@ -268,6 +274,8 @@ impl Declarations {
                 defs_with_vector_errors: Vec::new(),
                 // Ranges nest a few deep: one allocation a file.
                 ranges: Vec::with_capacity(8),
+                vector_use: None,
+                vector_use_reported: false,
             },
             pending_claim: None,
         }
@@ -295,6 +303,7 @@ impl Declarations {
                 });
             }
         }
+        self.r.settle_vector_use();
         self.r.settle_vector_errors(first_error);
     }
 
@@ -336,6 +345,8 @@ impl Declarations {
             p.broken_chains,
             self.pending_claim,
             self.r.mdp.clone(),
+            self.r.vector_use,
+            self.r.vector_use_reported,
         );
         let outer_journal = self.r.journal.replace(Vec::new());
         self.add(items);
@@ -379,6 +390,8 @@ impl Declarations {
             p.broken_chains,
             self.pending_claim,
             self.r.mdp,
+            self.r.vector_use,
+            self.r.vector_use_reported,
         ) = saved;
         out
     }
@@ -852,6 +865,23 @@ impl Resolver {
         let kind = match attr {
             None => FunKind::Real,
             Some(FunAttr::Positive) => FunKind::Positive,
+            Some(FunAttr::Vector) => {
+                if let Some(&p) = slots.first() {
+                    return Err(err(
+                        head.name.span,
+                        format!(
+                            "a vector function takes no parameter, and `{name}` takes `{}`",
+                            self.p.params[p].name
+                        ),
+                        Some(format!(
+                            "write the parameter outside, as in `{}^T {name}(…)`",
+                            self.p.params[p].name
+                        )),
+                    ));
+                }
+                self.vector_use.get_or_insert(head.name.span);
+                FunKind::Vector
+            }
             Some(FunAttr::Dist(x)) => {
                 let key = self.plain_key(x)?;
                 let pos = keys[..head.args.len()]
@@ -875,6 +905,16 @@ impl Resolver {
                 FunKind::Dist(idx)
             }
         };
+        if kind == FunKind::Vector {
+            if let Some(k) = inputs.iter().position(|i| matches!(i, Input::Param(_))) {
+                let n = &head.args.iter().chain(&head.cond).nth(k - slots.len());
+                return Err(err(
+                    n.map_or(head.name.span, |n| n.span),
+                    format!("a vector function takes no parameter, and `{name}` takes one"),
+                    Some("write the parameter outside, as in `θ^T φ(s, a)`".into()),
+                ));
+            }
+        }
         self.p.funs.push(FunInfo {
             name: name.clone(),
             inputs,
@@ -1242,6 +1282,17 @@ impl Resolver {
                     )
                 })?;
                 Ok((Term::Func(*f, b(t)), Shape::Real))
+            }
+            ExprKind::Inner { left, right, form } => {
+                if *form == ast::InnerForm::TransposeT {
+                    if let Some(t) = self.transpose_as_power(e, left, right)? {
+                        return Ok(t);
+                    }
+                }
+                let l = self.vector_operand(left, e)?;
+                let r = self.vector_operand(right, e)?;
+                self.vector_use.get_or_insert(e.span);
+                Ok((Term::Inner(b(l), b(r)), Shape::Real))
             }
             ExprKind::Abs(x) => {
                 let (t, shape) = self.number(x, |_| {
@@ -1862,8 +1913,10 @@ impl Resolver {
     /// The shape of a callee's values: a definition's is its body's. A use
     /// of a definition whose body has an error about vectors has one too.
     fn callee_shape(&mut self, c: Callee, span: Span) -> Shape {
-        let Callee::Def(d) = c else {
-            return Shape::Real;
+        let d = match c {
+            Callee::Def(d) => d,
+            Callee::Fun(f) if self.p.funs[f].kind == FunKind::Vector => return Shape::Vector,
+            Callee::Fun(_) => return Shape::Real,
         };
         if self.defs_with_vector_errors.contains(&d) {
             self.vector_misuse(span, |r| {
@@ -2293,7 +2346,11 @@ impl Program {
             _ => 0,
         };
         match t {
-            Term::Num(_) | Term::Param(_) | Term::Const(_) | Term::Var(_) => {}
+            Term::Num(_)
+            | Term::Param(_)
+            | Term::ParamVector(_)
+            | Term::Const(_)
+            | Term::Var(_) => {}
             Term::Component { time, .. } => children.push(time),
             Term::Sample { index, .. } => children.push(index),
             Term::Call { args, .. } | Term::DefCall { args, .. } => children.extend(args),
@@ -2301,7 +2358,8 @@ impl Program {
             | Term::Sub(a, b)
             | Term::Mul(a, b)
             | Term::Div(a, b)
-            | Term::Pow(a, b) => {
+            | Term::Pow(a, b)
+            | Term::Inner(a, b) => {
                 children.push(a);
                 children.push(b);
             }
@@ -2332,7 +2390,7 @@ impl Program {
     pub fn depends_on(&self, t: &Term, p: ParamId) -> bool {
         match t {
             Term::Num(_) | Term::Const(_) | Term::Var(_) => false,
-            Term::Param(q) => *q == p,
+            Term::Param(q) | Term::ParamVector(q) => *q == p,
             Term::Component { time, .. } => self.depends_on(time, p),
             Term::Sample { index, .. } => self.depends_on(index, p),
             Term::Call { args, .. } => args.iter().any(|a| self.depends_on(a, p)),
@@ -2353,7 +2411,8 @@ impl Program {
             | Term::Sub(a, b)
             | Term::Mul(a, b)
             | Term::Div(a, b)
-            | Term::Pow(a, b) => self.depends_on(a, p) || self.depends_on(b, p),
+            | Term::Pow(a, b)
+            | Term::Inner(a, b) => self.depends_on(a, p) || self.depends_on(b, p),
             Term::Neg(a) | Term::Func(_, a) | Term::Abs(a) => self.depends_on(a, p),
             Term::Grad { body, .. } => self.depends_on(body, p),
             Term::Big { domain, body, .. } => {

@@ -373,7 +373,10 @@ fn ratio_allowed(n: &Normalizer, ratio: &Poly, cond: &[crate::resolve::VarId]) -
                 stack.push(*t);
                 push_poly(*time, &mut stack);
             }
-            Atom::Call(_, args) => args.iter().for_each(|x| push_poly(*x, &mut stack)),
+            Atom::Call(_, args) | Atom::VectorCall(_, args) => {
+                args.iter().for_each(|x| push_poly(*x, &mut stack))
+            }
+            Atom::Inner(x, y) => stack.extend([*x, *y]),
             Atom::Grad(_, x) => stack.push(*x),
             Atom::Log(x) | Atom::Exp(x) | Atom::Abs(x) | Atom::Inv(x) => push_poly(*x, &mut stack),
             Atom::Pow(b, e) => {
@@ -391,7 +394,11 @@ fn ratio_allowed(n: &Normalizer, ratio: &Poly, cond: &[crate::resolve::VarId]) -
                 push_poly(*lo, &mut stack);
                 push_poly(*hi, &mut stack);
             }
-            Atom::Param(_) | Atom::Const(_) | Atom::Bound(_) | Atom::Card(_) => {}
+            Atom::Param(_)
+            | Atom::ParamVector(_)
+            | Atom::Const(_)
+            | Atom::Bound(_)
+            | Atom::Card(_) => {}
         }
     }
     ok

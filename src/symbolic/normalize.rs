@@ -10,6 +10,8 @@
 //! conditions is left as an atom, so normal forms may differ for equal
 //! values (the step then goes to the numeric engine), never the reverse.
 
+mod inner;
+
 use super::q::Q;
 use super::rules::{Rule, Rules};
 use super::store::{param_bit, Atom, AtomId, Dom, Factor, MonoId, Poly, PolyId, Store, UNIT};
@@ -704,6 +706,20 @@ impl<'a> Normalizer<'a> {
                 }
                 Atom::Call(f, v)
             }
+            Atom::VectorCall(f, args) => {
+                let mut v = Vec::with_capacity(args.len());
+                for x in args {
+                    v.push(self.remap(x, cutoff, how)?);
+                }
+                Atom::VectorCall(f, v)
+            }
+            Atom::Inner(x, y) => {
+                let (x, y) = (
+                    self.remap_atom(x, cutoff, how)?,
+                    self.remap_atom(y, cutoff, how)?,
+                );
+                Atom::Inner(x.min(y), x.max(y))
+            }
             Atom::Grad(p, x) => Atom::Grad(p, self.remap_atom(x, cutoff, how)?),
             Atom::Log(p) => Atom::Log(self.remap(p, cutoff, how)?),
             Atom::Exp(p) => Atom::Exp(self.remap(p, cutoff, how)?),
@@ -734,6 +750,25 @@ impl<'a> Normalizer<'a> {
             Term::Param(p) => {
                 let p = self.alias[*p];
                 self.atom_poly(Atom::Param(p), false)
+            }
+            Term::ParamVector(p) => {
+                let p = self.alias[*p];
+                self.atom_poly(Atom::ParamVector(p), false)
+            }
+            Term::Inner(a, b) => {
+                let (a, b) = (self.normalize(a)?, self.normalize(b)?);
+                self.inner(&a, &b)?
+            }
+            Term::Call { fun, args } if self.prog.funs[*fun].kind == FunKind::Vector => {
+                let mut v = Vec::with_capacity(args.len());
+                for a in args {
+                    let p = self.normalize(a)?;
+                    if self.store.has_vector(&p) {
+                        return Err("a gradient vector as a function argument".into());
+                    }
+                    v.push(self.intern(p));
+                }
+                self.atom_poly(Atom::VectorCall(*fun, v), false)
             }
             Term::Const(c) => {
                 let pos = !matches!(
@@ -1200,6 +1235,18 @@ impl<'a> Normalizer<'a> {
                 }
                 self.atom_poly(Atom::Call(f, v), pos)
             }
+            Atom::VectorCall(f, args) => {
+                let mut v = Vec::with_capacity(args.len());
+                for x in args {
+                    v.push(sub(self, x)?);
+                }
+                self.atom_poly(Atom::VectorCall(f, v), false)
+            }
+            Atom::Inner(x, y) => {
+                let x = self.subst_atom(x, cutoff, repl)?;
+                let y = self.subst_atom(y, cutoff, repl)?;
+                self.inner(&x, &y)?
+            }
             Atom::Grad(p, x) => {
                 let inner = self.subst_atom(x, cutoff, repl)?;
                 let inner = self
@@ -1452,7 +1499,11 @@ impl<'a> Normalizer<'a> {
             Atom::Const(_) | Atom::Free(_) | Atom::Bound(_) | Atom::Card(_) => false,
             Atom::Component(t, _, time) => self.depends(*t, p) || self.poly_depends(*time, p),
             Atom::Sample(_, i) => self.poly_depends(*i, p),
-            Atom::Call(_, args) => args.iter().any(|x| self.poly_depends(*x, p)),
+            Atom::Call(_, args) | Atom::VectorCall(_, args) => {
+                args.iter().any(|x| self.poly_depends(*x, p))
+            }
+            Atom::ParamVector(q) => *q == p,
+            Atom::Inner(x, y) => self.depends(*x, p) || self.depends(*y, p),
             Atom::Grad(_, x) => self.depends(*x, p),
             Atom::Log(x) | Atom::Exp(x) | Atom::Abs(x) | Atom::Inv(x) => self.poly_depends(*x, p),
             Atom::Pow(b, e) => self.poly_depends(*b, p) || self.poly_depends(*e, p),
@@ -1559,6 +1610,10 @@ impl<'a> Normalizer<'a> {
                 Ok(self.atom_poly(Atom::Grad(p, a), pos))
             }
             Atom::Grad(..) => Err("second derivatives".into()),
+            Atom::Inner(x, y) => self.grad_inner(x, y, p),
+            Atom::ParamVector(_) | Atom::VectorCall(..) => {
+                Err("the gradient of a vector (a Jacobian)".into())
+            }
             Atom::Log(u) => {
                 self.rules.insert(Rule::LogDerivative);
                 let up = self.store.poly(u).clone();

@@ -85,6 +85,17 @@ pub enum Rule {
     ExpOfLog,
     /// `exp(a + b) = exp a · exp b`. Always.
     ExpOfSum,
+    /// `⟨a u + b v, w⟩ = a ⟨u, w⟩ + b ⟨v, w⟩` and `⟨u, v⟩ = ⟨v, u⟩`: the
+    /// inner product is bilinear and symmetric. Always (a, b numbers).
+    InnerProductBilinear,
+    /// `⟨Σ_x u(x), v⟩ = Σ_x ⟨u(x), v⟩` (so E too). When v does not involve
+    /// x (finite sums).
+    InnerProductOfSum,
+    /// `∇_θ ⟨θ, v⟩ = v` and `∇_θ ⟨u, v⟩ = 0`, joined by the product rule
+    /// `∇⟨u, v⟩ = (∂u)ᵀ v + (∂v)ᵀ u`: each operand is θ itself (its
+    /// Jacobian the identity) or does not depend on θ. Otherwise the
+    /// gradient is not written (the step goes to the numeric engine).
+    InnerProductGradient,
     /// `N / P = 0` iff `N = 0`. Where P ≠ 0.
     CommonDenominator,
     /// `a ≥ b` when `a − b` normalises to a non-negative number; `a ∝ b`
@@ -96,7 +107,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 33] = [
+    pub const ALL: [Rule; 36] = [
         Rule::Definition,
         Rule::ExpectationAsSum,
         Rule::Expansion,
@@ -128,6 +139,9 @@ impl Rule {
         Rule::LogOfExp,
         Rule::ExpOfLog,
         Rule::ExpOfSum,
+        Rule::InnerProductBilinear,
+        Rule::InnerProductOfSum,
+        Rule::InnerProductGradient,
         Rule::CommonDenominator,
         Rule::ConstantComparison,
     ];
@@ -166,6 +180,9 @@ impl Rule {
             Rule::LogOfExp => "log exp",
             Rule::ExpOfLog => "exp log",
             Rule::ExpOfSum => "exp of a sum",
+            Rule::InnerProductBilinear => "⟨·,·⟩ bilinear",
+            Rule::InnerProductOfSum => "⟨Σ, ·⟩ = Σ⟨·,·⟩",
+            Rule::InnerProductGradient => "∇⟨θ, v⟩ = v",
             Rule::CommonDenominator => "common denominator",
             Rule::ConstantComparison => "constant comparison",
         }

@@ -62,6 +62,13 @@ pub enum Atom {
     Sample(SampleId, PolyId),
     /// A declared function applied to its inputs.
     Call(FunId, Vec<PolyId>),
+    /// A parameter used as a vector (an operand of an inner product).
+    ParamVector(ParamId),
+    /// A vector function (`fun φ(s, a) : vector`) applied to its inputs.
+    VectorCall(FunId, Vec<PolyId>),
+    /// `⟨u, v⟩` of two vector atoms, the lesser id first (it is
+    /// symmetric); neither is a Σ (an inner product goes inside a Σ).
+    Inner(AtomId, AtomId),
     /// The gradient of a function call that depends on the parameter only
     /// through its subscript: `∇_θ Pr_θ(τ)` stays an atom.
     Grad(ParamId, AtomId),
@@ -713,6 +720,9 @@ impl Store {
             Atom::Component(t, _, time) => (self.info(*t).refs | pr(self, time), false, false),
             Atom::Sample(_, idx) => (pr(self, idx), false, false),
             Atom::Call(_, args) => (args.iter().fold(0, |a, p| a | pr(self, p)), false, positive),
+            Atom::ParamVector(_) => (0, true, false),
+            Atom::VectorCall(_, args) => (args.iter().fold(0, |a, p| a | pr(self, p)), true, false),
+            Atom::Inner(x, y) => (self.info(*x).refs | self.info(*y).refs, false, false),
             Atom::Grad(_, a) => (self.info(*a).refs, true, false),
             Atom::Log(p) | Atom::Abs(p) => (pr(self, p), false, false),
             Atom::Exp(p) => (pr(self, p), false, true),
@@ -743,7 +753,11 @@ impl Store {
             Atom::Const(_) | Atom::Free(_) | Atom::Bound(_) | Atom::Card(_) => 0,
             Atom::Component(t, _, time) => self.info(*t).params | pp(self, time),
             Atom::Sample(_, i) => pp(self, i),
-            Atom::Call(_, args) => args.iter().fold(0, |a, p| a | pp(self, p)),
+            Atom::Call(_, args) | Atom::VectorCall(_, args) => {
+                args.iter().fold(0, |a, p| a | pp(self, p))
+            }
+            Atom::ParamVector(q) => param_bit(*q),
+            Atom::Inner(x, y) => self.info(*x).params | self.info(*y).params,
             Atom::Grad(_, x) => self.info(*x).params,
             Atom::Log(x) | Atom::Exp(x) | Atom::Abs(x) | Atom::Inv(x) => pp(self, x),
             Atom::Pow(b, e) => pp(self, b) | pp(self, e),

@@ -309,6 +309,16 @@ pub enum ExprKind {
     Func(Func, Box<Expr>),
     /// `|x|`.
     Abs(Box<Expr>),
+    /// The inner product of two vectors, a number: `⟨u, v⟩`, `u^T v`,
+    /// `u^⊤ v`.
+    Inner {
+        /// The first vector (the transposed one in `u^T v`).
+        left: Box<Expr>,
+        /// The second vector.
+        right: Box<Expr>,
+        /// How it was written.
+        form: InnerForm,
+    },
     /// A derivative with respect to a parameter: `∇_θ X`, `∂X/∂θ`, `d/dθ X`.
     Deriv {
         /// The parameter; `None` for a bare `∇` (the one declared parameter).
@@ -353,7 +363,11 @@ impl Expr {
                 head.sub.iter().chain(args).chain(cond).for_each(f)
             }
             ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => f(a),
-            ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => {
+            ExprKind::Binary(_, a, b)
+            | ExprKind::Pow(a, b)
+            | ExprKind::Inner {
+                left: a, right: b, ..
+            } => {
                 f(a);
                 f(b);
             }
@@ -373,6 +387,17 @@ impl Expr {
     }
 }
 
+/// How an inner product was written, so that it prints as it was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InnerForm {
+    /// `⟨u, v⟩` (ASCII `<u, v>`).
+    Angle,
+    /// `u^T v`: a transpose written with the letter T.
+    TransposeT,
+    /// `u^⊤ v`.
+    TransposeTop,
+}
+
 /// Attributes of a function declaration.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FunAttr {
@@ -380,6 +405,8 @@ pub enum FunAttr {
     Dist(Name),
     /// `: positive`.
     Positive,
+    /// `: vector`: a vector of the parameters' dimension.
+    Vector,
 }
 
 /// The kind of a declared constant.
@@ -536,7 +563,11 @@ impl Expr {
                 }
             }
             ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => a.map_spans(f),
-            ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => {
+            ExprKind::Binary(_, a, b)
+            | ExprKind::Pow(a, b)
+            | ExprKind::Inner {
+                left: a, right: b, ..
+            } => {
                 a.map_spans(f);
                 b.map_spans(f);
             }

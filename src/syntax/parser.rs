@@ -4,7 +4,7 @@
 //! file      := line*                         (see `lines`: one item a logical line)
 //! line      := decl | 'derivation' STRING? ('proves' IDENT)? | chain_line | blank
 //! decl      := 'param' names | 'set' names | 'var' names (('in'|'∈') NAME)?
-//!            | 'fun' head (':' ('dist' NAME | 'positive'))?
+//!            | 'fun' head (':' ('dist' NAME | 'positive' | 'real' | 'vector'))?
 //!            | 'const' names (':' ('count'|'positive'|'real'))?
 //!            | 'def' head '=' expr | 'assume' expr REL expr
 //!            | 'claim' (IDENT ':')? expr REL expr
@@ -27,10 +27,12 @@
 //!            | ('E'|'𝔼') '_' draws ('[' expr ']' | term)
 //!            | power
 //! power     := postfix ('^' exponent)?
+//!            | postfix '^' ('⊤' | 'T' | '{⊤}' | '{T}') prefixed   an inner product
 //! exponent  := '-' exponent | '{' expr '}' | power
 //! postfix   := name '(' args ('|' args)? ')'    no space before '('
 //!            | primary
 //! primary   := NUMBER | name | '(' expr ')' | '[' expr ']' | '|' expr '|' | '·'
+//!            | ('⟨' | '<') expr ',' expr ('⟩' | '>')          an inner product
 //! name      := IDENT PRIME* ('_' (IDENT | NUMBER | '{' expr (',' expr)* '}') PRIME*)?
 //! FUNC      := 'log' | 'ln' | 'exp' | 'sqrt' | '√'
 //! ```
@@ -609,7 +611,15 @@ fn can_start_factor(i: &In) -> bool {
         let w = &s[..end];
         return !matches!(w, "by" | "in" | "for" | "proves" | "propto");
     }
-    c.is_ascii_digit() || matches!(c, '(' | '[' | '∇' | '∂' | 'Σ' | 'Π' | '∑' | '∏' | '𝔼' | '√')
+    if c == '<' {
+        // `<u, v>`, not the relation `<=`.
+        return !s[1..].starts_with('=');
+    }
+    c.is_ascii_digit()
+        || matches!(
+            c,
+            '(' | '[' | '∇' | '∂' | 'Σ' | 'Π' | '∑' | '∏' | '𝔼' | '√' | '⟨'
+        )
 }
 
 /// `term := signed (op signed | juxtaposed)*`
@@ -993,10 +1003,15 @@ fn power(i: In) -> PResult<Expr> {
     power_of(base, j)
 }
 
-/// `base`, raised to the exponent at `j` if a `^` follows.
+/// `base`, raised to the exponent at `j` if a `^` follows; or, when the
+/// exponent is a transpose mark and a factor follows, the inner product
+/// `base^T v` of `base` and that factor.
 fn power_of(base: Expr, j: In) -> PResult<Expr> {
     let k = sp(j);
     if peek(&k) == Some('^') {
+        if let (k, Some(inner)) = transpose(&base, advance(k, 1))? {
+            return Ok((k, inner));
+        }
         let _g = DepthGuard::enter(&k)?;
         let (k, e) = cut(context("an exponent", exponent(advance(k, 1))))?;
         let span = base.span.join(e.span);
@@ -1006,6 +1021,64 @@ fn power_of(base: Expr, j: In) -> PResult<Expr> {
         ));
     }
     Ok((j, base))
+}
+
+/// After `u^`: a transpose `⊤` (`{⊤}`), or the letter `T` (`{T}`) when a
+/// factor follows it, read with that factor as the inner product `⟨u, v⟩`.
+/// A `⊤` with no factor after it is an error; a `T` with none is a power.
+fn transpose<'a>(base: &Expr, i: In<'a>) -> PResult<'a, Option<Expr>> {
+    let i = sp(i);
+    let mark = |j: In<'a>| -> Option<(In<'a>, InnerForm)> {
+        if let Some((k, _)) = sym(j, &["⊤"]) {
+            return Some((k, InnerForm::TransposeTop));
+        }
+        let k = sp(j);
+        let rest = k.fragment();
+        let after = rest.get(1..).and_then(|r| r.chars().next());
+        if rest.starts_with('T')
+            && !after.is_some_and(|c| is_ident_continue(c) || matches!(c, '_' | '\'' | '′'))
+        {
+            return Some((advance(k, 1), InnerForm::TransposeT));
+        }
+        None
+    };
+    let (j, form) = if peek(&i) == Some('{') {
+        match mark(advance(i, 1)) {
+            Some((k, form)) => match sym(k, &["}"]) {
+                Some((k, _)) => (k, form),
+                None => return Ok((i, None)),
+            },
+            None => return Ok((i, None)),
+        }
+    } else {
+        match mark(i) {
+            Some(m) => m,
+            None => return Ok((i, None)),
+        }
+    };
+    if !can_start_factor(&j) {
+        if form == InnerForm::TransposeTop {
+            return failure(
+                &sp(j),
+                "the vector after the transpose, as in θ^⊤ φ(s, a) (an inner product)",
+            );
+        }
+        return Ok((i, None));
+    }
+    let _g = DepthGuard::enter(&j)?;
+    let (k, right) = cut(context("the vector after the transpose", prefixed(j)))?;
+    let span = base.span.join(right.span);
+    Ok((
+        k,
+        Some(Expr::new(
+            ExprKind::Inner {
+                left: Box::new(base.clone()),
+                right: Box::new(right),
+                form,
+            },
+            span,
+        )),
+    ))
 }
 
 fn exponent(i: In) -> PResult<Expr> {
@@ -1093,6 +1166,38 @@ fn primary(i: In) -> PResult<Expr> {
             let (j, _) = cut(expect(j, &["|"], "`|` closing the absolute value"))?;
             let span = Span::new(start, abs(&j));
             Ok((j, Expr::new(ExprKind::Abs(Box::new(e)), span)))
+        }
+        '⟨' | '<' => {
+            let _g = DepthGuard::enter(&i)?;
+            let close = if c == '<' { ">" } else { "⟩" };
+            let (j, left) = cut(context("a vector", expr(advance(i, c.len_utf8()))))?;
+            let (j, _) = cut(expect(
+                j,
+                &[","],
+                "`,` between the vectors of an inner product",
+            ))?;
+            let (j, right) = cut(context("a vector", expr(j)))?;
+            let (j, _) = cut(expect(
+                j,
+                &[close],
+                if c == '<' {
+                    "`>` closing the inner product"
+                } else {
+                    "`⟩` closing the inner product"
+                },
+            ))?;
+            let span = Span::new(start, abs(&j));
+            Ok((
+                j,
+                Expr::new(
+                    ExprKind::Inner {
+                        left: Box::new(left),
+                        right: Box::new(right),
+                        form: InnerForm::Angle,
+                    },
+                    span,
+                ),
+            ))
         }
         '·' | '⋅' => {
             let j = advance(i, c.len_utf8());
@@ -1350,7 +1455,10 @@ fn keyword_item<'a>(kw: &str, i: In<'a>) -> PResult<'a, ItemKind> {
                 if let Some((k, _)) = sym(k, &["real"]) {
                     return Ok((k, ItemKind::Fun(h, None)));
                 }
-                return failure(&sp(k), "`dist x`, `positive` or `real`");
+                if let Some((k, _)) = sym(k, &["vector"]) {
+                    return Ok((k, ItemKind::Fun(h, Some(FunAttr::Vector))));
+                }
+                return failure(&sp(k), "`dist x`, `positive`, `real` or `vector`");
             }
             Ok((j, ItemKind::Fun(h, None)))
         }

@@ -29,6 +29,10 @@ fn level(e: &Expr) -> u8 {
         ExprKind::Func(..) | ExprKind::Deriv { .. } | ExprKind::Big { .. } => PREFIX,
         ExprKind::Expect { .. } => PREFIX,
         ExprKind::Pow(..) => POWER,
+        ExprKind::Inner {
+            form: InnerForm::TransposeT | InnerForm::TransposeTop,
+            ..
+        } => POWER,
         ExprKind::Number(n) if n.is_negative() => SIGNED,
         _ => ATOM,
     }
@@ -342,6 +346,24 @@ impl Printer {
                 s.push(' ');
                 self.prefix_operand(s, x, open_right);
             }
+            ExprKind::Inner { left, right, form } => match form {
+                InnerForm::Angle => {
+                    s.push_str(if latex { "\\left\\langle " } else { "⟨" });
+                    self.expr(s, left, ADD, false);
+                    s.push_str(", ");
+                    self.expr(s, right, ADD, false);
+                    s.push_str(if latex { " \\right\\rangle" } else { "⟩" });
+                }
+                InnerForm::TransposeT | InnerForm::TransposeTop => {
+                    self.expr(s, left, ATOM, false);
+                    s.push_str(match (form, latex) {
+                        (InnerForm::TransposeT, _) => "^T ",
+                        (_, true) => "^{\\top} ",
+                        (_, false) => "^⊤ ",
+                    });
+                    self.expr(s, right, ATOM, false);
+                }
+            },
             ExprKind::Abs(x) => {
                 s.push_str(if latex { "\\left|" } else { "|" });
                 self.expr(s, x, ADD, false);
