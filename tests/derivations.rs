@@ -177,6 +177,10 @@ fn latex_and_markdown_versions_get_the_verdicts_of_the_deriv_files() {
             "derivations/flawed/power_of_a_function.deriv",
             &["derivations/latex/flawed_power_of_a_function.tex"][..],
         ),
+        (
+            "derivations/linear_policy.deriv",
+            &["derivations/latex/linear_policy.tex"][..],
+        ),
     ] {
         let want = verdicts(deriv);
         for other in others {

@@ -440,12 +440,14 @@ fn unsupported(name: &str) -> Option<(String, Option<String>)> {
             &format!("`\\{name}` cannot be checked"),
             Some("derivcheck reads sums, products, expectations, derivatives, log, exp and sqrt"),
         ),
-        "|" | "Vert" | "lVert" | "rVert" | "langle" | "rangle" | "lfloor" | "rfloor" | "lceil"
-        | "rceil" => m(
+        "|" | "Vert" | "lVert" | "rVert" | "lfloor" | "rfloor" | "lceil" | "rceil" => m(
             &format!("`\\{name}` is not supported"),
-            Some("norms, inner products, floors and ceilings cannot be checked"),
+            Some("norms, floors and ceilings cannot be checked"),
         ),
-        "top" | "intercal" | "dagger" => m("transposes are not supported", None),
+        "dagger" => m(
+            "`\\dagger` is not supported",
+            Some("write a transpose as \\theta^\\top v or an inner product as \\langle u, v \\rangle"),
+        ),
         "pm" | "mp" | "setminus" | "cup" | "cap" | "forall" | "exists" | "nabla2" => {
             m(&format!("`\\{name}` cannot be checked"), None)
         }
@@ -1064,6 +1066,10 @@ impl<'a> Translator<'a> {
             "lbrack" => Some(simple("[", Kind::Sym)),
             "rbrack" => Some(simple("]", Kind::Sym)),
             "sim" | "thicksim" => Some(simple("~", Kind::Sym)),
+            // Inner products: `\langle u, v \rangle`, `\theta^\top v`.
+            "langle" => Some(simple("⟨", Kind::Sym)),
+            "rangle" => Some(simple("⟩", Kind::Sym)),
+            "top" | "intercal" => Some(simple("⊤", Kind::Sym)),
             "in" => Some(simple("∈", Kind::Sym)),
             "prime" => Some(simple("'", Kind::Literal)),
             _ => None,

@@ -1483,11 +1483,12 @@ impl Resolver {
             }
             Misuse::ProductOfVectors => (
                 format!(
-                    "a product of two vectors: `{}` and `{}` are vectors, and there is no inner product",
+                    "a product of two vectors: `{}` and `{}` are vectors",
                     quote(l),
                     quote(r)
                 ),
-                "multiply a vector by a number, or write the sum of the components' products out"
+                "multiply a vector by a number; the inner product of two vectors is written \
+                 ⟨u, v⟩ or u^T v"
                     .into(),
             ),
             Misuse::DivisionByVector => (

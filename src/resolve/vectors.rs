@@ -109,3 +109,37 @@ impl Resolver {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::resolve::{resolve_text, Term};
+
+    fn first_start(text: &str) -> Term {
+        let (prog, syntax) = resolve_text(text);
+        assert!(
+            syntax.is_empty() && prog.errors.is_empty(),
+            "{:?}",
+            prog.errors
+        );
+        prog.chains[0].start.term.clone()
+    }
+
+    #[test]
+    fn a_transpose_of_a_parameter_is_an_inner_product() {
+        let t = first_start("param θ\nset S\nvar s in S\nfun φ(s) : vector\n\nθ^T φ(s)\n= 0\n");
+        assert!(
+            matches!(&t, Term::Inner(a, _) if matches!(**a, Term::ParamVector(0))),
+            "{t:?}"
+        );
+    }
+
+    #[test]
+    fn a_power_by_a_declared_t_times_a_factor_stays_a_product() {
+        let t =
+            first_start("const γ\nconst T : count\nset S\nvar s in S\nfun R(s)\n\nγ^T R(s)\n= 0\n");
+        assert!(
+            matches!(&t, Term::Mul(p, _) if matches!(**p, Term::Pow(..))),
+            "{t:?}"
+        );
+    }
+}

@@ -2069,6 +2069,27 @@ mod tests {
     }
 
     #[test]
+    fn inner_products_and_transposes() {
+        parses_as("⟨θ, φ(s, a)⟩", "⟨θ, φ(s, a)⟩");
+        parses_as("<θ, φ(s, a)> + 1", "⟨θ, φ(s, a)⟩ + 1");
+        parses_as("2 θ^T φ(s, a) r", "2 · θ^T φ(s, a) · r");
+        parses_as("θ^⊤ (φ(s, a) - ψ)", "θ^⊤ (φ(s, a) - ψ)");
+        parses_as("θ^{T} φ", "θ^T φ");
+        parses_as("exp(θ^T φ(s, b))", "exp (θ^T φ(s, b))");
+        // `T` with no factor after it is an exponent; so is a longer name.
+        parses_as("γ^T + 1", "γ^T + 1");
+        parses_as("γ^T_1 R", "γ^T_1 · R");
+        assert!(parse_expr("θ^⊤", 0).is_err());
+        assert!(parse_expr("⟨θ φ⟩", 0).is_err());
+    }
+
+    #[test]
+    fn less_or_equal_is_not_an_inner_product() {
+        let f = parse_file("x\n<= y\n");
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+    }
+
+    #[test]
     fn leibniz_form_needs_a_declared_param() {
         let f = parse_file("param x\ndf(x)/dx\n");
         assert!(f.errors.is_empty(), "{:?}", f.errors);

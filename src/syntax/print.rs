@@ -213,7 +213,7 @@ impl Printer {
     /// `log (x^2)`, never `log x^2`, which a reader may take for (log x)²,
     /// and `log ((a + b)^2)`, since `log (a + b)^2` is (log (a + b))².
     fn prefix_operand(&self, s: &mut String, x: &Expr, open_right: bool) {
-        if matches!(x.kind, ExprKind::Pow(..)) {
+        if level(x) == POWER {
             self.bracketed(s, x);
         } else {
             self.expr(s, x, PREFIX, open_right);
@@ -361,7 +361,13 @@ impl Printer {
                         (_, true) => "^{\\top} ",
                         (_, false) => "^⊤ ",
                     });
-                    self.expr(s, right, ATOM, false);
+                    // The vector after the mark is read as a factor: one
+                    // that cannot start a juxtaposed factor is bracketed.
+                    if matches!(right.kind, ExprKind::Abs(_) | ExprKind::Placeholder) {
+                        self.bracketed(s, right);
+                    } else {
+                        self.expr(s, right, ATOM, false);
+                    }
                 }
             },
             ExprKind::Abs(x) => {

@@ -75,6 +75,23 @@ pub(crate) fn expr_tree() -> impl Strategy<Value = Expr> {
             inner
                 .clone()
                 .prop_map(move |e| Expr::new(ExprKind::Abs(b(e)), sp())),
+            (
+                prop::sample::select(vec![
+                    InnerForm::Angle,
+                    InnerForm::TransposeT,
+                    InnerForm::TransposeTop
+                ]),
+                inner.clone(),
+                inner.clone()
+            )
+                .prop_map(move |(form, l, r)| Expr::new(
+                    ExprKind::Inner {
+                        left: b(l),
+                        right: b(r),
+                        form
+                    },
+                    sp()
+                )),
             (any::<bool>(), inner.clone()).prop_map(move |(p, e)| Expr::new(
                 ExprKind::Deriv {
                     param: p.then(|| Box::new(name("θ", None))),
