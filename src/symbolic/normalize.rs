@@ -11,6 +11,8 @@
 //! values (the step then goes to the numeric engine), never the reverse.
 
 mod inner;
+#[cfg(test)]
+mod inner_proptests;
 
 use super::q::Q;
 use super::rules::{Rule, Rules};

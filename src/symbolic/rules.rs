@@ -89,7 +89,8 @@ pub enum Rule {
     /// inner product is bilinear and symmetric. Always (a, b numbers).
     InnerProductBilinear,
     /// `⟨Σ_x u(x), v⟩ = Σ_x ⟨u(x), v⟩` (so E too). When v does not involve
-    /// x (finite sums).
+    /// x (finite sums); applied when v is not a Σ itself, so that the order
+    /// of two sums never depends on the order of the operands.
     InnerProductOfSum,
     /// `∇_θ ⟨θ, v⟩ = v` and `∇_θ ⟨u, v⟩ = 0`, joined by the product rule
     /// `∇⟨u, v⟩ = (∂u)ᵀ v + (∂v)ᵀ u`: each operand is θ itself (its

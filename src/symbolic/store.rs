@@ -67,7 +67,8 @@ pub enum Atom {
     /// A vector function (`fun φ(s, a) : vector`) applied to its inputs.
     VectorCall(FunId, Vec<PolyId>),
     /// `⟨u, v⟩` of two vector atoms, the lesser id first (it is
-    /// symmetric); neither is a Σ (an inner product goes inside a Σ).
+    /// symmetric). Against a vector that is not a Σ, a Σ of vectors takes
+    /// the inner product inside; two Σs stay an atom.
     Inner(AtomId, AtomId),
     /// The gradient of a function call that depends on the parameter only
     /// through its subscript: `∇_θ Pr_θ(τ)` stays an atom.

@@ -5,7 +5,7 @@
 //! parameter used as a vector, a vector function's value, a gradient),
 //! with the lesser atom first, since the inner product is symmetric. A Σ
 //! of vectors as an operand takes the inner product inside
-//! (`⟨Σ_x u(x), v⟩ = Σ_x ⟨u(x), v⟩`), so sums and expectations of vectors
+//! (`⟨Σ_x u(x), v⟩ = Σ_x ⟨u(x), v⟩`, v not a Σ), so sums and expectations of vectors
 //! meet their written-out forms. The gradient of `⟨a, b⟩` is written only
 //! where each operand is the parameter itself or independent of it
 //! (`∇_θ ⟨θ, v⟩ = v`); anything else leaves the step to the numeric
@@ -59,7 +59,14 @@ impl Normalizer<'_> {
 
     /// `⟨a, b⟩` of two vector atoms.
     fn inner_atoms(&mut self, a: AtomId, b: AtomId) -> R<Poly> {
+        let is_sum = |n: &Self, x: AtomId| matches!(n.store.atom(x), Atom::Sum(..));
+        // With a Σ on both sides, which goes outside would depend on the
+        // order the operands came in: the pair stays one atom.
+        let both = is_sum(self, a) && is_sum(self, b);
         for (s, other) in [(a, b), (b, a)] {
+            if both {
+                break;
+            }
             if let Atom::Sum(d, body) = self.store.atom(s).clone() {
                 self.rules.insert(Rule::InnerProductOfSum);
                 // The other operand moves under the Σ's binder.
