@@ -1377,6 +1377,14 @@ mod tests {
     }
 
     #[test]
+    fn inner_products_and_transposes() {
+        one(r"\theta^\top \phi(s,a)", "θ^{⊤} φ(s,a)");
+        one(r"\theta^T \phi(s, a)", "θ^{T} φ(s, a)");
+        one(r"\langle u, v \rangle", "⟨ u, v ⟩");
+        one(r"\left\langle \theta, x \right\rangle", "⟨ θ, x ⟩");
+    }
+
+    #[test]
     fn greek_scripts_and_applications() {
         one(r"\pi_\theta(a_t \mid s_t)", "π_{θ}(a_{t} | s_{t})");
         one(
