@@ -391,22 +391,7 @@ impl<'a> Evaluator<'a> {
                 domain,
                 body,
             } => {
-                let values: Vec<Slot> = match domain {
-                    BigDomain::Set(s) => (0..self.inst.set_sizes[*s]).map(Slot::Elem).collect(),
-                    BigDomain::Range(lo, hi) => {
-                        let (lo, hi) = (self.int(lo)?, self.int(hi)?);
-                        if hi - lo >= self.limits.max_range {
-                            return unsupported(format!(
-                                "a range of {} integers exceeds the bound of {}",
-                                hi - lo + 1,
-                                self.limits.max_range
-                            ));
-                        }
-                        (lo..=hi)
-                            .map(|k| Slot::Num(Dual::constant(k as f64)))
-                            .collect()
-                    }
-                };
+                let values = self.values(domain)?;
                 let mut acc = Val::S(Dual::constant(if *op == BigOp::Sum { 0.0 } else { 1.0 }));
                 let saved = self.env[*var];
                 for x in values {
@@ -434,26 +419,15 @@ impl<'a> Evaluator<'a> {
                 acc
             }
             Term::Expect { dist, body } => {
-                let saved = self.env[dist.var];
                 let mut acc = Val::S(Dual::constant(0.0));
-                let mut check = DistCheck::new(self.prog, dist);
-                for x in 0..self.inst.set_sizes[dist.set] {
-                    self.env[dist.var] = Slot::Elem(x);
-                    let r = self.scalar(&dist.weight).and_then(|w| {
-                        check.push(w);
-                        let b = self.eval(body)?;
-                        mul(Val::S(w), b)
-                    });
-                    match r {
-                        Ok(term) => acc = add(acc, term)?,
-                        Err(e) => {
-                            self.env[dist.var] = saved;
-                            return Err(e);
-                        }
-                    }
-                }
-                self.env[dist.var] = saved;
-                check.finish(self.prog, dist)?;
+                self.each_draw(dist, |ev, w| {
+                    let term = mul(Val::S(w), ev.eval(body)?)?;
+                    acc = add(
+                        std::mem::replace(&mut acc, Val::S(Dual::constant(0.0))),
+                        term,
+                    )?;
+                    Ok(())
+                })?;
                 acc
             }
         })
@@ -708,22 +682,7 @@ impl Evaluator<'_> {
                 domain,
                 body,
             } => {
-                let values: Vec<Slot> = match domain {
-                    BigDomain::Set(s) => (0..self.inst.set_sizes[*s]).map(Slot::Elem).collect(),
-                    BigDomain::Range(lo, hi) => {
-                        let (lo, hi) = (self.int(lo)?, self.int(hi)?);
-                        if hi - lo >= self.limits.max_range {
-                            return unsupported(format!(
-                                "a range of {} integers exceeds the bound of {}",
-                                hi - lo + 1,
-                                self.limits.max_range
-                            ));
-                        }
-                        (lo..=hi)
-                            .map(|k| Slot::Num(Dual::constant(k as f64)))
-                            .collect()
-                    }
-                };
+                let values = self.values(domain)?;
                 let saved = self.env[*var];
                 let mut acc = zero();
                 for x in values {
@@ -740,25 +699,12 @@ impl Evaluator<'_> {
                 acc
             }
             Term::Expect { dist, body } => {
-                let saved = self.env[dist.var];
                 let mut acc = zero();
-                let mut check = DistCheck::new(self.prog, dist);
-                for x in 0..self.inst.set_sizes[dist.set] {
-                    self.env[dist.var] = Slot::Elem(x);
-                    let r = self.scalar(&dist.weight).and_then(|w| {
-                        check.push(w);
-                        Ok((w, self.vector(body)?))
-                    });
-                    match r {
-                        Ok((w, v)) => acc.iter_mut().zip(v).for_each(|(a, b)| *a = *a + w * b),
-                        Err(e) => {
-                            self.env[dist.var] = saved;
-                            return Err(e);
-                        }
-                    }
-                }
-                self.env[dist.var] = saved;
-                check.finish(self.prog, dist)?;
+                self.each_draw(dist, |ev, w| {
+                    let v = ev.vector(body)?;
+                    acc.iter_mut().zip(v).for_each(|(a, b)| *a = *a + w * b);
+                    Ok(())
+                })?;
                 acc
             }
             Term::Grad { .. } => match self.eval(t)? {
@@ -766,6 +712,51 @@ impl Evaluator<'_> {
                 Val::S(_) => return unsupported("a gradient that is not a vector"),
             },
             _ => return unsupported("a number where a vector is needed"),
+        })
+    }
+
+    /// Call `f` with the weight of each value of an expectation's drawn
+    /// variable, bound to that value; the weights must make a
+    /// distribution (see [`DistCheck`]).
+    fn each_draw(
+        &mut self,
+        dist: &crate::resolve::Dist,
+        mut f: impl FnMut(&mut Self, Dual) -> E<()>,
+    ) -> E<()> {
+        let saved = self.env[dist.var];
+        let mut check = DistCheck::new(self.prog, dist);
+        for x in 0..self.inst.set_sizes[dist.set] {
+            self.env[dist.var] = Slot::Elem(x);
+            let r = self.scalar(&dist.weight).and_then(|w| {
+                check.push(w);
+                f(self, w)
+            });
+            if let Err(e) = r {
+                self.env[dist.var] = saved;
+                return Err(e);
+            }
+        }
+        self.env[dist.var] = saved;
+        check.finish(self.prog, dist)
+    }
+
+    /// The values a Σ or Π's variable takes.
+    fn values(&mut self, domain: &BigDomain) -> E<Vec<Slot>> {
+        Ok(match domain {
+            BigDomain::Set(s) => (0..self.inst.set_sizes[*s]).map(Slot::Elem).collect(),
+            BigDomain::Range(lo, hi) => {
+                let (lo, hi) = (self.int(lo)?, self.int(hi)?);
+                if hi - lo >= self.limits.max_range {
+                    return unsupported(format!(
+                        "a range of {} integers exceeds the bound of {}",
+                        hi - lo + 1,
+                        self.limits.max_range
+                    ));
+                }
+                (lo..=hi)
+                    .map(|k| Slot::Num(Dual::constant(k as f64)))
+                    .collect()
+            }
         })
     }
 

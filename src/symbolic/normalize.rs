@@ -761,17 +761,6 @@ impl<'a> Normalizer<'a> {
                 let (a, b) = (self.normalize(a)?, self.normalize(b)?);
                 self.inner(&a, &b)?
             }
-            Term::Call { fun, args } if self.prog.funs[*fun].kind == FunKind::Vector => {
-                let mut v = Vec::with_capacity(args.len());
-                for a in args {
-                    let p = self.normalize(a)?;
-                    if self.store.has_vector(&p) {
-                        return Err("a gradient vector as a function argument".into());
-                    }
-                    v.push(self.intern(p));
-                }
-                self.atom_poly(Atom::VectorCall(*fun, v), false)
-            }
             Term::Const(c) => {
                 let pos = !matches!(
                     self.prog.consts[*c].kind,
@@ -804,8 +793,13 @@ impl<'a> Normalizer<'a> {
                     }
                     v.push(self.intern(p));
                 }
-                let pos = !matches!(self.prog.funs[*fun].kind, FunKind::Real);
-                self.atom_poly(Atom::Call(*fun, v), pos)
+                match self.prog.funs[*fun].kind {
+                    FunKind::Vector => self.atom_poly(Atom::VectorCall(*fun, v), false),
+                    kind => {
+                        let pos = !matches!(kind, FunKind::Real);
+                        self.atom_poly(Atom::Call(*fun, v), pos)
+                    }
+                }
             }
             Term::DefCall { def, args } => self.unfold(*def, args)?,
             Term::Add(a, b) => {
