@@ -286,6 +286,7 @@ impl Declarations {
     /// vectors depends on every item.
     pub fn add(&mut self, items: &[Item]) {
         let first_error = self.r.errors.len();
+        let first_chain = self.r.p.chains.len();
         for item in items {
             self.r.scope.clear();
             self.r.binders_seen.clear();
@@ -303,8 +304,8 @@ impl Declarations {
                 });
             }
         }
-        self.r.settle_vector_use();
         self.r.settle_vector_errors(first_error);
+        self.r.settle_vector_use(first_chain);
     }
 
     /// The errors found so far.

@@ -13,7 +13,7 @@
 //! when `T` is a declared value and `u` is not a vector, it is that.
 
 use super::shape::Shape;
-use super::{err, Global, Resolver, Term, R};
+use super::{err, FunKind, Global, Resolver, Term, R};
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Name};
 
 impl Resolver {
@@ -90,9 +90,33 @@ impl Resolver {
 
     /// A parameter used both as a vector (in an inner product, or with a
     /// vector function declared) and as a plain value is an error at the
-    /// first vector use.
-    pub(super) fn settle_vector_use(&mut self) {
+    /// first vector use, and the chains from `first_chain` on that use
+    /// vectors so are not checked.
+    pub(super) fn settle_vector_use(&mut self, first_chain: usize) {
         if let (true, Some(span)) = (self.p.scalar_params, self.vector_use) {
+            let prog = &self.p;
+            let uses_vectors = |t: &Term| {
+                let mut found = false;
+                t.walk(&mut |x| {
+                    found |= match x {
+                        Term::ParamVector(_) | Term::Inner(..) => true,
+                        Term::Call { fun, .. } => prog.funs[*fun].kind == FunKind::Vector,
+                        _ => false,
+                    }
+                });
+                found
+            };
+            let broken: Vec<usize> = (first_chain..prog.chains.len())
+                .filter(|&k| {
+                    let c = &prog.chains[k];
+                    uses_vectors(&c.start.term)
+                        || c.steps.iter().any(|s| uses_vectors(&s.expr.term))
+                })
+                .collect();
+            for &k in broken.iter().rev() {
+                self.p.chains.remove(k);
+            }
+            self.p.broken_chains += broken.len();
             if !self.vector_use_reported {
                 self.vector_use_reported = true;
                 self.errors.push(err(
