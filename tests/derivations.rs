@@ -179,7 +179,10 @@ fn latex_and_markdown_versions_get_the_verdicts_of_the_deriv_files() {
         ),
         (
             "derivations/linear_policy.deriv",
-            &["derivations/latex/linear_policy.tex"][..],
+            &[
+                "derivations/latex/linear_policy.tex",
+                "derivations/latex/linear_policy.md",
+            ][..],
         ),
     ] {
         let want = verdicts(deriv);
