@@ -163,21 +163,17 @@ enum Sink {
 mod tests {
     use super::*;
 
-    fn summary(scores: &[f64], max: f64) -> Summary {
-        Summary {
-            scores: scores.to_vec(),
-            max,
-            ..Summary::default()
-        }
-    }
-
     #[test]
     fn strict_fails_below_full_marks() {
         let mut o = Outcome {
-            summary: summary(&[10.0, 9.0], 10.0),
+            summary: Summary {
+                scores: vec![10.0, 9.0],
+                max: 10.0,
+                full_marks: 1,
+                ..Summary::default()
+            },
             ..Outcome::default()
         };
-        o.summary.full_marks = 1;
         assert_eq!(o.exit_code(false), 0);
         assert_eq!(o.exit_code(true), 1);
         o.summary.unreadable = 1;
