@@ -295,3 +295,53 @@ impl Reporter<GradeRun> for HtmlReporter {
         out.write_all(b"</body>\n</html>\n")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::{Assignment, GradeOptions, Grader, Kind, Submission};
+
+    const ASSIGNMENT: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+        def J(θ) = Σ_τ Pr_θ(τ) R(τ)\npoints 10\n\
+        claim ∇_θ J(θ) = E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]\n\
+        milestone Σ_τ ∇_θ Pr_θ(τ) R(τ)\n";
+
+    #[test]
+    fn expressions_are_drawn_from_the_trees_kept_when_grading() {
+        let a = Assignment::from_text("a.deriv", ASSIGNMENT)
+            .unwrap_or_else(|e| panic!("{}", e.render()));
+        let g = Grader::new(&a, GradeOptions::default());
+        let sub = Submission {
+            id: "ada".into(),
+            path: "ada.deriv".into(),
+            kind: Some(Kind::Deriv),
+            id_note: None,
+            identity: None,
+            refused: None,
+        };
+        let mut r = g.grade_text(
+            &sub,
+            Ok("∇_θ J(θ)\n  = ∇_θ Σ_τ Pr_θ(τ) R(τ)   by definition of J\n".into()),
+        );
+        let at = r.steps[0].at.clone();
+        // The picture of the tree the engines checked is the picture of
+        // its canonical text.
+        let printed = crate::syntax::parser::parse_expr(&at.expr, 0).expect("reads back");
+        assert_eq!(at.math, super::super::mathml::math(&printed, false));
+        assert!(at.math.contains("<munder><mo>∑</mo>"), "{}", at.math);
+        assert!(section(&r).contains(&at.math));
+        // A result stored without its MathML shows the expression as code.
+        r.steps[0].at.math.clear();
+        let code = format!("<code>{}</code>", escape(&at.expr));
+        assert!(section(&r).contains(&code), "{}", section(&r));
+        // The claim and the milestones come from the assignment's trees.
+        let h = Header::of(&a, &[sub]);
+        assert!(
+            h.claim_math.starts_with("<math") && h.claim_math.contains(" = <math"),
+            "{}",
+            h.claim_math
+        );
+        assert_eq!(h.milestones_math.len(), 1);
+        assert!(h.milestones_math[0].contains("<munder><mo>∑</mo>"));
+    }
+}
