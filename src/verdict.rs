@@ -434,29 +434,6 @@ impl Reason {
             _ => Reason::Other(text),
         }
     }
-
-    /// Whether a work or time bound stopped the engine.
-    pub fn is_bound(&self) -> bool {
-        matches!(self.code(), "budget" | "time-limit")
-    }
-
-    /// The same kind of reason with words put before its own
-    /// (`an assumption: …`); a reason of fixed words stays as it is.
-    pub fn prefixed(self, words: &str) -> Reason {
-        let with = |t: String| format!("{words}{t}");
-        match self {
-            Reason::Unsupported(t) => Reason::Unsupported(with(t)),
-            Reason::Budget(t) => Reason::Budget(with(t)),
-            Reason::TimeLimit(t) => Reason::TimeLimit(with(t)),
-            Reason::Domain(t) => Reason::Domain(with(t)),
-            Reason::NoInstance(t) => Reason::NoInstance(with(t)),
-            Reason::Assumption(t) => Reason::Assumption(with(t)),
-            Reason::Precision(t) => Reason::Precision(with(t)),
-            Reason::Inconclusive(t) => Reason::Inconclusive(with(t)),
-            Reason::Other(t) => Reason::Other(with(t)),
-            r => r,
-        }
-    }
 }
 
 impl fmt::Display for Reason {
@@ -751,7 +728,6 @@ mod tests {
             },
         ]);
         assert_eq!(r.code(), "budget");
-        assert!(r.is_bound());
         assert_eq!(
             r.to_string(),
             "symbolic: the normal forms differ; numeric: more than 10 operations"

@@ -827,4 +827,35 @@ mod tests {
         );
         assert!(r.unwrap_err().contains("terms"));
     }
+
+    #[test]
+    fn bounds_decline_as_budget_stops_and_differing_forms_as_inconclusive() {
+        let declined = |decls: &str, step: &str, ops: u64| {
+            let budget = Budget {
+                max_ops: ops,
+                ..Budget::default()
+            };
+            with_first_step(&format!("{decls}\n\n{step}\n"), 0, |p| {
+                match prove(p, budget) {
+                    Outcome::Declined(r) => r,
+                    o => panic!("{step}: {o:?}"),
+                }
+            })
+        };
+        let r = declined(
+            "var x\nvar y\nvar z",
+            "(x + y + z + 1)^12 · (x - y + z + 2)^12 = 0",
+            2_000_000,
+        );
+        assert_eq!(r.code(), "budget", "{r:?}");
+        let r = declined("var x\nvar y", "(x + y)^3 = x", 10);
+        assert_eq!(r.code(), "budget", "{r:?}");
+        assert!(r.to_string().contains("operations"), "{r}");
+        let r = declined(
+            "set T\nvar τ in T\nfun f(τ) : positive",
+            "log f(τ) = f(τ) - 1",
+            2_000_000,
+        );
+        assert_eq!(r, Reason::Inconclusive("the normal forms differ".into()));
+    }
 }

@@ -501,7 +501,7 @@ impl<'a> Normalizer<'a> {
             return Ok(acc);
         }
         match p.terms() {
-            [] => Err("division by zero".into()),
+            [] => Err(Decline::Domain("division by zero".into())),
             [(m, c)] => {
                 let c = c.powi(k).ok_or("a coefficient power too large")?;
                 let m = self.mono_pow(*m, &Q::int(k));
