@@ -3,6 +3,13 @@
 //! A step's verdict is produced by exactly one engine behind
 //! [`Engine::decide`]; the checker asks the engines in order and takes the
 //! first decision. Reports only read verdicts.
+//!
+//! Beside them, as data: the [`Rule`]s of a proof, the [`Reason`] of an
+//! `unknown` verdict or of an engine's stop (with its stable code), the
+//! one verdict counter [`Tally`], and the one seed mixer
+//! [`finalise_seed`] ([`mix_seed`] gives each step its seed). A new kind
+//! of reason is a variant of [`Reason`] here and the engine that stops
+//! with it.
 
 use crate::resolve::{Program, Term};
 use crate::symbolic::rules::Rule;

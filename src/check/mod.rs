@@ -6,6 +6,10 @@
 //! engine behind [`Engine::decide`]: the engines are asked in order and the
 //! first decision wins; when none decides the step is `unknown` with their
 //! reasons.
+//!
+//! The engines are listed once ([`engines_within`], within
+//! [`EngineLimits`]), and the steps of a chain go through them in one loop,
+//! [`decide_chain`], which grading uses too.
 
 pub mod files;
 pub mod form;

@@ -6,8 +6,16 @@
 //! commands (the last two from [`findings`]); for `grade` ([`grade`]), a
 //! table, JSON, CSV, JUnit XML, one HTML page, a Canvas or Moodle gradebook
 //! CSV or a Gradescope `results.json` a submission, and a feedback file
-//! per student. Reports read verdicts and grades; they never
-//! recompute them.
+//! per student; for `mc`, its text and JSON ([`mc`]) and its plot
+//! ([`plot`]). Reports read verdicts and grades; they never recompute
+//! them, and no report runs a batch (that is `crate::grade::run`).
+//!
+//! Every report of `check` and `grade` is one interface, a [`Reporter`] of
+//! its [`Run`] ([`CheckRun`], [`GradeRun`]): told the header, handed each
+//! result, told the totals. A new format is a file here and a line in
+//! [`check_reporter`] or [`grade::reporter`] (with its variant of
+//! [`CheckFormat`] or [`grade::GradeFormat`], which the command line
+//! offers as they are).
 
 pub mod csv;
 pub mod findings;
