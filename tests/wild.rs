@@ -35,7 +35,10 @@
 //!    the share that get the verdict their mark names (`unknown` is also met
 //!    by `refuted`). The floors are the figures that hold on main today; they
 //!    are raised as the features the corpus needs land. Run with
-//!    `cargo test --test wild -- --nocapture` to see the table.
+//!    `cargo test --test wild -- --nocapture` to see the table;
+//! 4. the corpus's own record: every file names its source, licence and
+//!    transcription, and `derivations/wild/README.md` gives every marked
+//!    line the marks the file gives it.
 //!
 //! `tests/derivations.rs` leaves this directory out: its rule is that every
 //! file reads without error and every unmarked step is valid, which the
@@ -408,4 +411,81 @@ fn the_command_line_checks_the_corpus_with_no_declarations_and_ends_with_a_repor
         any_error,
         "status 2 exactly when a file is unusable"
     );
+}
+
+/// The lines of a README row's first cell: `27`, `50, 51`, `40–43`.
+fn row_lines(cell: &str) -> Option<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in cell.split(',') {
+        let part = part.trim();
+        match part.split_once('–') {
+            Some((a, b)) => out.extend(a.trim().parse::<usize>().ok()?..=b.trim().parse().ok()?),
+            None => out.push(part.parse().ok()?),
+        }
+    }
+    Some(out)
+}
+
+/// The marks of a README row's second cell: `valid`, `unknown, valid`,
+/// `valid ×3`.
+fn row_marks(cell: &str) -> Option<Vec<Mark>> {
+    let mut out = Vec::new();
+    for part in cell.split(',') {
+        let part = part.trim();
+        let (word, times) = match part.split_once(" ×") {
+            Some((w, n)) => (w, n.parse().ok()?),
+            None => (part, 1),
+        };
+        out.extend(std::iter::repeat_n(Mark::parse(word)?, times));
+    }
+    Some(out)
+}
+
+#[test]
+fn the_readme_gives_every_step_its_mark() {
+    let readme = std::fs::read_to_string(Path::new(CORPUS).join("README.md")).expect("README");
+    let mut failures = Vec::new();
+    for path in corpus_files() {
+        let file = path.file_name().unwrap_or_default().to_string_lossy();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let mut want = marks(&path, &text);
+        let Some(section) = readme
+            .split("\n### ")
+            .find(|s| s.starts_with(&format!("{file} ")))
+        else {
+            failures.push(format!("{file}: no section in the README"));
+            continue;
+        };
+        for row in section.lines().filter(|l| l.starts_with("| ")) {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let (Some(lines), Some(mut got)) = (
+                cells
+                    .first()
+                    .and_then(|c| row_lines(c.trim_start_matches("| "))),
+                cells.get(1).and_then(|c| row_marks(c)),
+            ) else {
+                continue;
+            };
+            let mut marked: Vec<Mark> = lines
+                .iter()
+                .flat_map(|l| want.remove(l).unwrap_or_default())
+                .collect();
+            // `valid` for lines 40–43 stands for each of them.
+            if got.len() == 1 && marked.len() > 1 {
+                got = vec![got[0]; marked.len()];
+            }
+            let key = |m: &Mark| format!("{m:?}");
+            got.sort_by_key(key);
+            marked.sort_by_key(key);
+            if got != marked {
+                failures.push(format!(
+                    "{file}: README row {lines:?} says {got:?}, the file marks {marked:?}"
+                ));
+            }
+        }
+        for (line, m) in want {
+            failures.push(format!("{file}:{line}: marked {m:?}, not in the README"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
