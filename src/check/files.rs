@@ -92,7 +92,7 @@ pub fn check_paths_with(paths: &[PathBuf], prelude: Option<&Prelude>, opts: &Opt
                 let name = f.path.display().to_string();
                 let takes_prelude = InputFormat::from_path(&f.path) != InputFormat::Deriv;
                 out.push(
-                    match input::read_bounded(&f.path, MAX_FILE_BYTES, f.identity) {
+                    match input::read_text(&f.path, MAX_FILE_BYTES, f.identity) {
                         Ok(text) => {
                             check_text_with(&name, &text, prelude.filter(|_| takes_prelude), opts)
                         }
