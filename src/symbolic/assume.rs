@@ -1,0 +1,228 @@
+//! Assumed equations used by the symbolic engine: a step `A = B` is
+//! proved `by assumption` when `A − B` is a rational linear combination of
+//! the differences `L − R` of the file's `assume L = R` facts.
+//!
+//! In: the normal form of a step's difference, and the program's
+//! assumptions. Out: the coefficients that write the difference as
+//! `Σ cᵢ (Lᵢ − Rᵢ)`, found exactly (Gaussian elimination over the
+//! rationals, one equation per monomial), or nothing.
+//!
+//! Sound under the assumptions: where every assumed equation holds, each
+//! `Lᵢ − Rᵢ` is 0, so `A − B = Σ cᵢ·0 = 0`; the normal forms are identities
+//! (the rules of [`super::rules`]), and the coefficients are numbers, so
+//! nothing is substituted into a binder or a function. An equation holds
+//! for one instance of the file's declarations, the same instance a step
+//! is about: the numeric engine draws such instances (`numeric::assume`),
+//! where a wrong step is still refuted. Inequalities and proportions
+//! among the assumptions are not used here.
+
+use super::normalize::Normalizer;
+use super::q::Q;
+use super::store::{MonoId, Poly};
+use crate::resolve::Program;
+use crate::syntax::ast::Relation;
+
+/// Most assumed equations used at once.
+pub const MAX_FACTS: usize = 16;
+
+/// Most monomials in the linear system (the rows of the elimination).
+const MAX_MONOMIALS: usize = 512;
+
+/// The normal forms of the differences `L − R` of the program's assumed
+/// equations (at most [`MAX_FACTS`]), each with its index among the
+/// program's assumptions. An assumption whose sides do not normalise is
+/// left out. The rules its normal form needed are added to the
+/// normalizer's; its domain conditions are not the step's and are dropped.
+pub fn differences(n: &mut Normalizer, program: &Program) -> Vec<(usize, Poly)> {
+    let conditions = std::mem::take(&mut n.conditions);
+    let mut out = Vec::new();
+    for (i, (l, rel, r)) in program.assumptions.iter().enumerate() {
+        if *rel != Relation::Eq || out.len() == MAX_FACTS {
+            continue;
+        }
+        let d = n
+            .normalize(&l.term)
+            .and_then(|lp| n.normalize(&r.term).and_then(|rp| n.sub(&lp, &rp)));
+        if let Ok(d) = d {
+            if !d.is_zero() {
+                out.push((i, d));
+            }
+        }
+    }
+    n.conditions = conditions;
+    out
+}
+
+/// Coefficients `cᵢ`, not all zero, with `d = Σ cᵢ Dᵢ` exactly, for the
+/// differences `facts` (index, `Dᵢ`); `None` when there are none. Each
+/// returned pair is a fact's index and its non-zero coefficient.
+pub fn combination(d: &Poly, facts: &[(usize, Poly)]) -> Option<Vec<(usize, Q)>> {
+    if d.is_zero() || facts.is_empty() {
+        return None;
+    }
+    // The monomials of the system, in order of first appearance.
+    let mut monos: Vec<MonoId> = Vec::new();
+    for p in std::iter::once(d).chain(facts.iter().map(|(_, p)| p)) {
+        for (m, _) in p.iter() {
+            if !monos.contains(m) {
+                if monos.len() == MAX_MONOMIALS {
+                    return None;
+                }
+                monos.push(*m);
+            }
+        }
+    }
+    let k = facts.len();
+    let coef = |p: &Poly, m: MonoId| {
+        p.iter()
+            .find(|(x, _)| *x == m)
+            .map_or(Q::ZERO, |(_, c)| c.clone())
+    };
+    // One row a monomial: the facts' coefficients, then d's.
+    let mut rows: Vec<Vec<Q>> = monos
+        .iter()
+        .map(|&m| {
+            let mut row: Vec<Q> = facts.iter().map(|(_, p)| coef(p, m)).collect();
+            row.push(coef(d, m));
+            row
+        })
+        .collect();
+    let c = solve(&mut rows, k)?;
+    let used: Vec<(usize, Q)> = facts
+        .iter()
+        .zip(c)
+        .filter(|(_, c)| !c.is_zero())
+        .map(|((i, _), c)| (*i, c))
+        .collect();
+    (!used.is_empty()).then_some(used)
+}
+
+/// Solve the augmented system `rows` (each `k` coefficients and a right
+/// side) exactly: one solution, free unknowns 0, or `None` when the system
+/// is inconsistent.
+fn solve(rows: &mut [Vec<Q>], k: usize) -> Option<Vec<Q>> {
+    let mut pivots: Vec<(usize, usize)> = Vec::new();
+    let mut r = 0;
+    for col in 0..k {
+        let Some(p) = (r..rows.len()).find(|&i| !rows[i][col].is_zero()) else {
+            continue;
+        };
+        rows.swap(r, p);
+        let inv = rows[r][col].recip()?;
+        for x in rows[r].iter_mut() {
+            *x = x.mul(&inv);
+        }
+        for i in 0..rows.len() {
+            if i != r && !rows[i][col].is_zero() {
+                let f = rows[i][col].clone();
+                let pivot = rows[r].clone();
+                for (x, p) in rows[i].iter_mut().zip(&pivot) {
+                    *x = x.sub(&p.mul(&f));
+                }
+            }
+        }
+        pivots.push((r, col));
+        r += 1;
+    }
+    // A row with no unknown left must have a zero right side.
+    if rows[r..].iter().any(|row| !row[k].is_zero()) {
+        return None;
+    }
+    let mut c = vec![Q::ZERO; k];
+    for (row, col) in pivots {
+        c[col] = rows[row][k].clone();
+    }
+    Some(c)
+}
+
+/// How a proof names the assumptions it used: `by assumption `L = R``,
+/// one entry each, in the file's order.
+pub fn named(program: &Program, used: &[(usize, Q)]) -> Vec<String> {
+    used.iter()
+        .map(|(i, _)| {
+            let text = program
+                .assumption_texts
+                .get(*i)
+                .cloned()
+                .unwrap_or_else(|| format!("number {}", i + 1));
+            format!("by assumption `{text}`")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::symbolic::normalize::Budget;
+    use crate::symbolic::{prove, Outcome};
+    use crate::verdict::with_first_step;
+
+    const DECLS: &str = "set T\nvar τ in T\nfun R(τ)\nfun q(τ) : dist τ\nconst b\nconst c\nconst k";
+
+    fn outcome(decls: &str, step: &str) -> Outcome {
+        with_first_step(&format!("{decls}\n\n{step}\n"), 0, |p| {
+            prove(p, Budget::default())
+        })
+    }
+
+    fn q(n: i64) -> Q {
+        Q::int(n)
+    }
+
+    #[test]
+    fn the_elimination_finds_a_combination_or_none() {
+        // x = 2·a − b over the monomials (1, 2): a = (1, 0), b = (1, 1).
+        let mut rows = vec![vec![q(1), q(1), q(1)], vec![q(0), q(1), q(-1)]];
+        assert_eq!(solve(&mut rows, 2), Some(vec![q(2), q(-1)]));
+        // Inconsistent: a = (1, 1), x = (1, 2).
+        let mut rows = vec![vec![q(1), q(1)], vec![q(1), q(2)]];
+        assert_eq!(solve(&mut rows, 1), None);
+        // Dependent facts: a = 2b; one solution is enough.
+        let mut rows = vec![vec![q(2), q(1), q(4)]];
+        assert!(solve(&mut rows, 2).is_some());
+    }
+
+    #[test]
+    fn a_step_that_rests_on_an_assumption_is_proved_and_names_it() {
+        let decls = format!("{DECLS}\nassume Σ_τ q(τ) R(τ) = b");
+        let Outcome::Proved(rules) = outcome(&decls, "Σ_τ q(τ) (R(τ) - b) = 0") else {
+            panic!("not proved");
+        };
+        assert!(
+            rules.contains(&"by assumption `Σ_τ q(τ) · R(τ) = b`".to_string()),
+            "{rules:?}"
+        );
+        // A multiple of it, with other terms that cancel.
+        let r = outcome(&decls, "3 Σ_τ q(τ) R(τ) + c = 3 b + c");
+        assert!(r.is_proved(), "{r:?}");
+    }
+
+    #[test]
+    fn two_assumptions_combine() {
+        let decls = format!("{DECLS}\nassume b = 2 c\nassume c + k = 1");
+        let Outcome::Proved(rules) = outcome(&decls, "b + 2 k = 2") else {
+            panic!("not proved");
+        };
+        let named = |t: &str| rules.iter().any(|r| r == &format!("by assumption `{t}`"));
+        assert!(named("b = 2 · c") && named("c + k = 1"), "{rules:?}");
+    }
+
+    #[test]
+    fn a_step_the_assumptions_do_not_give_is_not_proved() {
+        let decls = format!("{DECLS}\nassume Σ_τ q(τ) R(τ) = b");
+        for step in [
+            "Σ_τ q(τ) R(τ) = 2 b",
+            "Σ_τ q(τ) R(τ)^2 = b^2",
+            "b = c",
+            "Σ_τ R(τ) = b",
+        ] {
+            let r = outcome(&decls, step);
+            assert!(!r.is_proved(), "{step}: {r:?}");
+        }
+        // An inequality is not used, nor is an equation not assumed.
+        let r = outcome(&format!("{DECLS}\nassume b ≥ c"), "b = c");
+        assert!(!r.is_proved(), "{r:?}");
+        let r = outcome(DECLS, "b = c");
+        assert!(!r.is_proved(), "{r:?}");
+    }
+}
