@@ -42,7 +42,7 @@ struct Cli {
 enum Format {
     /// One line a step, coloured on a terminal.
     Text,
-    /// The stable JSON report (SPEC §4).
+    /// The stable JSON report (docs/json.md).
     Json,
     /// JUnit XML: a test case a step, for CI systems.
     Junit,
@@ -57,7 +57,7 @@ enum Format {
 enum GradeFormatArg {
     /// A table with a summary, coloured on a terminal.
     Table,
-    /// JSON (SPEC §5): every submission with its steps and feedback.
+    /// JSON (docs/json.md): every submission with its steps and feedback.
     Json,
     /// id,score,max,valid,first_invalid_line — for a gradebook.
     Csv,

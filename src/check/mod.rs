@@ -117,7 +117,7 @@ pub struct ChainResult {
     pub steps: Vec<StepResult>,
 }
 
-/// A claim that no chain of the file proves (SPEC §4: a claim not met
+/// A claim that no chain of the file proves (README, "Command line": a claim not met
 /// makes the exit status 1): a named claim no `derivation … proves NAME`
 /// names, or an unnamed one with no chain after it.
 #[derive(Clone, Debug, PartialEq)]

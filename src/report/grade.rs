@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 pub enum GradeFormat {
     /// A table for the terminal, with a summary.
     Table,
-    /// SPEC §5's JSON.
+    /// The JSON of docs/json.md.
     Json,
     /// `id,score,max,valid,first_invalid_line`.
     Csv,
@@ -344,7 +344,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// The exit status of `grade` (SPEC §4): 2 when a submission file could
+    /// The exit status of `grade` (README, "Command line"): 2 when a submission file could
     /// not be read at all; with `strict`, 1 when a submission is below full
     /// marks; else 0.
     pub fn exit_code(&self, strict: bool) -> i32 {

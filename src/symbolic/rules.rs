@@ -7,7 +7,7 @@
 //! sets are finite and non-empty; a quotient is an identity wherever both
 //! sides are defined).
 //!
-//! Each rule is one row of the [`rules!`] table: its name, its side
+//! Each rule is one row of the `rules!` table: its name, its side
 //! condition and one example step. A new rule is a new row (and the code
 //! in `normalize.rs` that applies it, recording it with `rules.insert`);
 //! the test below proves the row's example under the rule's name and
@@ -30,7 +30,7 @@ macro_rules! rules {
         $(#[doc = $doc:literal])*
         $variant:ident: $name:literal, if $side:literal, e.g. $step:literal $(with $decls:literal)?;
     )*) => {
-        /// A named rewrite rule (the table is in [`rules!`]).
+        /// A named rewrite rule (one row of the `rules!` table in this file).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
         pub enum Rule {
             $(
