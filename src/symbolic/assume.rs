@@ -15,12 +15,22 @@
 //! is about: the numeric engine draws such instances (`numeric::assume`),
 //! where a wrong step is still refuted. Inequalities and proportions
 //! among the assumptions are not used here.
+//!
+//! Assumptions that hold nowhere (`assume c·c = -1` for a real c) would
+//! make every combination of them "true", so a proof by assumption also
+//! needs a witness: an instance on which the numeric engine makes every
+//! assumption hold ([`satisfiable`]). Without one the step is left to the
+//! numeric engine, which says that it can draw no such instance.
 
 use super::normalize::Normalizer;
 use super::q::Q;
 use super::store::{MonoId, Poly};
+use crate::numeric::assume::{Assumptions, Imposed};
+use crate::numeric::instance::{Instance, Limits, Spec};
 use crate::resolve::Program;
 use crate::syntax::ast::Relation;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Most assumed equations used at once.
 pub const MAX_FACTS: usize = 16;
@@ -135,6 +145,27 @@ fn solve(rows: &mut [Vec<Q>], k: usize) -> Option<Vec<Q>> {
     Some(c)
 }
 
+/// Instances drawn, at most, to find one that satisfies the assumptions.
+const WITNESS_TRIES: usize = 8;
+
+/// Whether some instance of the program satisfies every assumption (to the
+/// numeric engine's precision): moderate instances drawn from `seed`, each
+/// moved onto the assumed equations where it can be.
+pub fn satisfiable(program: &Program, seed: u64) -> bool {
+    let assumptions = Assumptions::new(program);
+    let limits = Limits::default();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0xA55E_47ED_F0C7_5EED);
+    for _ in 0..WITNESS_TRIES {
+        let Ok(mut inst) = Instance::draw(program, &mut rng, &limits, Spec::moderate()) else {
+            return false;
+        };
+        if assumptions.impose(&mut inst, limits, &mut rng) == Ok(Imposed::Holds) {
+            return true;
+        }
+    }
+    false
+}
+
 /// How a proof names the assumptions it used: `by assumption `L = R``,
 /// one entry each, in the file's order.
 pub fn named(program: &Program, used: &[(usize, Q)]) -> Vec<String> {
@@ -219,6 +250,9 @@ mod tests {
             let r = outcome(&decls, step);
             assert!(!r.is_proved(), "{step}: {r:?}");
         }
+        // Assumptions that hold nowhere prove nothing.
+        let r = outcome(&format!("{DECLS}\nassume c c = -1"), "c c + 1 = 0");
+        assert!(!r.is_proved(), "{r:?}");
         // An inequality is not used, nor is an equation not assumed.
         let r = outcome(&format!("{DECLS}\nassume b ≥ c"), "b = c");
         assert!(!r.is_proved(), "{r:?}");

@@ -156,7 +156,7 @@ impl<'p> Session<'p> {
         n.start_afresh();
         n.rules = lrules.union(rrules);
         let cond = program.conditioning(problem.lhs);
-        match decide(n, program, problem.relation, l, r, &cond) {
+        match decide(n, problem, problem.relation, l, r, &cond) {
             Outcome::Proved(_) if !domain_contains(&lconds, &rconds) => Outcome::Declined(
                 "the right side may have no value where the left side has one (its log, square root, power or quotient is not the left side's)".into(),
             ),
@@ -204,13 +204,13 @@ fn differ(c: &Q) -> Outcome {
 /// Compare the normal forms of a step's two sides.
 fn decide(
     n: &mut Normalizer,
-    program: &Program,
+    problem: &Problem,
     relation: Relation,
     l: Poly,
     r: Poly,
     cond: &[crate::resolve::VarId],
 ) -> Outcome {
-    match compare(n, program, relation, l, r, cond) {
+    match compare(n, problem, relation, l, r, cond) {
         Ok(o) => o,
         Err(reason) => Outcome::Declined(reason),
     }
@@ -218,7 +218,7 @@ fn decide(
 
 fn compare(
     n: &mut Normalizer,
-    program: &Program,
+    problem: &Problem,
     relation: Relation,
     l: Poly,
     r: Poly,
@@ -257,9 +257,12 @@ fn compare(
                 next.truncate(16);
                 frontier = next;
             }
+            let program = problem.program;
             if !program.assumptions.is_empty() {
                 let facts = assume::differences(n, program);
-                if let Some(used) = assume::combination(&difference, &facts) {
+                let used = assume::combination(&difference, &facts)
+                    .filter(|_| assume::satisfiable(program, problem.seed));
+                if let Some(used) = used {
                     n.rules.insert(Rule::Assumption);
                     let mut names = n.rules.names();
                     names.retain(|x| x != Rule::Assumption.name());
