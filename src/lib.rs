@@ -1,7 +1,7 @@
 //! derivcheck: a symbolic-plus-numeric derivation verifier.
 //!
-//! The library is a pipeline, one module a stage, each calling only the
-//! ones before it:
+//! The library is a pipeline, one module a stage, in the order a file's
+//! text flows through them:
 //!
 //! 1. [`input`]: the files named on the command line, walked (links and
 //!    loops followed at most once) and read within a size bound, as UTF-8.
