@@ -123,8 +123,6 @@ pub struct Program {
     pub claims: Vec<Claim>,
     /// `assume` facts.
     pub assumptions: Vec<(Located, Relation, Located)>,
-    /// Each assumption as written (`b = J(θ)`), for a proof that uses it.
-    pub assumption_texts: Vec<String>,
     /// Chains that resolved without error.
     pub chains: Vec<ResolvedChain>,
     /// Whether some parameter is used as a plain value (then parameters
@@ -368,7 +366,6 @@ impl Declarations {
         p.samples.truncate(lens[6]);
         p.claims.truncate(lens[7]);
         p.assumptions.truncate(lens[8]);
-        p.assumption_texts.truncate(lens[8]);
         p.chains.truncate(lens[9]);
         p.milestones.truncate(lens[10]);
         p.labelled_steps.truncate(lens[11]);
@@ -552,12 +549,6 @@ impl Resolver {
                 let (lhs, a) = self.located(l)?;
                 let (rhs, b) = self.located(r)?;
                 self.relate(*rel, a, b, r, "the left side");
-                self.p.assumption_texts.push(format!(
-                    "{} {} {}",
-                    crate::syntax::print::print_expr(l),
-                    rel.symbol(),
-                    crate::syntax::print::print_expr(r)
-                ));
                 self.p.assumptions.push((lhs, *rel, rhs));
             }
             ItemKind::Claim(name, l, rel, r) => {
