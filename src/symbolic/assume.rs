@@ -4,8 +4,10 @@
 //!
 //! In: the normal form of a step's difference, and the program's
 //! assumptions. Out: the coefficients that write the difference as
-//! `Σ cᵢ (Lᵢ − Rᵢ)`, found exactly (Gaussian elimination over the
-//! rationals, one equation per monomial), or nothing.
+//! `Σ cᵢ qᵢ (Lᵢ − Rᵢ)`, found exactly (Gaussian elimination over the
+//! rationals, one equation per monomial), or nothing; each `qᵢ` is 1 or a
+//! monomial that turns a term of `Lᵢ − Rᵢ` into one of the difference's
+//! (so `L` may be rewritten to `R` inside a product: [`multiples`]).
 //!
 //! Sound under the assumptions: where every assumed equation holds, each
 //! `Lᵢ − Rᵢ` is 0, so `A − B = Σ cᵢ·0 = 0`; the normal forms are identities
@@ -60,6 +62,60 @@ pub fn differences(n: &mut Normalizer, program: &Program) -> Vec<(usize, Poly)> 
         }
     }
     n.conditions = conditions;
+    out
+}
+
+/// Most multiples of the assumed differences tried besides them.
+const MAX_MULTIPLES: usize = 48;
+
+/// The monomial `q` with `m = q·f`, when every exponent of `q` is a whole
+/// number at least 0 (so `q` has a value wherever its atoms do).
+fn quotient(store: &mut super::store::Store, m: MonoId, f: MonoId) -> Option<MonoId> {
+    let mut rest = store.mono(m).to_vec();
+    for (atom, e) in store.mono(f).to_vec() {
+        let k = rest.iter().position(|(a, _)| *a == atom)?;
+        let r = rest[k].1.sub(&e);
+        if r.is_negative() || !r.is_integer() {
+            return None;
+        }
+        if r.is_zero() {
+            rest.remove(k);
+        } else {
+            rest[k].1 = r;
+        }
+    }
+    if rest.iter().any(|(_, e)| e.is_negative() || !e.is_integer()) {
+        return None;
+    }
+    Some(store.intern_mono(&rest))
+}
+
+/// The differences and their multiples by the monomials that turn one of
+/// their terms into one of `d`'s: with `b = c` assumed, `b² − c²` is
+/// `b·(b − c) + c·(b − c)`. This is the assumption used as a rewrite of
+/// `L` into `R` inside a product. Each multiple keeps its fact's index.
+pub fn multiples(n: &mut Normalizer, d: &Poly, facts: &[(usize, Poly)]) -> Vec<(usize, Poly)> {
+    let mut out = facts.to_vec();
+    let mut seen: Vec<(usize, MonoId)> = Vec::new();
+    'all: for (i, f) in facts {
+        for (m, _) in d.iter() {
+            for (fm, _) in f.iter() {
+                let Some(q) = quotient(&mut n.store, *m, *fm) else {
+                    continue;
+                };
+                if q == super::store::UNIT || seen.contains(&(*i, q)) {
+                    continue;
+                }
+                seen.push((*i, q));
+                if let Ok(p) = n.mul(f, &Poly::term(q, Q::int(1))) {
+                    out.push((*i, p));
+                }
+                if seen.len() == MAX_MULTIPLES {
+                    break 'all;
+                }
+            }
+        }
+    }
     out
 }
 
@@ -218,6 +274,22 @@ mod tests {
             panic!("not proved");
         };
         assert!(rules.contains(&Rule::Assumption), "{rules:?}");
+    }
+
+    #[test]
+    fn an_assumption_is_used_inside_a_product() {
+        let decls = format!("{DECLS}\nassume b = c");
+        for step in ["b^2 = c^2", "b R(τ) + k = c R(τ) + k", "b^2 c = c^3"] {
+            let r = outcome(&decls, step);
+            assert!(
+                matches!(&r, Outcome::Proved(rules) if rules.contains(&Rule::Assumption)),
+                "{step}: {r:?}"
+            );
+        }
+        for step in ["b^2 = c", "b^2 = 2 c^2", "b k = c"] {
+            let r = outcome(&decls, step);
+            assert!(!r.is_proved(), "{step}: {r:?}");
+        }
     }
 
     #[test]

@@ -260,6 +260,7 @@ fn compare(
             let program = problem.program;
             if !program.assumptions.is_empty() {
                 let facts = assume::differences(n, program);
+                let facts = assume::multiples(n, &difference, &facts);
                 let used = assume::combination(&difference, &facts)
                     .filter(|_| assume::satisfiable(program, problem.seed));
                 if used.is_some() {

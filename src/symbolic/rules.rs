@@ -151,7 +151,8 @@ rules! {
     ExpOfSum: "exp of a sum", if "always", e.g. "exp(g(τ) + b) = exp(g(τ)) exp(b)";
     /// `N / P = 0` iff `N = 0`.
     CommonDenominator: "common denominator", if "where P ≠ 0", e.g. "1/(x + 1) + x/(x + 1) = 1";
-    /// `A = B` when `A − B` is a rational combination `Σ cᵢ (Lᵢ − Rᵢ)` of
+    /// `A = B` when `A − B` is a combination `Σ cᵢ qᵢ (Lᵢ − Rᵢ)` (rational
+    /// cᵢ, each qᵢ 1 or a monomial with whole exponents at least 0) of
     /// assumed equations `Lᵢ = Rᵢ`, found exactly (`assume.rs`), when some
     /// instance satisfies the assumptions.
     Assumption: "by assumption", if "where every assumed equation of the file holds", e.g. "J(θ) - b = 0" with "assume b = J(θ)";
