@@ -448,15 +448,58 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions) -> Walk {
 /// file. It is not part of the text.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// Why a file was not read, and, for a file that is not UTF-8, where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadError {
+    /// What went wrong, naming the file (and, for text that is not UTF-8,
+    /// the line and column of the first byte that is not).
+    pub message: String,
+    /// For a file that is not UTF-8: its text with each invalid sequence
+    /// shown as U+FFFD, and the byte offset in that text of the first one,
+    /// so the error can be shown at its line and column.
+    pub invalid: Option<(String, usize)>,
+}
+
+impl From<String> for ReadError {
+    fn from(message: String) -> Self {
+        ReadError {
+            message,
+            invalid: None,
+        }
+    }
+}
+
+impl From<ReadError> for String {
+    fn from(e: ReadError) -> String {
+        e.message
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The 1-based line and column (in characters, as an editor counts them)
+/// of byte `at` of `text`.
+pub fn line_column(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
 /// Read a file of at most `limit` bytes as UTF-8 text, a byte-order mark
 /// at its start left out (it is invisible in an editor, so columns are
 /// counted without it). With `expect`, the file opened must be the one the
-/// walk found, or it is not read. Errors name the file.
-pub fn read_bounded(
+/// walk found, or it is not read. Errors name the file; text that is not
+/// UTF-8 is reported at the line and column of its first invalid byte.
+pub fn read_text(
     path: &Path,
     limit: usize,
     expect: Option<FileIdentity>,
-) -> Result<String, String> {
+) -> Result<String, ReadError> {
     use std::io::Read;
     let name = path.display();
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
@@ -465,7 +508,8 @@ pub fn read_bounded(
         if now != Some(want) {
             return Err(format!(
                 "`{name}` changed after it was found (it was replaced, perhaps by a link), so it is not read"
-            ));
+            )
+            .into());
         }
     }
     let mut bytes = Vec::new();
@@ -476,11 +520,32 @@ pub fn read_bounded(
         bytes.drain(..BOM.len());
     }
     if bytes.len() > limit {
-        return Err(format!(
-            "`{name}` is larger than the limit of {limit} bytes"
-        ));
+        return Err(format!("`{name}` is larger than the limit of {limit} bytes").into());
     }
-    String::from_utf8(bytes).map_err(|e| format!("`{name}` is not UTF-8 text: {e}"))
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let byte = e.as_bytes()[at];
+        // Everything before the first invalid byte is valid, so it keeps
+        // its offset in the repaired text.
+        let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        let (line, column) = line_column(&text, at);
+        ReadError {
+            message: format!(
+                "`{name}` is not UTF-8 text: the byte 0x{byte:02x} at line {line}, column {column} is not part of a UTF-8 character"
+            ),
+            invalid: Some((text, at)),
+        }
+    })
+}
+
+/// [`read_text`], its error as a message (for a file that is not UTF-8,
+/// the message names the line and column).
+pub fn read_bounded(
+    path: &Path,
+    limit: usize,
+    expect: Option<FileIdentity>,
+) -> Result<String, String> {
+    read_text(path, limit, expect).map_err(String::from)
 }
 
 #[cfg(test)]
@@ -674,9 +739,35 @@ mod tests {
         assert!(read_bounded(&p, 100, None)
             .unwrap_err()
             .contains("not UTF-8"));
+        // After a mark, columns are counted without it.
+        std::fs::write(&p, b"\xEF\xBB\xBF\xffx").unwrap();
+        let e = read_text(&p, 100, None).unwrap_err();
+        assert!(e.message.contains("line 1, column 1"), "{e}");
         assert!(read_bounded(&d.path().join("none"), 100, None)
             .unwrap_err()
             .contains("cannot read"));
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_reported_at_its_first_invalid_byte() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.deriv");
+        // Line 3, after two characters (one of them two bytes long).
+        std::fs::write(&p, b"param x\n# ok\n\xce\xb8y\xff z \xfe\n").unwrap();
+        let e = read_text(&p, 100, None).unwrap_err();
+        assert!(
+            e.message
+                .contains("the byte 0xff at line 3, column 3 is not part of a UTF-8 character"),
+            "{e}"
+        );
+        let (text, at) = e.invalid.expect("a place");
+        assert_eq!(&text[at..at + 3], "\u{FFFD}");
+        assert_eq!(line_column(&text, at), (3, 3));
+        assert!(text.starts_with("param x\n# ok\nθy"));
+        // A sequence cut short at the end of the file.
+        std::fs::write(&p, b"ab\xce").unwrap();
+        let e = read_bounded(&p, 100, None).unwrap_err();
+        assert!(e.contains("0xce at line 1, column 3"), "{e}");
     }
 
     #[cfg(unix)]

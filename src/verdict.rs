@@ -222,7 +222,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// The verdict's name as in SPEC §3.
+    /// The verdict's name as in the README, "Verdicts".
     pub fn name(&self) -> &'static str {
         match self {
             Verdict::Proved { .. } => "proved",

@@ -25,7 +25,7 @@ __all__ = ["check_text", "first_invalid_step", "grade", "AssignmentError", "VALI
 
 __version__ = _native.VERSION
 
-#: The verdicts of a valid step (SPEC §3).
+#: The verdicts of a valid step (README, "Verdicts").
 VALID = frozenset({"proved", "confirmed", "estimated"})
 
 #: The defaults of ``derivcheck check`` and ``derivcheck grade``, so that the
@@ -68,7 +68,7 @@ def check_text(
     timeout: seconds after which the steps left are not decided: they are
         ``unknown`` ("not checked"). None: no limit.
 
-    Returns ``{"files": [...], "notes": [], "summary": {...}}`` (SPEC §4).
+    Returns ``{"files": [...], "notes": [], "summary": {...}}`` (docs/json.md).
     """
     if name is None:
         name = "<text>" if format is None else "<text>." + format.lstrip(".")
@@ -175,7 +175,7 @@ def grade(
 
     Returns ``{"assignment", "points", "rubric", "claim", "milestones",
     "submissions": [{"id", "score", "max", "valid", "first_invalid_line",
-    "steps", "feedback", ...}], "notes", "summary"}`` (SPEC §5). A
+    "steps", "feedback", ...}], "notes", "summary"}`` (docs/json.md). A
     submission that cannot be read or parsed scores 0 with its errors; an
     assignment that cannot be used raises ``AssignmentError``.
     """

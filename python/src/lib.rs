@@ -3,8 +3,8 @@
 //! server.
 //!
 //! In: texts and options from Python. Out: the JSON reports of
-//! `derivcheck check --format json` (SPEC §4) and `derivcheck grade
-//! --format json` (SPEC §5), as text, rendered by the library's reporters;
+//! `derivcheck check --format json` (docs/json.md) and `derivcheck grade
+//! --format json` (docs/json.md), as text, rendered by the library's reporters;
 //! `python/derivcheck/__init__.py` turns them into Python objects. No
 //! checking happens here: every verdict is the library's.
 //!

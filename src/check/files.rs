@@ -70,8 +70,8 @@ pub fn check_paths(paths: &[PathBuf], opts: &Options) -> Checked {
 pub fn check_paths_with(paths: &[PathBuf], prelude: Option<&Prelude>, opts: &Options) -> Checked {
     let w = walk(paths);
     let mut out = Vec::new();
+    let own = prelude.and_then(|p| std::fs::canonicalize(&p.source.name).ok());
     if let Some(p) = prelude {
-        let own = std::fs::canonicalize(&p.source.name).ok();
         let checked_too = own.is_some()
             && w.entries
                 .iter()
@@ -91,14 +91,20 @@ pub fn check_paths_with(paths: &[PathBuf], prelude: Option<&Prelude>, opts: &Opt
             Entry::File(f) => {
                 let name = f.path.display().to_string();
                 let takes_prelude = InputFormat::from_path(&f.path) != InputFormat::Deriv;
-                out.push(
-                    match input::read_bounded(&f.path, MAX_FILE_BYTES, f.identity) {
-                        Ok(text) => {
-                            check_text_with(&name, &text, prelude.filter(|_| takes_prelude), opts)
-                        }
-                        Err(e) => FileResult::unreadable(&name, e),
-                    },
-                );
+                // The `--with` file, when it is checked too, is not read
+                // again: its text is the prelude's.
+                let read = match prelude {
+                    Some(p) if own.is_some() && std::fs::canonicalize(&f.path).ok() == own => {
+                        Ok(p.source.text.clone())
+                    }
+                    _ => input::read_text(&f.path, MAX_FILE_BYTES, f.identity),
+                };
+                out.push(match read {
+                    Ok(text) => {
+                        check_text_with(&name, &text, prelude.filter(|_| takes_prelude), opts)
+                    }
+                    Err(e) => FileResult::unreadable(&name, e),
+                });
             }
         }
     }

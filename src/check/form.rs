@@ -1,4 +1,4 @@
-//! "Same form" (SPEC §5): equality after light normalisation only.
+//! "Same form" (docs/grading.md): equality after light normalisation only.
 //!
 //! Commutativity and associativity of `+` and `·`, bound-variable names,
 //! notation (already gone after resolution), a factor 1, and `a - b` as

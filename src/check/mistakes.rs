@@ -6,7 +6,7 @@
 //! the step's left side, gives an expression equal to the step's right
 //! side, as a [`Mistake`] with the entry's code and plain-words
 //! explanation; or `None`. Equal means first the same form as written
-//! (SPEC §5: up to the order of terms and factors), then what it means
+//! (docs/grading.md: up to the order of terms and factors), then what it means
 //! for a step: the symbolic engine proves `candidate = right side`, or the
 //! numeric engine confirms it on its random instances. For a `≈` step the wrong rewrites
 //! are applied to the textbook estimator of the left side instead: for

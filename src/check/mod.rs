@@ -159,7 +159,7 @@ pub struct ChainResult {
     pub steps: Vec<StepResult>,
 }
 
-/// A claim that no chain of the file proves (SPEC §4: a claim not met
+/// A claim that no chain of the file proves (README, "Command line": a claim not met
 /// makes the exit status 1): a named claim no `derivation … proves NAME`
 /// names, or an unnamed one with no chain after it.
 #[derive(Clone, Debug, PartialEq)]
@@ -192,11 +192,21 @@ pub struct FileResult {
 }
 
 impl FileResult {
-    /// A file that could not be read.
-    pub fn unreadable(path: &str, message: String) -> Self {
+    /// A file that could not be read; one that is not UTF-8 shown at its
+    /// first invalid byte.
+    pub fn unreadable(path: &str, e: impl Into<crate::input::ReadError>) -> Self {
+        let e = e.into();
+        let (text, span, hint) = match e.invalid {
+            Some((text, at)) => (
+                text,
+                Span::new(at, at + '\u{FFFD}'.len_utf8()),
+                Some("save the file as UTF-8 text (the byte shown as � is from another encoding, such as Latin-1)".to_string()),
+            ),
+            None => (String::new(), Span::default(), None),
+        };
         FileResult {
-            source: Source::new(path, ""),
-            errors: vec![Diagnostic::error(Span::default(), message, None)],
+            source: Source::new(path, text),
+            errors: vec![Diagnostic::error(span, e.message, hint)],
             chains: vec![],
             unproved: vec![],
         }

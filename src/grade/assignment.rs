@@ -1,4 +1,4 @@
-//! Reading an assignment (SPEC §5): declarations, the claim (the goal),
+//! Reading an assignment (docs/grading.md): declarations, the claim (the goal),
 //! milestones, the rubric, `points`, and the labelled `steps` of an
 //! ordering exercise.
 //!

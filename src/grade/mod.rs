@@ -1,4 +1,4 @@
-//! Stage 5 of the pipeline: grading (SPEC §5).
+//! Stage 5 of the pipeline: grading (docs/grading.md).
 //!
 //! In: an [`Assignment`] (declarations, the claim, milestones, rubric,
 //! points, perhaps the labelled steps of an ordering exercise) and

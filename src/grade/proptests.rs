@@ -1,4 +1,4 @@
-//! Properties of grading (SPEC §7): appending a wrong step never raises a
+//! Properties of grading (docs/grading.md): appending a wrong step never raises a
 //! grade; every submission, however hostile, gets a score in [0, points];
 //! the intended order of an ordering exercise scores at least as well as
 //! any other.

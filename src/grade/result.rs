@@ -95,7 +95,7 @@ pub struct MilestonePart {
     pub of: f64,
 }
 
-/// How a score is made up (SPEC §5).
+/// How a score is made up (docs/grading.md).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Breakdown {
     /// The first expression matches the claim's left side.

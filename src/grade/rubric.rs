@@ -1,4 +1,4 @@
-//! The rubric of an assignment (SPEC §5): what each part of a derivation
+//! The rubric of an assignment (docs/grading.md): what each part of a derivation
 //! is worth.
 //!
 //! In: the text after `rubric` (`start 1, finish 3, step 1 max 4,

@@ -23,7 +23,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// The exit status of `grade` (SPEC §4): 2 when a submission file could
+    /// The exit status of `grade` (README, "Command line"): 2 when a submission file could
     /// not be read at all; with `strict`, 1 when a submission is below full
     /// marks; else 0.
     pub fn exit_code(&self, strict: bool) -> i32 {

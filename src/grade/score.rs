@@ -1,4 +1,4 @@
-//! Scoring (SPEC §5): facts about a chain → points, part by part, each
+//! Scoring (docs/grading.md): facts about a chain → points, part by part, each
 //! with the reason in plain words.
 //!
 //! The facts (does the start match the claim, which steps are valid,

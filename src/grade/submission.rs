@@ -1,4 +1,4 @@
-//! Finding and reading submissions (SPEC §5).
+//! Finding and reading submissions (docs/grading.md).
 //!
 //! In: the paths on the command line (files or directories). Out: one
 //! [`Submission`] a file, each with a safe, unique id, and — per
@@ -245,7 +245,7 @@ pub fn read_body(kind: Kind, source: &Source) -> Result<Body, Vec<Diagnostic>> {
 }
 
 /// The one place where `.tex` and `.md` submissions are read into the
-/// syntax tree of `.deriv` (SPEC §2, "LaTeX and Markdown input"), with
+/// syntax tree of `.deriv` (README, "LaTeX and Markdown input"), with
 /// spans in the submitted file.
 pub fn latex_items(kind: Kind, source: &Source) -> Result<Vec<Item>, Vec<Diagnostic>> {
     let parsed = match kind {

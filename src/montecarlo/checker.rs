@@ -1,4 +1,4 @@
-//! The `derivcheck mc` checker (SPEC §6): the log-derivative identity,
+//! The `derivcheck mc` checker (README, "The Monte Carlo checker"): the log-derivative identity,
 //! confirmed by sampling on random policies of random MDPs.
 //!
 //! Place in the pipeline: a decide stage of its own. In: an [`McConfig`]

@@ -1,4 +1,4 @@
-//! The policy-gradient estimators of SPEC §6 and the trajectory sampler that
+//! The policy-gradient estimators of the README's "The Monte Carlo checker" and the trajectory sampler that
 //! feeds them.
 //!
 //! Place in the pipeline: the sampling half of the `derivcheck mc` checker.

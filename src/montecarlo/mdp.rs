@@ -2,7 +2,7 @@
 //! policy gradient by enumerating every trajectory.
 //!
 //! Place in the pipeline: the ground truth of the `derivcheck mc` checker
-//! (SPEC §6). In: sizes and a seeded generator. Out: an [`Mdp`], a
+//! (README, "The Monte Carlo checker"). In: sizes and a seeded generator. Out: an [`Mdp`], a
 //! [`Policy`] π_θ(a|s) ∝ exp(θ_{s,a}), and [`exact`]: J(θ) and ∇_θ J(θ).
 //! The gradient is differentiated mechanically, with forward-mode dual
 //! numbers through the softmax and the product of probabilities of every

@@ -20,7 +20,7 @@
 //! biased.
 //!
 //! The same machinery, at the scale of whole MDPs, is the `derivcheck mc`
-//! checker of SPEC §6: [`mdp`] (random tabular MDPs, softmax policies, the
+//! checker of the README's "The Monte Carlo checker": [`mdp`] (random tabular MDPs, softmax policies, the
 //! exact gradient by enumeration), [`estimators`] (the sampler and the
 //! estimators) and [`checker`] (the pooled tests and the report); its plot
 //! (the running estimate with its bands) is a report,

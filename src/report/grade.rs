@@ -20,7 +20,7 @@ use std::path::Path;
 pub enum GradeFormat {
     /// A table with a summary, coloured on a terminal.
     Table,
-    /// JSON (SPEC §5): every submission with its steps and feedback.
+    /// JSON (docs/json.md): every submission with its steps and feedback.
     Json,
     /// id,score,max,valid,first_invalid_line — for a gradebook.
     Csv,

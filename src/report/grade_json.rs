@@ -1,8 +1,8 @@
-//! `grade --format json` (SPEC §5): `{"assignment", "points",
+//! `grade --format json` (docs/json.md): `{"assignment", "points",
 //! "submissions": [{"id", "score", "max", "valid", "first_invalid_line",
 //! "steps": [as in check], "feedback"}]}`, streamed a submission at a
 //! time. Extra fields (the breakdown, errors, notes, a summary) are added;
-//! none of the SPEC's are renamed.
+//! none of those in docs/json.md are renamed.
 
 use super::grade::{Header, Summary};
 use super::json::{GradedFields, StepRecord};

@@ -1,4 +1,4 @@
-//! The JSON report of `check` (SPEC §4). Field names are stable: tests and
+//! The JSON report of `check` (docs/json.md). Field names are stable: tests and
 //! CI depend on them. Extra fields may be added; none may be renamed.
 
 use super::Summary;
@@ -165,7 +165,7 @@ impl<T: Serialize> Serialize for Ordered<'_, T> {
     }
 }
 
-/// Render a run as the JSON of SPEC §4, with what the walk skipped
+/// Render a run as the JSON of docs/json.md, with what the walk skipped
 /// (`notes`).
 pub fn render(files: &[FileResult], notes: &[Note]) -> String {
     let report = Report {

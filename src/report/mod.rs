@@ -2,7 +2,7 @@
 //!
 //! In: the [`FileResult`]s of a `check` run, or the grade results of a
 //! `grade` run. Out: for `check`, text (coloured when asked, one line a
-//! step), the stable JSON of SPEC §4, JUnit XML, SARIF or GitHub workflow
+//! step), the stable JSON of docs/json.md, JUnit XML, SARIF or GitHub workflow
 //! commands (the last two from [`findings`]); for `grade` ([`grade`]), a
 //! table, JSON, CSV, JUnit XML, one HTML page, a Canvas or Moodle gradebook
 //! CSV or a Gradescope `results.json` a submission, and a feedback file
@@ -104,7 +104,7 @@ pub struct CheckHeader {
 pub enum CheckFormat {
     /// One line a step, coloured on a terminal.
     Text,
-    /// The stable JSON report (SPEC §4).
+    /// The stable JSON report (docs/json.md).
     Json,
     /// JUnit XML: a test case a step, for CI systems.
     Junit,
@@ -200,7 +200,7 @@ impl Summary {
     }
 }
 
-/// The exit status of `check` (SPEC §4): 2 for unusable input, 1 when a
+/// The exit status of `check` (README, "Command line"): 2 for unusable input, 1 when a
 /// step is refuted or unknown or a claim is not met, else 0.
 pub fn exit_code(files: &[FileResult]) -> i32 {
     if files.iter().any(|f| !f.errors.is_empty()) {

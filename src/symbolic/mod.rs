@@ -12,6 +12,7 @@
 //! Normal forms that differ otherwise are never a refutation: the engine
 //! is sound, not complete. Its rules are listed in [`rules`].
 
+pub mod assume;
 pub mod normalize;
 #[cfg(test)]
 mod proptests;
@@ -155,7 +156,7 @@ impl<'p> Session<'p> {
         n.start_afresh();
         n.rules = lrules.union(rrules);
         let cond = program.conditioning(problem.lhs);
-        match decide(n, problem.relation, l, r, &cond) {
+        match decide(n, problem, problem.relation, l, r, &cond) {
             Outcome::Proved(_) if !domain_contains(&lconds, &rconds) => Outcome::Declined(
                 Reason::Inconclusive("the right side may have no value where the left side has one (its log, square root, power or quotient is not the left side's)".into()),
             ),
@@ -203,12 +204,13 @@ fn differ(c: &Q) -> Outcome {
 /// Compare the normal forms of a step's two sides.
 fn decide(
     n: &mut Normalizer,
+    problem: &Problem,
     relation: Relation,
     l: Poly,
     r: Poly,
     cond: &[crate::resolve::VarId],
 ) -> Outcome {
-    match compare(n, relation, l, r, cond) {
+    match compare(n, problem, relation, l, r, cond) {
         Ok(o) => o,
         Err(reason) => Outcome::Declined(reason),
     }
@@ -216,6 +218,7 @@ fn decide(
 
 fn compare(
     n: &mut Normalizer,
+    problem: &Problem,
     relation: Relation,
     l: Poly,
     r: Poly,
@@ -234,6 +237,7 @@ fn compare(
                     return Ok(differ(&c));
                 }
             }
+            let difference = d.clone();
             let d = n.clear_denominators(d)?;
             if d.is_zero() {
                 return proved(n);
@@ -252,6 +256,17 @@ fn compare(
                 }
                 next.truncate(16);
                 frontier = next;
+            }
+            let program = problem.program;
+            if !program.assumptions.is_empty() {
+                let facts = assume::differences(n, program);
+                let facts = assume::multiples(n, &difference, &facts);
+                let used = assume::combination(&difference, &facts)
+                    .filter(|_| assume::satisfiable(program, problem.seed));
+                if used.is_some() {
+                    n.rules.insert(Rule::Assumption);
+                    return proved(n);
+                }
             }
             Err(Reason::Inconclusive("the normal forms differ".into()))
         }

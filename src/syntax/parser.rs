@@ -37,7 +37,7 @@
 //! FUNC      := 'log' | 'ln' | 'exp' | 'sqrt' | '√'
 //! ```
 //!
-//! Precedence follows SPEC §2: a prefix operator takes one factor; Σ, Π
+//! Precedence follows the README ("The language in brief"): a prefix operator takes one factor; Σ, Π
 //! and E (without brackets) take the rest of the multiplicative term. A
 //! function written with a bracket right after it (spaces allowed) is an
 //! application, and `^` applies to its result: `log(x)^2` is (log x)²,

@@ -13,7 +13,7 @@ use num_rational::BigRational;
 use num_traits::{Signed, Zero};
 use std::fmt::Write;
 
-/// Binding levels, loosest first (SPEC §2).
+/// Binding levels, loosest first (README, "The language in brief").
 const ADD: u8 = 1;
 const MUL: u8 = 2;
 const SIGNED: u8 = 3;
