@@ -290,6 +290,34 @@ fn with_supplies_declarations_and_the_claim_for_latex() {
     assert!(out.contains("not a declared parameter"), "{out}");
 }
 
+/// Every Greek letter is one name in both readers: `iota` in a `.deriv`
+/// file is the `\iota` of a `.tex` file, as `theta` is `\theta`.
+#[test]
+fn a_greek_parameter_declared_in_ascii_is_the_latex_letter() {
+    for (word, command) in [("theta", "theta"), ("iota", "iota"), ("Omega", "Omega")] {
+        let dir = tempfile::tempdir().unwrap();
+        let decls = dir.path().join("decls.deriv");
+        fs::write(&decls, format!("param {word}\nconst c\n")).unwrap();
+        let tex = dir.path().join("a.tex");
+        fs::write(
+            &tex,
+            format!(
+                "$$ \\nabla_\\{command} (c\\,\\{command}) = c \\nabla_\\{command} \\{command} $$\n"
+            ),
+        )
+        .unwrap();
+        let (out, code) = stdout_of(
+            derivcheck()
+                .arg("check")
+                .arg("--with")
+                .arg(&decls)
+                .arg(&tex),
+        );
+        assert_eq!(code, 0, "{word}: {out}");
+        assert!(out.contains("1 proved"), "{word}: {out}");
+    }
+}
+
 #[test]
 fn errors_in_the_with_file_name_that_file() {
     let dir = tempfile::tempdir().unwrap();

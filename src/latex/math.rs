@@ -226,51 +226,14 @@ fn match_braces(tokens: &[Token]) -> Result<Vec<usize>, SyntaxError> {
 }
 
 /// Greek letters and other letter commands, as the characters `.deriv`
-/// reads. `\Sigma` and `\Pi` are spelled out, since `Σ` and `Π` are the
-/// big operators.
+/// reads, from the one table in [`crate::syntax::letters`]. `\Sigma` and
+/// `\Pi` are spelled out, since `Σ` and `Π` are the big operators.
 pub fn letter(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "alpha" => "α",
-        "beta" => "β",
-        "gamma" => "γ",
-        "delta" => "δ",
-        "epsilon" | "varepsilon" => "ε",
-        "zeta" => "ζ",
-        "eta" => "η",
-        "theta" => "θ",
-        "vartheta" => "ϑ",
-        "iota" => "ι",
-        "kappa" => "κ",
-        "lambda" => "λ",
-        "mu" => "μ",
-        "nu" => "ν",
-        "xi" => "ξ",
-        "pi" => "π",
-        "varpi" => "ϖ",
-        "rho" => "ρ",
-        "varrho" => "ϱ",
-        "sigma" => "σ",
-        "varsigma" => "ς",
-        "tau" => "τ",
-        "upsilon" => "υ",
-        "phi" | "varphi" => "φ",
-        "chi" => "χ",
-        "psi" => "ψ",
-        "omega" => "ω",
-        "Gamma" => "Γ",
-        "Delta" => "Δ",
-        "Theta" => "Θ",
-        "Lambda" => "Λ",
-        "Xi" => "Ξ",
-        "Pi" => "Pi",
-        "Sigma" => "Sigma",
-        "Upsilon" => "Υ",
-        "Phi" => "Φ",
-        "Psi" => "Ψ",
-        "Omega" => "Ω",
-        "ell" => "ℓ",
-        _ => return None,
-    })
+    match name {
+        "Pi" => Some("Pi"),
+        "Sigma" => Some("Sigma"),
+        _ => crate::syntax::letters::text_of(name),
+    }
 }
 
 fn is_spacing(name: &str) -> bool {

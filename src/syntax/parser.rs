@@ -332,32 +332,10 @@ const RESERVED: &[&str] = &[
     "proves",
 ];
 
-/// ASCII spellings of Greek letters.
+/// ASCII spellings of Greek letters (`theta` → `θ`), from the one table
+/// in [`super::letters`].
 pub fn greek(word: &str) -> Option<&'static str> {
-    Some(match word {
-        "alpha" => "α",
-        "beta" => "β",
-        "gamma" => "γ",
-        "delta" => "δ",
-        "epsilon" => "ε",
-        "zeta" => "ζ",
-        "eta" => "η",
-        "theta" => "θ",
-        "kappa" => "κ",
-        "lambda" => "λ",
-        "mu" => "μ",
-        "nu" => "ν",
-        "xi" => "ξ",
-        "pi" => "π",
-        "rho" => "ρ",
-        "sigma" => "σ",
-        "tau" => "τ",
-        "phi" => "φ",
-        "chi" => "χ",
-        "psi" => "ψ",
-        "omega" => "ω",
-        _ => return None,
-    })
+    super::letters::text_of(word)
 }
 
 /// One identifier word, Greek normalised. Does not skip spaces.
@@ -388,7 +366,7 @@ fn word(i: In) -> PResult<(String, Span)> {
     }
     let w = &s[..end];
     let start = abs(&i);
-    let spelled = if ascii && (2..=7).contains(&w.len()) {
+    let spelled = if ascii && (2..=super::letters::LONGEST_WORD).contains(&w.len()) {
         greek(w)
     } else {
         None
