@@ -210,8 +210,10 @@ pub fn check_text_as(
     stop: &dyn Fn() -> bool,
 ) -> FileResult {
     let source = Source::new(name, text);
-    let known: Vec<String> = prelude.map_or_else(Vec::new, Prelude::param_names);
-    let parsed = crate::syntax::parser::with_known_params(&known, || format.read(text));
+    let known = crate::syntax::parser::ParseContext::with_params(
+        prelude.map_or_else(Vec::new, Prelude::param_names),
+    );
+    let parsed = format.read_in(text, &known);
     let mut errors: Vec<Diagnostic> = parsed
         .errors
         .iter()
