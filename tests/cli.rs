@@ -283,11 +283,94 @@ fn with_supplies_declarations_and_the_claim_for_latex() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("4 steps"), "{out}");
     assert!(out.contains("claim met"), "{out}");
-    // Without the declarations every name is undeclared.
+    assert!(!out.contains("inferred"), "--with declarations win: {out}");
+    // Without them the declarations are inferred from use: J is then a
+    // function of θ like any other, so the step that unfolds its
+    // definition is refuted, and there is no claim to meet.
+    let (out, code) = stdout_of(derivcheck().arg("check").arg(&path));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("inferred from use"), "{out}");
+    assert!(out.contains("    fun J(θ)\n"), "{out}");
+    assert!(out.contains("student.tex:5:6"), "{out}");
+    assert!(out.contains("3 proved"), "{out}");
+    assert!(!out.contains("claim met"), "{out}");
+}
+
+#[test]
+fn infer_prints_the_declarations_of_a_pasted_file_as_a_deriv_block() {
+    let (out, code) = stdout_of(derivcheck().args(["infer", "derivations/latex/pasted_answer.md"]));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "# declarations inferred from derivations/latex/pasted_answer.md\n\
+         param θ\nset X_τ\nvar τ in X_τ\nconst b\nfun Pr_θ(τ) : dist τ\nfun R(τ)\n"
+    );
+    // The block reads back as the declarations `check` inferred: checked
+    // with it as `--with`, the file gets the same verdicts.
+    let (_d, decls) = temp_file("decls.deriv", out.as_str());
+    let (with, code) = stdout_of(
+        derivcheck()
+            .args(["check", "--with"])
+            .arg(&decls)
+            .arg("derivations/latex/pasted_answer.md"),
+    );
+    assert_eq!(code, 0, "{with}");
+    assert!(with.contains("7 steps: 7 proved"), "{with}");
+    // A file with declarations of its own gets nothing inferred.
+    let (out, code) =
+        stdout_of(derivcheck().args(["infer", "derivations/latex/policy_gradient.md"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("declares its own names"), "{out}");
+}
+
+#[test]
+fn an_ambiguous_name_is_not_inferred_and_says_why() {
+    let (_d, path) = temp_file("a.md", "$$\nf(x) + f(x, y) = f(x) + f(x, y)\n$$\n");
     let (out, code) = stdout_of(derivcheck().arg("check").arg(&path));
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("student.tex:4:8"), "{out}");
-    assert!(out.contains("not a declared parameter"), "{out}");
+    assert!(
+        out.contains("cannot infer what `f` is: `f` is applied to 1 argument here and to 2 arguments elsewhere"),
+        "{out}"
+    );
+    assert!(out.contains("a.md:2:1"), "{out}");
+    assert!(!out.contains("undeclared name `f`"), "{out}");
+    assert!(out.contains("0 chains"), "{out}");
+    let (out, code) = stdout_of(derivcheck().arg("infer").arg(&path));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("# not inferred:"), "{out}");
+    assert!(!out.contains("fun f"), "{out}");
+}
+
+#[test]
+fn json_reports_the_inferred_declarations() {
+    let (out, _) = stdout_of(derivcheck().args([
+        "check",
+        "--format",
+        "json",
+        "derivations/latex/pasted_policy_score.tex",
+        "derivations/policy_gradient.deriv",
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&out).expect(&out);
+    let file = |end: &str| {
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(end))
+            .unwrap()
+            .clone()
+    };
+    let inferred = &file(".tex")["inferred_declarations"];
+    assert_eq!(inferred[0], "param θ", "{out}");
+    assert!(
+        inferred
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l == "fun π_θ(a | s) : dist a"),
+        "{out}"
+    );
+    assert!(file(".deriv")["inferred_declarations"].is_null(), "{out}");
 }
 
 /// Every Greek letter is one name in both readers: `iota` in a `.deriv`

@@ -147,6 +147,10 @@ pub struct FileResult {
     pub chains: Vec<ChainResult>,
     /// The claims no chain proves.
     pub unproved: Vec<UnprovedClaim>,
+    /// The declarations inferred from use (`.deriv` text, one a line),
+    /// for a `.tex` or `.md` file that declares nothing and has no
+    /// `--with` file.
+    pub inferred: Option<String>,
 }
 
 impl FileResult {
@@ -157,6 +161,7 @@ impl FileResult {
             errors: vec![Diagnostic::error(Span::default(), message, None)],
             chains: vec![],
             unproved: vec![],
+            inferred: None,
         }
     }
 
@@ -213,12 +218,43 @@ pub fn check_text_as(
     let known = crate::syntax::parser::ParseContext::with_params(
         prelude.map_or_else(Vec::new, Prelude::param_names),
     );
-    let parsed = format.read_in(text, &known);
+    let mut parsed = format.read_in(text, &known);
+    // A pasted derivation that declares nothing: infer its declarations
+    // from use, and read them as if they came from a `--with` file.
+    let inferred = (format != InputFormat::Deriv
+        && prelude.is_none()
+        && !crate::latex::infer::declares_anything(&parsed.items))
+    .then(|| {
+        let first = crate::latex::infer::infer(&parsed.items);
+        if first.params.is_empty() {
+            return first;
+        }
+        // Read again knowing the parameters, for `dX/dθ`.
+        let ctx = crate::syntax::parser::ParseContext::with_params(first.params);
+        parsed = format.read_in(text, &ctx);
+        crate::latex::infer::infer(&parsed.items)
+    });
+    let inferred_prelude = inferred
+        .as_ref()
+        .filter(|i| !i.text.is_empty())
+        .map(|i| Prelude::from_text("inferred declarations", &i.text));
+    let prelude = prelude.or(inferred_prelude.as_ref());
     let mut errors: Vec<Diagnostic> = parsed
         .errors
         .iter()
         .map(|e| Diagnostic::from_syntax(e, &source))
         .collect();
+    let ambiguous = inferred.as_ref().map_or(&[][..], |i| &i.ambiguous[..]);
+    for a in ambiguous {
+        errors.push(Diagnostic::error(
+            a.span,
+            format!("cannot infer what `{}` is: {}", a.name, a.reason),
+            Some(format!(
+                "declare `{}` yourself: a `%!` line in LaTeX, a ```deriv block in Markdown, or `check --with FILE.deriv`",
+                a.name
+            )),
+        ));
+    }
     // The prelude's spans go past the end of this file, so its problems
     // can be told apart from this file's.
     let offset = text.len() + 1;
@@ -235,7 +271,14 @@ pub fn check_text_as(
             .errors
             .iter()
             .filter(|e| e.span.start < offset)
-            .map(Diagnostic::from_resolve),
+            .map(Diagnostic::from_resolve)
+            // An ambiguous name is reported once, above, not at every use.
+            .filter(|d| {
+                !ambiguous.iter().any(|a| {
+                    d.message
+                        .starts_with(&format!("undeclared name `{}`", a.name))
+                })
+            }),
     );
     errors.sort_by_key(|d| d.span.start);
     limit_errors(&mut errors);
@@ -262,6 +305,7 @@ pub fn check_text_as(
         errors,
         chains,
         unproved,
+        inferred: inferred.map(|i| i.text),
     }
 }
 

@@ -85,6 +85,7 @@ impl Prelude {
             errors,
             chains: Vec::new(),
             unproved: Vec::new(),
+            inferred: None,
         }
     }
 

@@ -33,6 +33,7 @@
 //! a bound is an error at the place it happens.
 
 pub mod chains;
+pub mod infer;
 pub mod lexer;
 pub mod macros;
 pub mod mapped;
