@@ -631,14 +631,6 @@ fn infer(path: &std::path::Path) -> i32 {
     let inferred = derivcheck::latex::infer::infer(&parsed.items);
     println!("# declarations inferred from {name}");
     print!("{}", visible(&inferred.text));
-    for a in &inferred.ambiguous {
-        let (line, column) = source.line_col(a.span.start);
-        println!(
-            "# not inferred: {}:{line}:{column}: {}",
-            name,
-            visible(&a.reason)
-        );
-    }
     i32::from(!inferred.ambiguous.is_empty())
 }
 

@@ -245,16 +245,6 @@ pub fn check_text_as(
         .map(|e| Diagnostic::from_syntax(e, &source))
         .collect();
     let ambiguous = inferred.as_ref().map_or(&[][..], |i| &i.ambiguous[..]);
-    for a in ambiguous {
-        errors.push(Diagnostic::error(
-            a.span,
-            format!("cannot infer what `{}` is: {}", a.name, a.reason),
-            Some(format!(
-                "declare `{}` yourself: a `%!` line in LaTeX, a ```deriv block in Markdown, or `check --with FILE.deriv`",
-                a.name
-            )),
-        ));
-    }
     // The prelude's spans go past the end of this file, so its problems
     // can be told apart from this file's.
     let offset = text.len() + 1;
@@ -265,6 +255,31 @@ pub fn check_text_as(
         Some(p) => p.without_repeats(parsed.items),
         None => parsed.items,
     });
+    // A chain that uses a name whose inference is ambiguous is checked in
+    // the pieces that do not; the steps that do are `unknown`.
+    let mut cuts = Vec::new();
+    if !ambiguous.is_empty() {
+        items = items
+            .into_iter()
+            .flat_map(|item| match &item.kind {
+                ItemKind::Chain(c) => match crate::latex::infer::cut_chain(c, ambiguous) {
+                    Some((pieces, plan)) => {
+                        let spans: Vec<Span> = pieces.iter().map(|p| p.span).collect();
+                        cuts.push((c.clone(), spans, plan));
+                        pieces
+                            .into_iter()
+                            .map(|p| Item {
+                                span: p.span,
+                                kind: ItemKind::Chain(p),
+                            })
+                            .collect()
+                    }
+                    None => vec![item],
+                },
+                _ => vec![item],
+            })
+            .collect();
+    }
     let program = resolve(&items);
     errors.extend(
         program
@@ -283,12 +298,18 @@ pub fn check_text_as(
     errors.sort_by_key(|d| d.span.start);
     limit_errors(&mut errors);
     let engines = engines(opts);
-    let chains = program
+    let chains: Vec<ChainResult> = program
         .chains
         .iter()
         .enumerate()
         .map(|(k, c)| check_chain(&program, c, k, &source, &engines, opts, stop))
         .collect();
+    let chains = if cuts.is_empty() {
+        chains
+    } else {
+        let spans: Vec<Span> = program.chains.iter().map(|c| c.span).collect();
+        join_cut_chains(chains, &spans, cuts, &source)
+    };
     let place = |span: Span| match prelude.filter(|_| span.start >= offset) {
         Some(p) => {
             let (line, column) = p.source.line_col(span.start - offset);
@@ -307,6 +328,85 @@ pub fn check_text_as(
         unproved,
         inferred: inferred.map(|i| i.text),
     }
+}
+
+/// The results of whole chains from those of their pieces (see
+/// [`crate::latex::infer::cut_chain`]): each piece's steps where the plan
+/// puts them, `unknown` with the reason for the steps that use an
+/// ambiguous name. `results` are the checked chains, `spans` where each
+/// is; a chain with a piece that could not be checked is left out, as any
+/// chain with an error is.
+fn join_cut_chains(
+    results: Vec<ChainResult>,
+    spans: &[Span],
+    cuts: Vec<(
+        crate::syntax::ast::Chain,
+        Vec<Span>,
+        Vec<crate::latex::infer::StepPlan>,
+    )>,
+    source: &Source,
+) -> Vec<ChainResult> {
+    use crate::latex::infer::StepPlan;
+    let mut placed: Vec<(usize, Option<ChainResult>)> = spans
+        .iter()
+        .zip(results)
+        .map(|(s, r)| (s.start, Some(r)))
+        .collect();
+    let mut whole = Vec::new();
+    for (chain, pieces, plan) in cuts {
+        let found: Option<Vec<ChainResult>> = pieces
+            .iter()
+            .map(|p| {
+                let k = spans.iter().position(|s| s == p)?;
+                placed[k].1.clone()
+            })
+            .collect();
+        for p in &pieces {
+            if let Some(k) = spans.iter().position(|s| s == p) {
+                placed[k].1 = None;
+            }
+        }
+        let Some(found) = found else { continue };
+        let mut previous = chain.start.span;
+        let steps: Vec<StepResult> = chain
+            .steps
+            .iter()
+            .zip(plan)
+            .map(|(step, plan)| {
+                let result = match plan {
+                    StepPlan::Piece { piece, step: k } => found[piece].steps[k].clone(),
+                    StepPlan::Ambiguous(reason) => {
+                        let (line, column) = source.line_col(step.expr.span.start);
+                        StepResult {
+                            line,
+                            column,
+                            relation: step.relation,
+                            verdict: Verdict::Unknown { reason },
+                            engine: None,
+                            justification: step.justification.clone(),
+                            span: step.expr.span,
+                            previous,
+                        }
+                    }
+                };
+                previous = step.expr.span;
+                result
+            })
+            .collect();
+        whole.push((
+            chain.span.start,
+            Some(ChainResult {
+                name: chain.name.clone(),
+                line: source.line_col(chain.span.start).0,
+                valid: false,
+                claim: None,
+                steps,
+            }),
+        ));
+    }
+    placed.extend(whole);
+    placed.sort_by_key(|(at, _)| *at);
+    placed.into_iter().filter_map(|(_, r)| r).collect()
 }
 
 /// The claims of `program` that no chain proves, each placed by `place`

@@ -27,7 +27,7 @@
 //! name used in two ways (as a function and as a value, with two numbers
 //! of arguments, as a parameter and as a bound variable) is ambiguous.
 
-use crate::syntax::ast::{BinOp, Domain, Expr, ExprKind, Item, ItemKind, Name};
+use crate::syntax::ast::{BinOp, Chain, Domain, Expr, ExprKind, Item, ItemKind, Name};
 use crate::syntax::Span;
 use std::fmt::Write as _;
 
@@ -46,7 +46,8 @@ pub struct Ambiguity {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Inferred {
     /// `.deriv` declarations, one a line, in an order the resolver reads
-    /// (parameters, sets, variables, constants, functions).
+    /// (parameters, sets, variables, constants, functions), then a
+    /// `# not inferred: …` comment for each ambiguous name.
     pub text: String,
     /// Names left undeclared because their use is ambiguous.
     pub ambiguous: Vec<Ambiguity>,
@@ -82,6 +83,101 @@ pub fn infer(items: &[Item]) -> Inferred {
     };
     walk(&mut uses);
     uses.infer()
+}
+
+/// Whether `e` uses one of the ambiguous names (as a value, a function,
+/// a parameter or a bound variable).
+pub fn uses_any(e: &Expr, ambiguous: &[Ambiguity]) -> bool {
+    let named = |n: &Name| {
+        n.key()
+            .is_some_and(|k| ambiguous.iter().any(|a| a.name == k))
+    };
+    let here = match &e.kind {
+        ExprKind::Name(n) => named(n),
+        ExprKind::Apply { head, .. } => named(head),
+        ExprKind::Deriv { param, .. } => param.as_deref().is_some_and(named),
+        ExprKind::Big { var, .. } => named(var),
+        ExprKind::Expect { draws, .. } => draws.iter().any(|d| named(&d.var)),
+        _ => false,
+    };
+    let mut below = false;
+    e.for_each_child(|c| below = below || uses_any(c, ambiguous));
+    here || below
+}
+
+/// What becomes of one step of a chain cut by [`cut_chain`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepPlan {
+    /// The step is step `step` of piece `piece`, and is checked there.
+    Piece {
+        /// Index into the pieces.
+        piece: usize,
+        /// Index into that piece's steps.
+        step: usize,
+    },
+    /// The step uses an ambiguous name on one side: it is `unknown`, for
+    /// this reason.
+    Ambiguous(String),
+}
+
+/// A chain that uses an ambiguous name, cut into the pieces that do not
+/// (runs of two or more expressions without one, each a chain of its
+/// own), and the plan of every step of the whole chain. `None` when the
+/// chain uses no ambiguous name.
+pub fn cut_chain(c: &Chain, ambiguous: &[Ambiguity]) -> Option<(Vec<Chain>, Vec<StepPlan>)> {
+    let exprs: Vec<&Expr> = std::iter::once(&c.start)
+        .chain(c.steps.iter().map(|s| &s.expr))
+        .collect();
+    let bad: Vec<Option<&Ambiguity>> = exprs
+        .iter()
+        .map(|e| {
+            ambiguous
+                .iter()
+                .find(|a| uses_any(e, std::slice::from_ref(a)))
+        })
+        .collect();
+    if bad.iter().all(Option::is_none) {
+        return None;
+    }
+    let mut pieces: Vec<Chain> = Vec::new();
+    let mut plan = Vec::with_capacity(c.steps.len());
+    // The piece the run of good expressions so far belongs to.
+    let mut open: Option<usize> = None;
+    for k in 1..exprs.len() {
+        let step = &c.steps[k - 1];
+        match (bad[k - 1], bad[k]) {
+            (None, None) => {
+                let piece = *open.get_or_insert_with(|| {
+                    pieces.push(Chain {
+                        name: None,
+                        proves: None,
+                        span: exprs[k - 1].span,
+                        start: exprs[k - 1].clone(),
+                        steps: Vec::new(),
+                    });
+                    pieces.len() - 1
+                });
+                let p = &mut pieces[piece];
+                p.span = p.span.join(step.expr.span);
+                p.steps.push(step.clone());
+                plan.push(StepPlan::Piece {
+                    piece,
+                    step: p.steps.len() - 1,
+                });
+            }
+            (a, b) => {
+                open = None;
+                let a = a.or(b).map_or_else(String::new, |a| {
+                    format!(
+                        "not checked: cannot infer what `{}` is: {}",
+                        a.name, a.reason
+                    )
+                });
+                plan.push(StepPlan::Ambiguous(a));
+            }
+        }
+    }
+    Some((pieces, plan))
 }
 
 /// How a function was applied.
@@ -554,6 +650,9 @@ impl Uses {
             }
             let _ = writeln!(text, "{head}");
         }
+        for a in &ambiguous {
+            let _ = writeln!(text, "# not inferred: {}", a.reason);
+        }
         Inferred {
             text,
             ambiguous,
@@ -678,6 +777,30 @@ mod tests {
         assert!(i.text.contains("param θ\n"), "{}", i.text);
         assert!(i.text.contains("fun φ(s, a) : vector\n"), "{}", i.text);
         assert!(!i.text.contains("const T"), "{}", i.text);
+    }
+
+    #[test]
+    fn a_chain_is_cut_around_the_expressions_with_an_ambiguous_name() {
+        let f = read_latex("$$ a + 0 = a = f(a) + f = a \\cdot 1 = a = a $$\n");
+        let i = infer(&f.items);
+        assert_eq!(i.ambiguous.len(), 1, "{i:?}");
+        let ItemKind::Chain(c) = &f.items[0].kind else {
+            panic!()
+        };
+        let (pieces, plan) = cut_chain(c, &i.ambiguous).unwrap();
+        let printed: Vec<String> = pieces
+            .iter()
+            .map(|p| crate::syntax::print::print_chain(p, false))
+            .collect();
+        assert_eq!(pieces.len(), 2, "{printed:?}");
+        assert_eq!(pieces[0].steps.len(), 1);
+        assert_eq!(pieces[1].steps.len(), 2);
+        assert_eq!(plan.len(), 5);
+        assert_eq!(plan[0], StepPlan::Piece { piece: 0, step: 0 });
+        assert!(matches!(&plan[1], StepPlan::Ambiguous(r) if r.contains("`f`")));
+        assert!(matches!(&plan[2], StepPlan::Ambiguous(_)));
+        assert_eq!(plan[3], StepPlan::Piece { piece: 1, step: 0 });
+        assert_eq!(plan[4], StepPlan::Piece { piece: 1, step: 1 });
     }
 
     #[test]
