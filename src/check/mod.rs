@@ -215,9 +215,9 @@ pub fn check_text_as(
     stop: &dyn Fn() -> bool,
 ) -> FileResult {
     let source = Source::new(name, text);
-    let known = crate::syntax::parser::ParseContext::with_params(
-        prelude.map_or_else(Vec::new, Prelude::param_names),
-    );
+    let known = prelude.map_or_else(Default::default, |p| {
+        crate::syntax::parser::ParseContext::of_items(&p.items)
+    });
     let mut parsed = format.read_in(text, &known);
     // A pasted derivation that declares nothing: infer its declarations
     // from use, and read them as if they came from a `--with` file.

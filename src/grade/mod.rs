@@ -257,7 +257,10 @@ impl<'a> Grader<'a> {
             .iter()
             .map(|p| p.name.clone())
             .collect();
-        let known = crate::syntax::parser::ParseContext::with_params(params);
+        let known = crate::syntax::parser::ParseContext {
+            params,
+            dists: crate::syntax::parser::ParseContext::dists_of(&self.assignment.items),
+        };
         let body = match submission::read_body(kind, &source, &known) {
             Ok(b) => b,
             Err(errors) => return unusable(&source, errors, notes, false),

@@ -333,6 +333,7 @@ pub fn parse_mapped(text: &str, m: &Mapped, ctx: &ParseContext) -> Result<Expr, 
     match parse_expr_in(&m.text, 0, ctx) {
         Ok(mut e) => {
             e.map_spans(&mut |s| m.map(s));
+            super::kl::expand(&mut e, &ctx.dists)?;
             Ok(e)
         }
         Err(mut e) => {

@@ -398,8 +398,13 @@ fn unsupported(name: &str) -> Option<(String, Option<String>)> {
             &format!("the accent `\\{name}` is not supported"),
             Some("write a plain name instead, e.g. g_{hat}"),
         ),
-        "max" | "min" | "sup" | "inf" | "lim" | "limsup" | "liminf" | "arg" | "argmax"
-        | "argmin" | "det" | "sin" | "cos" | "tan" | "tanh" | "sinh" | "cosh" => m(
+        "max" | "min" | "sup" | "inf" | "arg" | "argmax" | "argmin" => m(
+            &format!(
+                "`\\{name}` cannot be checked: a maximum, a minimum or the point that reaches one is not a value derivcheck computes"
+            ),
+            Some("check the expression being optimised as a chain of its own, or name the optimum with `%! def …`"),
+        ),
+        "lim" | "limsup" | "liminf" | "det" | "sin" | "cos" | "tan" | "tanh" | "sinh" | "cosh" => m(
             &format!("`\\{name}` cannot be checked"),
             Some("derivcheck reads sums, products, expectations, derivatives, log, exp and sqrt"),
         ),
@@ -983,6 +988,25 @@ impl<'a> Translator<'a> {
         Some(w)
     }
 
+    /// Whether the innermost open bracket of the text so far is the
+    /// argument list of a divergence (`KL(`, `D_{KL}(`).
+    fn inside_divergence(&self) -> bool {
+        let t = &self.out.text;
+        let mut depth = 0usize;
+        for (k, c) in t.char_indices().rev() {
+            match c {
+                ')' => depth += 1,
+                '(' if depth == 0 => {
+                    let before = t[..k].trim_end();
+                    return before.ends_with("KL") || before.ends_with("KL}");
+                }
+                '(' => depth -= 1,
+                _ => {}
+            }
+        }
+        false
+    }
+
     fn command(&mut self, name: &str, i: usize, hi: usize, top: bool) -> Res<usize> {
         let t = &self.toks[i];
         let span = t.span;
@@ -1060,6 +1084,16 @@ impl<'a> Translator<'a> {
                 }
                 let (lo, chi, next) = self.arg(j, hi, t, "an argument")?;
                 match self.word(lo, chi) {
+                    // `\operatorname*{arg\,max}` is `\argmax`, not a name.
+                    Some(w)
+                        if matches!(
+                            w.as_str(),
+                            "max" | "min" | "argmax" | "argmin" | "arg" | "sup" | "inf"
+                        ) =>
+                    {
+                        let (message, hint) = unsupported(&w).unwrap_or_default();
+                        return Err(error(span.start, message, hint));
+                    }
                     Some(w) => {
                         let w_span = Span::new(span.start, self.toks[next - 1].span.end);
                         self.emit(&w, w_span, Kind::Word)
@@ -1071,6 +1105,15 @@ impl<'a> Translator<'a> {
             n if is_text(n) => {
                 let (lo, chi, next) = self.arg(i + 1, hi, t, "an argument")?;
                 match self.word(lo, chi) {
+                    Some(w)
+                        if matches!(
+                            w.as_str(),
+                            "max" | "min" | "argmax" | "argmin" | "arg" | "sup" | "inf"
+                        ) =>
+                    {
+                        let (message, hint) = unsupported(&w).unwrap_or_default();
+                        Err(error(span.start, message, hint))
+                    }
                     Some(w) => {
                         let w_span = Span::new(span.start, self.toks[next - 1].span.end);
                         self.emit(&w, w_span, Kind::Word);
@@ -1107,6 +1150,11 @@ impl<'a> Translator<'a> {
                     format!("the environment `{env}` cannot hold a derivation"),
                     Some("write steps in align, equation, gather or multline".into()),
                 ))
+            }
+            // Inside `D_{KL}(…)` the bar between the distributions.
+            "|" if self.inside_divergence() => {
+                self.emit("|", span, Kind::Sym);
+                Ok(i + 1)
             }
             "\\" | "cr" => Err(error(
                 span.start,

@@ -34,6 +34,7 @@
 
 pub mod chains;
 pub mod infer;
+pub mod kl;
 pub mod lexer;
 pub mod macros;
 pub mod mapped;
@@ -157,9 +158,9 @@ fn read_with(
     // The formulas are read knowing the parameters declared elsewhere and
     // those the file declares itself.
     let mut known = ctx.clone();
-    known
-        .params
-        .extend(ParseContext::params_of(&declarations.items));
+    let own = ParseContext::of_items(&declarations.items);
+    known.params.extend(own.params);
+    known.dists.extend(own.dists);
     let mut errors = doc.errors;
     errors.extend(declarations.errors);
     let mut headers = Vec::new();
@@ -454,6 +455,70 @@ and so
         assert!(is_deriv(&read_latex_in(formula, &known)));
         assert!(is_deriv(&read_markdown_in(formula, &known)));
         assert!(!is_deriv(&read_markdown(formula)));
+    }
+
+    /// The notation of pasted answers, one case a command: each reads as
+    /// the `.deriv` expression beside it.
+    #[test]
+    fn the_notation_of_pasted_answers_reads() {
+        let start = |text: &str| {
+            let f = read_latex(text);
+            assert!(f.errors.is_empty(), "{text}: {:?}", f.errors);
+            let c = chains(&f)[0];
+            let mut all = vec![print_expr(&c.start)];
+            all.extend(
+                c.steps
+                    .iter()
+                    .map(|s| format!("{} {}", s.relation.symbol(), print_expr(&s.expr))),
+            );
+            all.join(" ")
+        };
+        for (latex, read) in [
+            (
+                r"\mathbb{E}_{x \sim p}\left[ f(x) \right]",
+                "E_{x ~ p}[f(x)]",
+            ),
+            (r"\mathbb{E}_{x \sim p}\Big[ f(x) \Big]", "E_{x ~ p}[f(x)]"),
+            (r"\operatorname{Var}(x)", "Var(x)"),
+            (r"\frac{\mathrm{d}}{\mathrm{d}\theta} J", "∇_θ J"),
+            (r"\pi(a \mid s)", "π(a | s)"),
+            (r"a \propto b \approx c", "a ∝ b ≈ c"),
+            (r"a \nonumber", "a"),
+            (r"a \notag", "a"),
+            (r"a \label{eq:one}", "a"),
+            (r"a \tag{1}", "a"),
+            (
+                r"a \, b \; c \! d \quad e \qquad f",
+                "a · b · c · d · e · f",
+            ),
+        ] {
+            assert_eq!(start(&format!("$$ {latex} $$")), read, "{latex}");
+        }
+        let split = "\\begin{equation}\\begin{split} a &= b \\\\ &= c \\end{split}\\end{equation}";
+        assert_eq!(start(split), "a = b = c");
+        let macros = "\\newcommand{\\E}{\\mathbb{E}}\n\\def\\R{R}\n$$ \\E_{x\\sim p}[\\R(x)] $$";
+        assert_eq!(start(macros), "E_{x ~ p}[R(x)]");
+    }
+
+    #[test]
+    fn maxima_are_rejected_at_their_place_with_a_reason() {
+        for (formula, command) in [
+            (r"\max_x f(x)", r"\max"),
+            (r"\arg\max_x f(x)", r"\arg"),
+            (r"\argmax_{x} f(x)", r"\argmax"),
+            (r"\operatorname*{arg\,max}_x f(x)", r"\operatorname"),
+            (r"\mathrm{max}_x f(x)", r"\mathrm"),
+            (r"\text{argmin}_x f(x)", r"\text"),
+        ] {
+            let text = format!("%! const c\n$$\nc = {formula}\n$$\n");
+            let f = read_latex(&text);
+            assert_eq!(f.errors.len(), 1, "{formula}: {:?}", f.errors);
+            let e = &f.errors[0];
+            assert_eq!(place(&text, e), (3, 5), "{formula}");
+            assert!(text[e.at..].starts_with(command), "{formula}");
+            let m = e.message.as_deref().unwrap_or_default();
+            assert!(m.contains("a maximum"), "{formula}: {m}");
+        }
     }
 
     #[test]

@@ -91,12 +91,51 @@ impl<'a> In<'a> {
 pub struct ParseContext {
     /// Parameter names (`θ`), as [`Name::key`] gives them.
     pub params: Vec<String>,
+    /// Distributions declared elsewhere, each with the variable it is
+    /// over (`("π_θ", "a")`), for readers that write a divergence out as
+    /// a sum over that variable.
+    pub dists: Vec<(String, String)>,
 }
 
 impl ParseContext {
     /// A context that knows these parameters.
     pub fn with_params(params: Vec<String>) -> Self {
-        ParseContext { params }
+        ParseContext {
+            params,
+            dists: Vec::new(),
+        }
+    }
+
+    /// A context that knows the parameters and distributions `items`
+    /// declare.
+    pub fn of_items(items: &[Item]) -> Self {
+        ParseContext {
+            params: Self::params_of(items),
+            dists: Self::dists_of(items),
+        }
+    }
+
+    /// The distributions `items` declare, each with its variable: `fun
+    /// p(x) : dist x`, and the policy, initial and transition
+    /// distributions of an `mdp`.
+    pub fn dists_of(items: &[Item]) -> Vec<(String, String)> {
+        let mut dists = Vec::new();
+        for item in items {
+            match &item.kind {
+                ItemKind::Fun(h, Some(FunAttr::Dist(x))) => {
+                    if let (Some(f), Some(x)) = (h.name.key(), x.key()) {
+                        dists.push((f, x));
+                    }
+                }
+                ItemKind::Mdp { .. } => {
+                    for (f, x) in [("π_θ", "a"), ("ρ", "s"), ("P", "s'")] {
+                        dists.push((f.to_string(), x.to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        dists
     }
 
     /// The parameters `items` declare (`param` lines, and the θ of an
