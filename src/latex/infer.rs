@@ -228,6 +228,9 @@ pub struct Uses {
     scope: Vec<String>,
     /// Range indices bound where the walk is.
     indices: Vec<String>,
+    /// Names whose subscript is a variable bound around them (`a_t` under
+    /// `Σ_t`): an indexed family, which inference cannot declare.
+    indexed: Vec<(String, Span, String)>,
 }
 
 /// Whether a name is a distribution by name: `p`, `q`, `π`, `Pr`, `P`.
@@ -242,6 +245,37 @@ fn push_unique(list: &mut Vec<(String, Span)>, key: String, span: Span) {
 }
 
 impl Uses {
+    /// Whether a name's subscript uses a variable bound where the walk is.
+    fn indexed_by_bound(&self, n: &Name) -> Option<String> {
+        fn walk(e: &Expr, bound: &dyn Fn(&str) -> bool, found: &mut Option<String>) {
+            if let ExprKind::Name(n) = &e.kind {
+                if let Some(k) = n.key().filter(|k| bound(k)) {
+                    found.get_or_insert(k);
+                }
+            }
+            e.for_each_child(|c| walk(c, bound, found));
+        }
+        let bound = |k: &str| self.indices.iter().chain(&self.scope).any(|b| b == k);
+        let mut found = None;
+        for e in &n.sub {
+            walk(e, &bound, &mut found);
+        }
+        found
+    }
+
+    /// Record an indexed family (see [`Uses::indexed`]) when `n` is one;
+    /// whether it is.
+    fn note_indexed(&mut self, n: &Name) -> bool {
+        let Some(index) = self.indexed_by_bound(n) else {
+            return false;
+        };
+        let key = n.key().unwrap_or_else(|| n.base.clone());
+        if !self.indexed.iter().any(|(k, _, _)| *k == key) {
+            self.indexed.push((key, n.span, index));
+        }
+        true
+    }
+
     fn find(&mut self, c: usize) -> usize {
         let mut c = c;
         while self.parent[c] != c {
@@ -310,6 +344,12 @@ impl Uses {
 
     /// A function applied to `args` (`cond` after `|`).
     pub fn apply(&mut self, head: &Name, args: &[Expr], cond: &[Expr], dist: bool) {
+        if self.note_indexed(head) {
+            for a in args.iter().chain(cond) {
+                self.expr(a);
+            }
+            return;
+        }
         let Some(key) = head.key() else {
             return;
         };
@@ -347,6 +387,9 @@ impl Uses {
         for (pos, a) in args.iter().chain(cond).enumerate() {
             match &a.kind {
                 ExprKind::Placeholder => {}
+                ExprKind::Name(n) if self.indexed_by_bound(n).is_some() => {
+                    self.note_indexed(n);
+                }
                 ExprKind::Name(n) if n.key().is_some() => {
                     let nk = n.key().unwrap_or_default();
                     if self.indices.contains(&nk) {
@@ -377,6 +420,9 @@ impl Uses {
         match &e.kind {
             ExprKind::Number(_) | ExprKind::Placeholder => {}
             ExprKind::Name(n) => {
+                if self.note_indexed(n) {
+                    return;
+                }
                 let Some(key) = n.key() else {
                     return;
                 };
@@ -552,6 +598,11 @@ impl Uses {
                     }
                 }
             }
+        }
+        for (name, span, index) in &self.indexed {
+            bad(name, *span, format!(
+                "`{name}` is indexed by `{index}`, which is bound around it: an indexed family (a trajectory's steps, samples) is declared with `mdp` or `sample`, which inference does not write"
+            ));
         }
         for (v, span, _) in &self.vars {
             if is_param(v, &self.params) {
@@ -801,6 +852,26 @@ mod tests {
         assert!(matches!(&plan[2], StepPlan::Ambiguous(_)));
         assert_eq!(plan[3], StepPlan::Piece { piece: 1, step: 0 });
         assert_eq!(plan[4], StepPlan::Piece { piece: 1, step: 1 });
+    }
+
+    /// `Σ_t r_t` read with `r_t` one constant would make
+    /// `Σ_{t=1}^{N} r_t = N r_t` valid: an indexed name is not inferred.
+    #[test]
+    fn a_name_indexed_by_a_bound_variable_is_not_inferred() {
+        for (formula, name) in [
+            (r"\sum_{t=1}^{N} r_t = N r_t", "r_t"),
+            (r"\sum_{t=1}^{N} \log \pi_\theta(a_t \mid s_t) = 0", "a_t"),
+            (r"\sum_{t=1}^{N} g_t(x) = N g_t(x)", "g_t"),
+            (r"\sum_{i} x_{i} = 0", "x_i"),
+        ] {
+            let i = inferred_latex(formula);
+            assert!(
+                i.ambiguous
+                    .iter()
+                    .any(|a| a.name == name && a.reason.contains("indexed by")),
+                "{formula}: {i:?}"
+            );
+        }
     }
 
     #[test]
