@@ -231,6 +231,9 @@ pub struct Uses {
     /// Names whose subscript is a variable bound around them (`a_t` under
     /// `Σ_t`): an indexed family, which inference cannot declare.
     indexed: Vec<(String, Span, String)>,
+    /// Bare names differentiated themselves (`∇_θ J`): a constant there
+    /// would make `∇_θ J = 0` valid, so they are not inferred.
+    differentiated: Vec<(String, Span, String)>,
 }
 
 /// Whether a name is a distribution by name: `p`, `q`, `π`, `Pr`, `P`.
@@ -464,6 +467,14 @@ impl Uses {
                         self.mark_param(&k, p.span);
                     }
                 }
+                if let ExprKind::Name(n) = &body.kind {
+                    let by = param.as_ref().and_then(|p| p.key()).unwrap_or_default();
+                    if let Some(k) = n.key().filter(|k| *k != by && !self.scope.contains(k)) {
+                        if !self.differentiated.iter().any(|(d, _, _)| *d == k) {
+                            self.differentiated.push((k, n.span, by));
+                        }
+                    }
+                }
                 self.expr(body);
             }
             ExprKind::Big {
@@ -603,6 +614,18 @@ impl Uses {
             bad(name, *span, format!(
                 "`{name}` is indexed by `{index}`, which is bound around it: an indexed family (a trajectory's steps, samples) is declared with `mdp` or `sample`, which inference does not write"
             ));
+        }
+        for (name, span, by) in &self.differentiated {
+            if !is_param(name, &self.params) {
+                let of = if by.is_empty() {
+                    String::new()
+                } else {
+                    format!(" with respect to `{by}`")
+                };
+                bad(name, *span, format!(
+                    "`{name}` is differentiated{of} but not applied to anything, so it would be a constant with derivative 0: write `{name}({by})`, or declare it"
+                ));
+            }
         }
         for (v, span, _) in &self.vars {
             if is_param(v, &self.params) {
@@ -872,6 +895,29 @@ mod tests {
                 "{formula}: {i:?}"
             );
         }
+    }
+
+    /// `J` a constant would make `∇_θ J = 0` proved.
+    #[test]
+    fn a_bare_name_under_a_gradient_is_not_a_constant() {
+        let i = inferred_latex(r"\nabla_\theta J = 0");
+        let a = i
+            .ambiguous
+            .iter()
+            .find(|a| a.name == "J")
+            .expect("ambiguous");
+        assert!(
+            a.reason.contains("differentiated with respect to `θ`"),
+            "{}",
+            a.reason
+        );
+        assert!(!i.text.contains("const J"), "{}", i.text);
+        // A constant factor inside the body stays a constant.
+        let i = inferred_latex(
+            r"\nabla_\theta (b \log \pi_\theta(a)) = b \nabla_\theta \log \pi_\theta(a)",
+        );
+        assert!(i.ambiguous.is_empty(), "{i:?}");
+        assert!(i.text.contains("const b\n"), "{}", i.text);
     }
 
     #[test]
