@@ -537,6 +537,13 @@ fn the_with_setting_gives_declarations_to_tex_documents() {
         p.0
     );
     assert_eq!(range(&errors[0]).0 .0, 2);
+    let notes = p.of(3);
+    assert_eq!(notes.len(), 1, "{:?}", p.0);
+    let note = notes[0]["message"].as_str().unwrap();
+    assert!(
+        note.contains("inferred from use") && note.contains("\nfun J(θ)\n"),
+        "{note}"
+    );
     // A relative path is read from the workspace's folder.
     c.notify(
         "workspace/didChangeConfiguration",
