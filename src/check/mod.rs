@@ -286,14 +286,7 @@ pub fn check_text_as(
             .errors
             .iter()
             .filter(|e| e.span.start < offset)
-            .map(Diagnostic::from_resolve)
-            // An ambiguous name is reported once, above, not at every use.
-            .filter(|d| {
-                !ambiguous.iter().any(|a| {
-                    d.message
-                        .starts_with(&format!("undeclared name `{}`", a.name))
-                })
-            }),
+            .map(Diagnostic::from_resolve),
     );
     errors.sort_by_key(|d| d.span.start);
     limit_errors(&mut errors);
