@@ -279,6 +279,21 @@ enum Command {
         #[arg(long)]
         latex: bool,
     },
+    /// Print the declarations inferred for a .tex or .md file, as a .deriv
+    /// block.
+    ///
+    /// These are the declarations `check` uses for a file that declares
+    /// nothing and is given no --with file: copy them into a .deriv file,
+    /// change what is wrong and pass it with --with. A name whose use is
+    /// ambiguous is listed in a comment and not declared.
+    ///
+    /// Exit status: 0 when every name was inferred; 1 when some name is
+    /// ambiguous or the file declares its own (then nothing is inferred);
+    /// 2 for a file that cannot be read or parsed.
+    Infer {
+        /// The file.
+        file: PathBuf,
+    },
 }
 
 /// `--jobs N`: a count of threads up to [`grade::batch::MAX_JOBS`] (each
@@ -383,6 +398,7 @@ fn run(cli: Cli) -> i32 {
             grade_command(&assignment, &submissions, &report, strict, opts, jobs)
         }
         Command::Fmt { file, latex } => fmt(&file, latex),
+        Command::Infer { file } => infer(&file),
         Command::Lsp => derivcheck::lsp::serve_stdio(),
         Command::Mc {
             policies,
@@ -528,6 +544,40 @@ fn grade_command(
             2
         }
     }
+}
+
+fn infer(path: &std::path::Path) -> i32 {
+    let text = match check::read_bounded(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {}", visible(&e));
+            return 2;
+        }
+    };
+    let source = Source::new(path.display().to_string(), text);
+    let format = InputFormat::from_path(path);
+    let parsed = format.read(&source.text);
+    if !parsed.errors.is_empty() {
+        let mut errors: Vec<Diagnostic> = parsed
+            .errors
+            .iter()
+            .map(|e| Diagnostic::from_syntax(e, &source))
+            .collect();
+        check::limit_errors(&mut errors);
+        for d in &errors {
+            eprint!("{}", d.render(&source));
+        }
+        return 2;
+    }
+    let name = visible(&source.name);
+    if derivcheck::latex::infer::declares_anything(&parsed.items) {
+        println!("# {name} declares its own names: nothing is inferred");
+        return 1;
+    }
+    let inferred = derivcheck::latex::infer::infer(&parsed.items);
+    println!("# declarations inferred from {name}");
+    print!("{}", visible(&inferred.text));
+    i32::from(!inferred.ambiguous.is_empty())
 }
 
 fn fmt(path: &std::path::Path, latex: bool) -> i32 {

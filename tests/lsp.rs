@@ -521,20 +521,29 @@ const STUDENT: &str = "\\begin{align*}\n\\nabla_\\theta J(\\theta)\n  &= \\sum_\
 
 #[test]
 fn the_with_setting_gives_declarations_to_tex_documents() {
-    // Without it: nothing is declared, errors at their place.
+    // Without it the declarations are inferred from use: J is then a
+    // function of θ like any other, so the step that unfolds it is
+    // refuted, as the wrong one is.
     let mut c = Client::initialized();
     c.open("file:///student.tex", "latex", 1, STUDENT);
     let p = c.diagnostics("file:///student.tex");
     let errors = p.of(1);
+    assert_eq!(errors.len(), 2, "{:?}", p.0);
     assert!(
-        errors[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("not a declared parameter"),
+        errors
+            .iter()
+            .all(|e| e["message"].as_str().unwrap().contains("refuted")),
         "{:?}",
         p.0
     );
-    assert_eq!(range(&errors[0]).0, (1, 7));
+    assert_eq!(range(&errors[0]).0 .0, 2);
+    let notes = p.of(3);
+    assert_eq!(notes.len(), 1, "{:?}", p.0);
+    let note = notes[0]["message"].as_str().unwrap();
+    assert!(
+        note.contains("inferred from use") && note.contains("\nfun J(θ)\n"),
+        "{note}"
+    );
     // A relative path is read from the workspace's folder.
     c.notify(
         "workspace/didChangeConfiguration",

@@ -122,7 +122,9 @@ def test_declarations_apply_to_a_latex_text():
 \end{align*}
 """
     alone = derivcheck.check_text(answer, format="tex")
-    assert alone["files"][0]["errors"], "undeclared names without the declarations"
+    (file,) = alone["files"]
+    assert "fun J(θ)" in file["inferred_declarations"], "inferred without the declarations"
+    assert not file["chains"][0]["valid"], "J is then an undefined function"
     report = derivcheck.check_text(answer, DECLARATIONS, format="tex")
     (file,) = report["files"]
     assert file["errors"] == []
@@ -186,8 +188,8 @@ def test_an_answer_that_does_not_parse_is_an_error_not_none():
     assert step["verdict"] == "error"
     assert step["line"] >= 1 and step["detail"]
     assert step["counterexample"] is None
-    undeclared = "$$ x = x + 0 $$"
-    step = derivcheck.first_invalid_step(undeclared)
+    undeclared = "x\n  = x + 0\n"
+    step = derivcheck.first_invalid_step(undeclared, format="deriv")
     assert step["verdict"] == "error" and "undeclared" in step["detail"]
     assert step["hint"]
 

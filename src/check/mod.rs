@@ -189,6 +189,10 @@ pub struct FileResult {
     pub chains: Vec<ChainResult>,
     /// The claims no chain proves.
     pub unproved: Vec<UnprovedClaim>,
+    /// The declarations inferred from use (`.deriv` text, one a line),
+    /// for a `.tex` or `.md` file that declares nothing and has no
+    /// `--with` file.
+    pub inferred: Option<String>,
 }
 
 impl FileResult {
@@ -209,6 +213,7 @@ impl FileResult {
             errors: vec![Diagnostic::error(span, e.message, hint)],
             chains: vec![],
             unproved: vec![],
+            inferred: None,
         }
     }
 
@@ -253,13 +258,36 @@ pub fn check_text_as(
     stop: &dyn Fn() -> bool,
 ) -> FileResult {
     let source = Source::new(name, text);
-    let known: Vec<String> = prelude.map_or_else(Vec::new, Prelude::param_names);
-    let parsed = crate::syntax::parser::with_known_params(&known, || format.read(text));
+    let known = prelude.map_or_else(Default::default, |p| {
+        crate::syntax::parser::ParseContext::of_items(&p.items)
+    });
+    let mut parsed = format.read_in(text, &known);
+    // A pasted derivation that declares nothing: infer its declarations
+    // from use, and read them as if they came from a `--with` file.
+    let inferred = (format != InputFormat::Deriv
+        && prelude.is_none()
+        && !crate::latex::infer::declares_anything(&parsed.items))
+    .then(|| {
+        let first = crate::latex::infer::infer(&parsed.items);
+        if first.params.is_empty() {
+            return first;
+        }
+        // Read again knowing the parameters, for `dX/dθ`.
+        let ctx = crate::syntax::parser::ParseContext::with_params(first.params);
+        parsed = format.read_in(text, &ctx);
+        crate::latex::infer::infer(&parsed.items)
+    });
+    let inferred_prelude = inferred
+        .as_ref()
+        .filter(|i| !i.text.is_empty())
+        .map(|i| Prelude::from_text("inferred declarations", &i.text));
+    let prelude = prelude.or(inferred_prelude.as_ref());
     let mut errors: Vec<Diagnostic> = parsed
         .errors
         .iter()
         .map(|e| Diagnostic::from_syntax(e, &source))
         .collect();
+    let ambiguous = inferred.as_ref().map_or(&[][..], |i| &i.ambiguous[..]);
     // The prelude's spans go past the end of this file, so its problems
     // can be told apart from this file's.
     let offset = text.len() + 1;
@@ -270,6 +298,31 @@ pub fn check_text_as(
         Some(p) => p.without_repeats(parsed.items),
         None => parsed.items,
     });
+    // A chain that uses a name whose inference is ambiguous is checked in
+    // the pieces that do not; the steps that do are `unknown`.
+    let mut cuts = Vec::new();
+    if !ambiguous.is_empty() {
+        items = items
+            .into_iter()
+            .flat_map(|item| match &item.kind {
+                ItemKind::Chain(c) => match crate::latex::infer::cut_chain(c, ambiguous) {
+                    Some((pieces, plan)) => {
+                        let spans: Vec<Span> = pieces.iter().map(|p| p.span).collect();
+                        cuts.push((c.clone(), spans, plan));
+                        pieces
+                            .into_iter()
+                            .map(|p| Item {
+                                span: p.span,
+                                kind: ItemKind::Chain(p),
+                            })
+                            .collect()
+                    }
+                    None => vec![item],
+                },
+                _ => vec![item],
+            })
+            .collect();
+    }
     let program = resolve(&items);
     errors.extend(
         program
@@ -281,12 +334,18 @@ pub fn check_text_as(
     errors.sort_by_key(|d| d.span.start);
     limit_errors(&mut errors);
     let engines = engines(opts);
-    let chains = program
+    let chains: Vec<ChainResult> = program
         .chains
         .iter()
         .enumerate()
         .map(|(k, c)| check_chain(&program, c, k, &source, &engines, opts, stop))
         .collect();
+    let chains = if cuts.is_empty() {
+        chains
+    } else {
+        let spans: Vec<Span> = program.chains.iter().map(|c| c.span).collect();
+        join_cut_chains(chains, &spans, cuts, &source)
+    };
     let place = |span: Span| match prelude.filter(|_| span.start >= offset) {
         Some(p) => {
             let (line, column) = p.source.line_col(span.start - offset);
@@ -303,7 +362,89 @@ pub fn check_text_as(
         errors,
         chains,
         unproved,
+        inferred: inferred.map(|i| i.text),
     }
+}
+
+/// The results of whole chains from those of their pieces (see
+/// [`crate::latex::infer::cut_chain`]): each piece's steps where the plan
+/// puts them, `unknown` with the reason for the steps that use an
+/// ambiguous name. `results` are the checked chains, `spans` where each
+/// is; a chain with a piece that could not be checked is left out, as any
+/// chain with an error is.
+fn join_cut_chains(
+    results: Vec<ChainResult>,
+    spans: &[Span],
+    cuts: Vec<(
+        crate::syntax::ast::Chain,
+        Vec<Span>,
+        Vec<crate::latex::infer::StepPlan>,
+    )>,
+    source: &Source,
+) -> Vec<ChainResult> {
+    use crate::latex::infer::StepPlan;
+    let mut placed: Vec<(usize, Option<ChainResult>)> = spans
+        .iter()
+        .zip(results)
+        .map(|(s, r)| (s.start, Some(r)))
+        .collect();
+    let mut whole = Vec::new();
+    for (chain, pieces, plan) in cuts {
+        let found: Option<Vec<ChainResult>> = pieces
+            .iter()
+            .map(|p| {
+                let k = spans.iter().position(|s| s == p)?;
+                placed[k].1.clone()
+            })
+            .collect();
+        for p in &pieces {
+            if let Some(k) = spans.iter().position(|s| s == p) {
+                placed[k].1 = None;
+            }
+        }
+        let Some(found) = found else { continue };
+        let mut previous = chain.start.span;
+        let steps: Vec<StepResult> = chain
+            .steps
+            .iter()
+            .zip(plan)
+            .map(|(step, plan)| {
+                let result = match plan {
+                    StepPlan::Piece { piece, step: k } => found[piece].steps[k].clone(),
+                    StepPlan::Ambiguous(reason) => {
+                        let (line, column) = source.line_col(step.expr.span.start);
+                        StepResult {
+                            line,
+                            column,
+                            relation: step.relation,
+                            verdict: Verdict::Unknown {
+                                reason: crate::verdict::Reason::Unsupported(reason),
+                            },
+                            engine: None,
+                            justification: step.justification.clone(),
+                            span: step.expr.span,
+                            previous,
+                        }
+                    }
+                };
+                previous = step.expr.span;
+                result
+            })
+            .collect();
+        whole.push((
+            chain.span.start,
+            Some(ChainResult {
+                name: chain.name.clone(),
+                line: source.line_col(chain.span.start).0,
+                valid: false,
+                claim: None,
+                steps,
+            }),
+        ));
+    }
+    placed.extend(whole);
+    placed.sort_by_key(|(at, _)| *at);
+    placed.into_iter().filter_map(|(_, r)| r).collect()
 }
 
 /// The claims of `program` that no chain proves, each placed by `place`

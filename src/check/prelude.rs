@@ -34,17 +34,7 @@ impl Prelude {
     /// The parameters it declares (`param` lines, and θ of an `mdp`), for
     /// reading `dX/dθ` in the files it applies to.
     pub fn param_names(&self) -> Vec<String> {
-        let mut names = Vec::new();
-        for item in &self.items {
-            match &item.kind {
-                crate::syntax::ast::ItemKind::Param(ns) => {
-                    names.extend(ns.iter().filter_map(|n| n.key()));
-                }
-                crate::syntax::ast::ItemKind::Mdp { .. } => names.push("θ".to_string()),
-                _ => {}
-            }
-        }
-        names
+        crate::syntax::parser::ParseContext::params_of(&self.items)
     }
 
     /// Parse a file's text (the format follows the name's extension).
@@ -95,6 +85,7 @@ impl Prelude {
             errors,
             chains: Vec::new(),
             unproved: Vec::new(),
+            inferred: None,
         }
     }
 

@@ -250,9 +250,11 @@ impl<'a> Grader<'a> {
             .iter()
             .map(|p| p.name.clone())
             .collect();
-        let body = match crate::syntax::parser::with_known_params(&params, || {
-            submission::read_body(kind, &source)
-        }) {
+        let known = crate::syntax::parser::ParseContext {
+            params,
+            dists: crate::syntax::parser::ParseContext::dists_of(&self.assignment.items),
+        };
+        let body = match submission::read_body(kind, &source, &known) {
             Ok(b) => b,
             Err(errors) => return unusable(&source, errors, notes, false),
         };

@@ -14,7 +14,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::input::{read_bounded, walk, Entry, FileIdentity, Note, WalkOptions};
 use crate::syntax::ast::Item;
-use crate::syntax::parser::parse_file;
+use crate::syntax::parser::{parse_file_in, ParseContext};
 use crate::syntax::{Source, Span};
 use std::path::{Path, PathBuf};
 
@@ -225,10 +225,10 @@ pub enum Body {
 
 /// Read a submission's text as its kind says. Errors are diagnostics in
 /// the submission's source.
-pub fn read_body(kind: Kind, source: &Source) -> Result<Body, Vec<Diagnostic>> {
+pub fn read_body(kind: Kind, source: &Source, ctx: &ParseContext) -> Result<Body, Vec<Diagnostic>> {
     match kind {
         Kind::Deriv => {
-            let parsed = parse_file(&source.text);
+            let parsed = parse_file_in(&source.text, ctx);
             if parsed.errors.is_empty() {
                 Ok(Body::Items(parsed.items))
             } else {
@@ -239,7 +239,7 @@ pub fn read_body(kind: Kind, source: &Source) -> Result<Body, Vec<Diagnostic>> {
                     .collect())
             }
         }
-        Kind::Latex | Kind::Markdown => latex_items(kind, source).map(Body::Items),
+        Kind::Latex | Kind::Markdown => latex_items(kind, source, ctx).map(Body::Items),
         Kind::Labels => parse_labels(&source.text).map(Body::Labels),
     }
 }
@@ -247,10 +247,14 @@ pub fn read_body(kind: Kind, source: &Source) -> Result<Body, Vec<Diagnostic>> {
 /// The one place where `.tex` and `.md` submissions are read into the
 /// syntax tree of `.deriv` (README, "LaTeX and Markdown input"), with
 /// spans in the submitted file.
-pub fn latex_items(kind: Kind, source: &Source) -> Result<Vec<Item>, Vec<Diagnostic>> {
+pub fn latex_items(
+    kind: Kind,
+    source: &Source,
+    ctx: &ParseContext,
+) -> Result<Vec<Item>, Vec<Diagnostic>> {
     let parsed = match kind {
-        Kind::Markdown => crate::latex::read_markdown(&source.text),
-        _ => crate::latex::read_latex(&source.text),
+        Kind::Markdown => crate::latex::read_markdown_in(&source.text, ctx),
+        _ => crate::latex::read_latex_in(&source.text, ctx),
     };
     if parsed.errors.is_empty() {
         Ok(parsed.items)
@@ -396,9 +400,19 @@ mod tests {
 
     #[test]
     fn latex_submissions_are_read_with_spans_in_the_file() {
-        let items = latex_items(Kind::Latex, &Source::new("a.tex", "$$ x = y $$")).unwrap();
+        let items = latex_items(
+            Kind::Latex,
+            &Source::new("a.tex", "$$ x = y $$"),
+            &ParseContext::default(),
+        )
+        .unwrap();
         assert_eq!(items.len(), 1);
-        let e = latex_items(Kind::Markdown, &Source::new("a.md", "$$ x = \\foo $$")).unwrap_err();
+        let e = latex_items(
+            Kind::Markdown,
+            &Source::new("a.md", "$$ x = \\foo $$"),
+            &ParseContext::default(),
+        )
+        .unwrap_err();
         assert!(e[0].message.contains("foo"), "{:?}", e[0].message);
         assert_eq!(e[0].span.start, 7);
     }

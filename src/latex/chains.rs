@@ -19,7 +19,7 @@ use super::error;
 use super::mapped::Mapped;
 use super::math::{Part, Row};
 use crate::syntax::ast::{Chain, Expr, Item, ItemKind, Relation, Step};
-use crate::syntax::parser::{parse_expr, SyntaxError};
+use crate::syntax::parser::{parse_expr_in, ParseContext, SyntaxError};
 use crate::syntax::Span;
 
 /// Longest translated text of one expression. A step is a line or a few
@@ -127,9 +127,11 @@ fn starts_with_operator(m: &Mapped) -> bool {
 /// be read takes nothing with it: the chain the blocks before it built is
 /// kept as it stood (a row of the bad block that continued it is not),
 /// and a block after it that continues with a relation is skipped, since
-/// the chain it would continue is broken.
+/// the chain it would continue is broken. Expressions are parsed knowing
+/// the parameters `ctx` knows (for `dX/dθ`).
 pub fn build(
     text: &str,
+    ctx: &ParseContext,
     blocks: Vec<BlockRows>,
     headers: Vec<Header>,
     errors: &mut Vec<SyntaxError>,
@@ -145,11 +147,11 @@ pub fn build(
             next_header += 1;
         }
         if header.is_some() {
-            finish(text, current.take(), &mut items, errors);
+            finish(text, ctx, current.take(), &mut items, errors);
             broken = false;
         }
         let Some(rows) = block.rows else {
-            finish(text, current.take(), &mut items, errors);
+            finish(text, ctx, current.take(), &mut items, errors);
             broken = true;
             continue;
         };
@@ -187,7 +189,7 @@ pub fn build(
                             c.last_expr().append(m);
                         }
                         _ => {
-                            finish(text, current.take(), &mut items, errors);
+                            finish(text, ctx, current.take(), &mut items, errors);
                             before = None;
                             current = Some(ChainB {
                                 header: header.take(),
@@ -249,25 +251,31 @@ pub fn build(
             failed = true;
         }
         if failed {
-            finish(text, before.take(), &mut items, errors);
+            finish(text, ctx, before.take(), &mut items, errors);
             current = None;
             broken = true;
         }
     }
-    finish(text, current, &mut items, errors);
+    finish(text, ctx, current, &mut items, errors);
     items
 }
 
 /// Parse a chain's expressions and push the chain; push every error.
 /// When an expression does not parse, the chain is kept up to the block
 /// it is in: the steps of the blocks before it are still checked.
-fn finish(text: &str, chain: Option<ChainB>, items: &mut Vec<Item>, errors: &mut Vec<SyntaxError>) {
+fn finish(
+    text: &str,
+    ctx: &ParseContext,
+    chain: Option<ChainB>,
+    items: &mut Vec<Item>,
+    errors: &mut Vec<SyntaxError>,
+) {
     let Some(c) = chain else {
         return;
     };
     // The first block with an expression that does not parse.
     let mut bad_block = usize::MAX;
-    let mut parse = |m: &Mapped, block: usize| match parse_mapped(text, m) {
+    let mut parse = |m: &Mapped, block: usize| match parse_mapped(text, m, ctx) {
         Ok(e) => Some(e),
         Err(e) => {
             errors.push(e);
@@ -314,7 +322,7 @@ fn finish(text: &str, chain: Option<ChainB>, items: &mut Vec<Item>, errors: &mut
 
 /// Parse translated text with the `.deriv` grammar and move every span,
 /// or the error's position, back to the original file.
-pub fn parse_mapped(text: &str, m: &Mapped) -> Result<Expr, SyntaxError> {
+pub fn parse_mapped(text: &str, m: &Mapped, ctx: &ParseContext) -> Result<Expr, SyntaxError> {
     if m.text.len() > MAX_STEP_BYTES {
         return Err(error(
             m.origin(0).start,
@@ -322,9 +330,10 @@ pub fn parse_mapped(text: &str, m: &Mapped) -> Result<Expr, SyntaxError> {
             Some("split it into shorter steps or definitions".into()),
         ));
     }
-    match parse_expr(&m.text, 0) {
+    match parse_expr_in(&m.text, 0, ctx) {
         Ok(mut e) => {
             e.map_spans(&mut |s| m.map(s));
+            super::kl::expand(&mut e, &ctx.dists)?;
             Ok(e)
         }
         Err(mut e) => {

@@ -226,51 +226,14 @@ fn match_braces(tokens: &[Token]) -> Result<Vec<usize>, SyntaxError> {
 }
 
 /// Greek letters and other letter commands, as the characters `.deriv`
-/// reads. `\Sigma` and `\Pi` are spelled out, since `Σ` and `Π` are the
-/// big operators.
+/// reads, from the one table in [`crate::syntax::letters`]. `\Sigma` and
+/// `\Pi` are spelled out, since `Σ` and `Π` are the big operators.
 pub fn letter(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "alpha" => "α",
-        "beta" => "β",
-        "gamma" => "γ",
-        "delta" => "δ",
-        "epsilon" | "varepsilon" => "ε",
-        "zeta" => "ζ",
-        "eta" => "η",
-        "theta" => "θ",
-        "vartheta" => "ϑ",
-        "iota" => "ι",
-        "kappa" => "κ",
-        "lambda" => "λ",
-        "mu" => "μ",
-        "nu" => "ν",
-        "xi" => "ξ",
-        "pi" => "π",
-        "varpi" => "ϖ",
-        "rho" => "ρ",
-        "varrho" => "ϱ",
-        "sigma" => "σ",
-        "varsigma" => "ς",
-        "tau" => "τ",
-        "upsilon" => "υ",
-        "phi" | "varphi" => "φ",
-        "chi" => "χ",
-        "psi" => "ψ",
-        "omega" => "ω",
-        "Gamma" => "Γ",
-        "Delta" => "Δ",
-        "Theta" => "Θ",
-        "Lambda" => "Λ",
-        "Xi" => "Ξ",
-        "Pi" => "Pi",
-        "Sigma" => "Sigma",
-        "Upsilon" => "Υ",
-        "Phi" => "Φ",
-        "Psi" => "Ψ",
-        "Omega" => "Ω",
-        "ell" => "ℓ",
-        _ => return None,
-    })
+    match name {
+        "Pi" => Some("Pi"),
+        "Sigma" => Some("Sigma"),
+        _ => crate::syntax::letters::text_of(name),
+    }
 }
 
 fn is_spacing(name: &str) -> bool {
@@ -435,8 +398,13 @@ fn unsupported(name: &str) -> Option<(String, Option<String>)> {
             &format!("the accent `\\{name}` is not supported"),
             Some("write a plain name instead, e.g. g_{hat}"),
         ),
-        "max" | "min" | "sup" | "inf" | "lim" | "limsup" | "liminf" | "arg" | "argmax"
-        | "argmin" | "det" | "sin" | "cos" | "tan" | "tanh" | "sinh" | "cosh" => m(
+        "max" | "min" | "sup" | "inf" | "arg" | "argmax" | "argmin" => m(
+            &format!(
+                "`\\{name}` cannot be checked: a maximum, a minimum or the point that reaches one is not a value derivcheck computes"
+            ),
+            Some("check the expression being optimised as a chain of its own, or name the optimum with `%! def …`"),
+        ),
+        "lim" | "limsup" | "liminf" | "det" | "sin" | "cos" | "tan" | "tanh" | "sinh" | "cosh" => m(
             &format!("`\\{name}` cannot be checked"),
             Some("derivcheck reads sums, products, expectations, derivatives, log, exp and sqrt"),
         ),
@@ -1022,6 +990,25 @@ impl<'a> Translator<'a> {
         Some(w)
     }
 
+    /// Whether the innermost open bracket of the text so far is the
+    /// argument list of a divergence (`KL(`, `D_{KL}(`).
+    fn inside_divergence(&self) -> bool {
+        let t = &self.out.text;
+        let mut depth = 0usize;
+        for (k, c) in t.char_indices().rev() {
+            match c {
+                ')' => depth += 1,
+                '(' if depth == 0 => {
+                    let before = t[..k].trim_end();
+                    return before.ends_with("KL") || before.ends_with("KL}");
+                }
+                '(' => depth -= 1,
+                _ => {}
+            }
+        }
+        false
+    }
+
     fn command(&mut self, name: &str, i: usize, hi: usize, top: bool) -> Res<usize> {
         let t = &self.toks[i];
         let span = t.span;
@@ -1103,6 +1090,16 @@ impl<'a> Translator<'a> {
                 }
                 let (lo, chi, next) = self.arg(j, hi, t, "an argument")?;
                 match self.word(lo, chi) {
+                    // `\operatorname*{arg\,max}` is `\argmax`, not a name.
+                    Some(w)
+                        if matches!(
+                            w.as_str(),
+                            "max" | "min" | "argmax" | "argmin" | "arg" | "sup" | "inf"
+                        ) =>
+                    {
+                        let (message, hint) = unsupported(&w).unwrap_or_default();
+                        return Err(error(span.start, message, hint));
+                    }
                     Some(w) => {
                         let w_span = Span::new(span.start, self.toks[next - 1].span.end);
                         self.emit(&w, w_span, Kind::Word)
@@ -1114,6 +1111,15 @@ impl<'a> Translator<'a> {
             n if is_text(n) => {
                 let (lo, chi, next) = self.arg(i + 1, hi, t, "an argument")?;
                 match self.word(lo, chi) {
+                    Some(w)
+                        if matches!(
+                            w.as_str(),
+                            "max" | "min" | "argmax" | "argmin" | "arg" | "sup" | "inf"
+                        ) =>
+                    {
+                        let (message, hint) = unsupported(&w).unwrap_or_default();
+                        Err(error(span.start, message, hint))
+                    }
                     Some(w) => {
                         let w_span = Span::new(span.start, self.toks[next - 1].span.end);
                         self.emit(&w, w_span, Kind::Word);
@@ -1150,6 +1156,11 @@ impl<'a> Translator<'a> {
                     format!("the environment `{env}` cannot hold a derivation"),
                     Some("write steps in align, equation, gather or multline".into()),
                 ))
+            }
+            // Inside `D_{KL}(…)` the bar between the distributions.
+            "|" if self.inside_divergence() => {
+                self.emit("|", span, Kind::Sym);
+                Ok(i + 1)
             }
             "\\" | "cr" => Err(error(
                 span.start,

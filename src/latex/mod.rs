@@ -33,6 +33,8 @@
 //! a bound is an error at the place it happens.
 
 pub mod chains;
+pub mod infer;
+pub mod kl;
 pub mod lexer;
 pub mod macros;
 pub mod mapped;
@@ -43,7 +45,7 @@ pub mod scan;
 mod proptests;
 
 use crate::syntax::ast::Item;
-use crate::syntax::parser::{parse_file, ParsedFile, SyntaxError, MAX_FILE_BYTES};
+use crate::syntax::parser::{parse_file_in, ParseContext, ParsedFile, SyntaxError, MAX_FILE_BYTES};
 use crate::syntax::Span;
 use std::path::Path;
 
@@ -79,12 +81,20 @@ impl InputFormat {
         }
     }
 
-    /// Read a file's text in this format.
+    /// Read a file's text in this format, knowing no parameters but its
+    /// own.
     pub fn read(self, text: &str) -> ParsedFile {
+        self.read_in(text, &ParseContext::default())
+    }
+
+    /// Read a file's text in this format, knowing the parameters `ctx`
+    /// knows besides the file's own (declared elsewhere: an assignment, a
+    /// `--with` file), so that `dX/dθ` reads as a derivative.
+    pub fn read_in(self, text: &str, ctx: &ParseContext) -> ParsedFile {
         match self {
-            InputFormat::Deriv => parse_file(text),
-            InputFormat::Latex => read_latex(text),
-            InputFormat::Markdown => read_markdown(text),
+            InputFormat::Deriv => parse_file_in(text, ctx),
+            InputFormat::Latex => read_latex_in(text, ctx),
+            InputFormat::Markdown => read_markdown_in(text, ctx),
         }
     }
 }
@@ -102,17 +112,32 @@ pub(crate) fn error(at: usize, message: impl Into<String>, hint: Option<String>)
 /// Read a LaTeX file: its `%!` declarations and the chains in its display
 /// math. Never panics; every problem is a [`SyntaxError`] at its place.
 pub fn read_latex(text: &str) -> ParsedFile {
-    read_with(text, |text, doc| scan::latex(text, 0, text.len(), doc))
+    read_latex_in(text, &ParseContext::default())
+}
+
+/// [`read_latex`], knowing the parameters `ctx` knows besides the file's.
+pub fn read_latex_in(text: &str, ctx: &ParseContext) -> ParsedFile {
+    read_with(text, ctx, |text, doc| scan::latex(text, 0, text.len(), doc))
 }
 
 /// Read a Markdown file: the declarations in its ```` ```deriv ```` blocks
 /// and the chains in its `$$` blocks, ```` ```math ```` blocks, LaTeX
 /// environments and ```` ```latex ```` blocks. Never panics.
 pub fn read_markdown(text: &str) -> ParsedFile {
-    read_with(text, scan::markdown)
+    read_markdown_in(text, &ParseContext::default())
 }
 
-fn read_with(text: &str, scan: impl FnOnce(&str, &mut scan::Doc)) -> ParsedFile {
+/// [`read_markdown`], knowing the parameters `ctx` knows besides the
+/// file's.
+pub fn read_markdown_in(text: &str, ctx: &ParseContext) -> ParsedFile {
+    read_with(text, ctx, scan::markdown)
+}
+
+fn read_with(
+    text: &str,
+    ctx: &ParseContext,
+    scan: impl FnOnce(&str, &mut scan::Doc),
+) -> ParsedFile {
     if text.len() > MAX_FILE_BYTES {
         return ParsedFile {
             items: Vec::new(),
@@ -125,9 +150,17 @@ fn read_with(text: &str, scan: impl FnOnce(&str, &mut scan::Doc)) -> ParsedFile 
     }
     let mut doc = scan::Doc::default();
     scan(text, &mut doc);
-    // Always parse the declarations, even none: it also sets which names
-    // the grammar takes as parameters (for `dX/dθ`) to this file's own.
-    let declarations = parse_file(&blank_outside(text, &doc.decls));
+    let declarations = if doc.decls.is_empty() {
+        ParsedFile::default()
+    } else {
+        parse_file_in(&blank_outside(text, &doc.decls), ctx)
+    };
+    // The formulas are read knowing the parameters declared elsewhere and
+    // those the file declares itself.
+    let mut known = ctx.clone();
+    let own = ParseContext::of_items(&declarations.items);
+    known.params.extend(own.params);
+    known.dists.extend(own.dists);
     let mut errors = doc.errors;
     errors.extend(declarations.errors);
     let mut headers = Vec::new();
@@ -152,7 +185,7 @@ fn read_with(text: &str, scan: impl FnOnce(&str, &mut scan::Doc)) -> ParsedFile 
             chains::BlockRows { span: b.span, rows }
         })
         .collect();
-    let chain_items = chains::build(text, blocks, headers, &mut errors);
+    let chain_items = chains::build(text, &known, blocks, headers, &mut errors);
     let mut items: Vec<Item> = declarations.items;
     items.extend(chain_items);
     items.sort_by_key(|i| i.span.start);
@@ -403,6 +436,89 @@ and so
             Some("c not depending on θ")
         );
         assert!(matches!(f.items[0].kind, ItemKind::Param(_)));
+    }
+
+    /// `dX/dθ` is a derivative when θ is a parameter the file declares or
+    /// the context knows, and a quotient otherwise; nothing carries over
+    /// from one read to the next.
+    #[test]
+    fn the_leibniz_form_follows_the_parameters_known_to_this_read() {
+        let is_deriv = |f: &ParsedFile| {
+            assert!(f.errors.is_empty(), "{:?}", f.errors);
+            matches!(chains(f)[0].start.kind, ExprKind::Deriv { .. })
+        };
+        let formula = "$$ dJ/dθ = 0 $$\n";
+        let declared = format!("%! param θ\n{formula}");
+        assert!(is_deriv(&read_latex(&declared)));
+        assert!(!is_deriv(&read_latex(formula)));
+        let known = ParseContext::with_params(vec!["θ".into()]);
+        assert!(is_deriv(&read_latex_in(formula, &known)));
+        assert!(is_deriv(&read_markdown_in(formula, &known)));
+        assert!(!is_deriv(&read_markdown(formula)));
+    }
+
+    /// The notation of pasted answers, one case a command: each reads as
+    /// the `.deriv` expression beside it.
+    #[test]
+    fn the_notation_of_pasted_answers_reads() {
+        let start = |text: &str| {
+            let f = read_latex(text);
+            assert!(f.errors.is_empty(), "{text}: {:?}", f.errors);
+            let c = chains(&f)[0];
+            let mut all = vec![print_expr(&c.start)];
+            all.extend(
+                c.steps
+                    .iter()
+                    .map(|s| format!("{} {}", s.relation.symbol(), print_expr(&s.expr))),
+            );
+            all.join(" ")
+        };
+        for (latex, read) in [
+            (
+                r"\mathbb{E}_{x \sim p}\left[ f(x) \right]",
+                "E_{x ~ p}[f(x)]",
+            ),
+            (r"\mathbb{E}_{x \sim p}\Big[ f(x) \Big]", "E_{x ~ p}[f(x)]"),
+            (r"\operatorname{Var}(x)", "Var(x)"),
+            (r"\frac{\mathrm{d}}{\mathrm{d}\theta} J", "∇_θ J"),
+            (r"\pi(a \mid s)", "π(a | s)"),
+            (r"a \propto b \approx c", "a ∝ b ≈ c"),
+            (r"a \nonumber", "a"),
+            (r"a \notag", "a"),
+            (r"a \label{eq:one}", "a"),
+            (r"a \tag{1}", "a"),
+            (
+                r"a \, b \; c \! d \quad e \qquad f",
+                "a · b · c · d · e · f",
+            ),
+        ] {
+            assert_eq!(start(&format!("$$ {latex} $$")), read, "{latex}");
+        }
+        let split = "\\begin{equation}\\begin{split} a &= b \\\\ &= c \\end{split}\\end{equation}";
+        assert_eq!(start(split), "a = b = c");
+        let macros = "\\newcommand{\\E}{\\mathbb{E}}\n\\def\\R{R}\n$$ \\E_{x\\sim p}[\\R(x)] $$";
+        assert_eq!(start(macros), "E_{x ~ p}[R(x)]");
+    }
+
+    #[test]
+    fn maxima_are_rejected_at_their_place_with_a_reason() {
+        for (formula, command) in [
+            (r"\max_x f(x)", r"\max"),
+            (r"\arg\max_x f(x)", r"\arg"),
+            (r"\argmax_{x} f(x)", r"\argmax"),
+            (r"\operatorname*{arg\,max}_x f(x)", r"\operatorname"),
+            (r"\mathrm{max}_x f(x)", r"\mathrm"),
+            (r"\text{argmin}_x f(x)", r"\text"),
+        ] {
+            let text = format!("%! const c\n$$\nc = {formula}\n$$\n");
+            let f = read_latex(&text);
+            assert_eq!(f.errors.len(), 1, "{formula}: {:?}", f.errors);
+            let e = &f.errors[0];
+            assert_eq!(place(&text, e), (3, 5), "{formula}");
+            assert!(text[e.at..].starts_with(command), "{formula}");
+            let m = e.message.as_deref().unwrap_or_default();
+            assert!(m.contains("a maximum"), "{formula}: {m}");
+        }
     }
 
     #[test]

@@ -83,6 +83,13 @@ pub fn diagnostics(
     if let Some(d) = &analysis.declarations {
         out.extend(declarations_diagnostic(d, places.encoding));
     }
+    if let Some(decls) = result.inferred.as_deref().filter(|d| !d.is_empty()) {
+        out.push(plain(
+            Range::default(),
+            DiagnosticSeverity::INFORMATION,
+            format!("this document declares nothing; these declarations were inferred from use (copy them into a .deriv file and set it as \"with\" to change them):\n{decls}"),
+        ));
+    }
     for e in &result.errors {
         out.push(from_library(e, places, uri, DiagnosticSeverity::ERROR));
     }

@@ -279,6 +279,7 @@ fn failed(message: String) -> Analysis {
             errors: vec![Diagnostic::error(Span::default(), message, None)],
             chains: vec![],
             unproved: vec![],
+            inferred: None,
         },
         declarations: None,
     }

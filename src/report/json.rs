@@ -25,6 +25,9 @@ struct File<'a> {
     chains: Vec<Chain<'a>>,
     /// Claims no chain proves: each is not met.
     unproved_claims: Vec<Unproved<'a>>,
+    /// The declarations inferred from use, one a line, for a `.tex` or
+    /// `.md` file that declares nothing; `null` when none were.
+    inferred_declarations: Option<Vec<&'a str>>,
 }
 
 #[derive(Serialize)]
@@ -173,6 +176,7 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
             .iter()
             .map(|f| File {
                 path: &f.source.name,
+                inferred_declarations: f.inferred.as_deref().map(|d| d.lines().collect()),
                 errors: f
                     .errors
                     .iter()

@@ -56,6 +56,15 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
     let mut out = String::new();
     for f in files {
         let _ = writeln!(out, "{}", visible(&f.source.name).bold());
+        if let Some(decls) = f.inferred.as_deref().filter(|d| !d.is_empty()) {
+            let _ = writeln!(
+                out,
+                "  note: this file declares nothing; these declarations were inferred from use (copy them into a .deriv file and pass it with --with to change them):"
+            );
+            for line in decls.lines() {
+                let _ = writeln!(out, "    {}", visible(line));
+            }
+        }
         for d in &f.errors {
             for line in d.render(&f.source).lines() {
                 let _ = writeln!(out, "  {line}");

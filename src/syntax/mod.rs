@@ -12,6 +12,7 @@
 //! and parses them with this grammar.
 
 pub mod ast;
+pub mod letters;
 pub mod lines;
 pub mod parser;
 pub mod print;

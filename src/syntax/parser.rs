@@ -43,7 +43,10 @@
 //! application, and `^` applies to its result: `log(x)^2` is (log x)²,
 //! while `log x^2` is log(x²). The derivative operators are not functions:
 //! `∇_θ (f)^2` and `d/dθ (f)^2` differentiate f², as `d/dx (x+1)^2` does.
-//! `dX/dθ` is a derivative only when θ is a declared parameter.
+//! `dX/dθ` is a derivative only when θ is a declared parameter: one the
+//! text declares above, or one the caller's [`ParseContext`] knows. All
+//! the state of a parse (those parameters, the nesting depth) lives in a
+//! [`State`] owned by the entry point and reached through the input.
 
 use super::ast::*;
 use super::lines::{logical_lines, Line};
@@ -54,24 +57,119 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use std::cell::{Cell, RefCell};
 
-/// Parser input: a slice of the file and the byte offset of its start in
-/// the file. Lines and columns are computed from the offset only when an
-/// error is shown, so advancing the input costs nothing.
+/// Parser input: a slice of the file, the byte offset of its start in
+/// the file, and the state of this one parse. Lines and columns are
+/// computed from the offset only when an error is shown, so advancing the
+/// input costs nothing.
 #[derive(Clone, Copy, Debug)]
 pub struct In<'a> {
     rest: &'a str,
     at: usize,
+    state: &'a State,
 }
 
 impl<'a> In<'a> {
-    /// `text`, which starts at byte `at` of the file.
-    pub fn new(text: &'a str, at: usize) -> Self {
-        In { rest: text, at }
+    /// `text`, which starts at byte `at` of the file, read with `state`.
+    fn new(text: &'a str, at: usize, state: &'a State) -> Self {
+        In {
+            rest: text,
+            at,
+            state,
+        }
     }
 
     /// The text not yet read.
     pub fn fragment(&self) -> &'a str {
         self.rest
+    }
+}
+
+/// What the grammar is told besides the text. Today that is the
+/// parameters declared outside the text (an assignment's, a `--with`
+/// file's, a LaTeX file's `%!` lines), so that `dX/dθ` reads as a
+/// derivative in a text that does not declare θ itself. The default
+/// knows none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParseContext {
+    /// Parameter names (`θ`), as [`Name::key`] gives them.
+    pub params: Vec<String>,
+    /// Distributions declared elsewhere, each with the variable it is
+    /// over (`("π_θ", "a")`), for readers that write a divergence out as
+    /// a sum over that variable.
+    pub dists: Vec<(String, String)>,
+}
+
+impl ParseContext {
+    /// A context that knows these parameters.
+    pub fn with_params(params: Vec<String>) -> Self {
+        ParseContext {
+            params,
+            dists: Vec::new(),
+        }
+    }
+
+    /// A context that knows the parameters and distributions `items`
+    /// declare.
+    pub fn of_items(items: &[Item]) -> Self {
+        ParseContext {
+            params: Self::params_of(items),
+            dists: Self::dists_of(items),
+        }
+    }
+
+    /// The distributions `items` declare, each with its variable: `fun
+    /// p(x) : dist x`, and the policy, initial and transition
+    /// distributions of an `mdp`.
+    pub fn dists_of(items: &[Item]) -> Vec<(String, String)> {
+        let mut dists = Vec::new();
+        for item in items {
+            match &item.kind {
+                ItemKind::Fun(h, Some(FunAttr::Dist(x))) => {
+                    if let (Some(f), Some(x)) = (h.name.key(), x.key()) {
+                        dists.push((f, x));
+                    }
+                }
+                ItemKind::Mdp { .. } => {
+                    for (f, x) in [("π_θ", "a"), ("ρ", "s"), ("P", "s'")] {
+                        dists.push((f.to_string(), x.to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        dists
+    }
+
+    /// The parameters `items` declare (`param` lines, and the θ of an
+    /// `mdp`), in order.
+    pub fn params_of(items: &[Item]) -> Vec<String> {
+        let mut names = Vec::new();
+        for item in items {
+            match &item.kind {
+                ItemKind::Param(ns) => names.extend(ns.iter().filter_map(Name::key)),
+                ItemKind::Mdp { .. } => names.push("θ".to_string()),
+                _ => {}
+            }
+        }
+        names
+    }
+}
+
+/// The state of one parse, owned by the entry point and reached through
+/// [`In`]: the parameters known so far (the context's, and those the text
+/// has declared above the current line) and the current nesting.
+#[derive(Debug)]
+struct State {
+    params: RefCell<Vec<String>>,
+    depth: Cell<usize>,
+}
+
+impl State {
+    fn new(ctx: &ParseContext) -> Self {
+        State {
+            params: RefCell::new(ctx.params.clone()),
+            depth: Cell::new(0),
+        }
     }
 }
 
@@ -168,36 +266,25 @@ fn cut<'a, O>(r: PResult<'a, O>) -> PResult<'a, O> {
 }
 
 fn context<'a, O>(ctx: &'static str, r: PResult<'a, O>) -> PResult<'a, O> {
-    r.map_err(|e| e.map(|e| SyntaxError::add_context(In::new("", 0), ctx, e)))
-}
-
-thread_local! {
-    static DEPTH: Cell<usize> = const { Cell::new(0) };
-    static PARAMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-    static KNOWN_PARAMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Run `f` with parameters declared elsewhere (an assignment's, a `--with`
-/// file's) known to the parser, so that `dX/dθ` reads as a derivative in a
-/// file that does not declare θ itself.
-pub fn with_known_params<T>(params: &[String], f: impl FnOnce() -> T) -> T {
-    let saved = KNOWN_PARAMS.with(|k| k.replace(params.to_vec()));
-    let r = f();
-    KNOWN_PARAMS.with(|k| *k.borrow_mut() = saved);
-    r
+    r.map_err(|e| {
+        e.map(|mut e| {
+            if e.expected.is_none() && e.message.is_none() {
+                e.expected = Some(ctx);
+            }
+            e
+        })
+    })
 }
 
 /// Counts nesting while alive; the constructor fails past [`MAX_NESTING`].
-struct DepthGuard;
+struct DepthGuard<'a>(&'a Cell<usize>);
 
-impl DepthGuard {
-    fn enter<'a>(i: &In<'a>) -> Result<DepthGuard, nom::Err<SyntaxError>> {
-        let d = DEPTH.with(|d| {
-            d.set(d.get() + 1);
-            d.get()
-        });
-        let guard = DepthGuard;
-        if d > MAX_NESTING {
+impl<'a> DepthGuard<'a> {
+    fn enter(i: &In<'a>) -> Result<DepthGuard<'a>, nom::Err<SyntaxError>> {
+        let depth = &i.state.depth;
+        depth.set(depth.get() + 1);
+        let guard = DepthGuard(depth);
+        if depth.get() > MAX_NESTING {
             return Err(nom::Err::Failure(SyntaxError {
                 at: abs(i),
                 expected: None,
@@ -209,9 +296,9 @@ impl DepthGuard {
     }
 }
 
-impl Drop for DepthGuard {
+impl Drop for DepthGuard<'_> {
     fn drop(&mut self) {
-        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+        self.0.set(self.0.get().saturating_sub(1));
     }
 }
 
@@ -262,6 +349,7 @@ fn advance<'a>(i: In<'a>, n: usize) -> In<'a> {
     In {
         rest: &i.rest[n..],
         at: i.at + n,
+        state: i.state,
     }
 }
 
@@ -334,32 +422,10 @@ const RESERVED: &[&str] = &[
     "proves",
 ];
 
-/// ASCII spellings of Greek letters.
+/// ASCII spellings of Greek letters (`theta` → `θ`), from the one table
+/// in [`super::letters`].
 pub fn greek(word: &str) -> Option<&'static str> {
-    Some(match word {
-        "alpha" => "α",
-        "beta" => "β",
-        "gamma" => "γ",
-        "delta" => "δ",
-        "epsilon" => "ε",
-        "zeta" => "ζ",
-        "eta" => "η",
-        "theta" => "θ",
-        "kappa" => "κ",
-        "lambda" => "λ",
-        "mu" => "μ",
-        "nu" => "ν",
-        "xi" => "ξ",
-        "pi" => "π",
-        "rho" => "ρ",
-        "sigma" => "σ",
-        "tau" => "τ",
-        "phi" => "φ",
-        "chi" => "χ",
-        "psi" => "ψ",
-        "omega" => "ω",
-        _ => return None,
-    })
+    super::letters::text_of(word)
 }
 
 /// One identifier word, Greek normalised. Does not skip spaces.
@@ -390,7 +456,7 @@ fn word(i: In) -> PResult<(String, Span)> {
     }
     let w = &s[..end];
     let start = abs(&i);
-    let spelled = if ascii && (2..=7).contains(&w.len()) {
+    let spelled = if ascii && (2..=super::letters::LONGEST_WORD).contains(&w.len()) {
         greek(w)
     } else {
         None
@@ -685,7 +751,7 @@ fn leibniz<'a>(
         return Ok(None);
     };
     let p = greek(p).map_or_else(|| p.to_string(), str::to_string);
-    if p.is_empty() || !PARAMS.with(|ps| ps.borrow().contains(&p)) {
+    if p.is_empty() || !after_slash.state.params.borrow().contains(&p) {
         return Ok(None);
     }
     let (k, nprimes) = primes(k);
@@ -1277,10 +1343,16 @@ fn end_of_line(i: In) -> PResult<()> {
 // ------------------------------------------------------------------ items
 
 /// Parse one expression from the whole input (used by tests and by other
-/// readers). Fails unless everything is consumed.
+/// readers), knowing no parameters. Fails unless everything is consumed.
 pub fn parse_expr(text: &str, base: usize) -> Result<Expr, SyntaxError> {
-    DEPTH.with(|d| d.set(0));
-    let i = In::new(text, base);
+    parse_expr_in(text, base, &ParseContext::default())
+}
+
+/// Parse one expression from the whole input, with the parameters `ctx`
+/// knows (for `dX/dθ`). Fails unless everything is consumed.
+pub fn parse_expr_in(text: &str, base: usize, ctx: &ParseContext) -> Result<Expr, SyntaxError> {
+    let state = State::new(ctx);
+    let i = In::new(text, base, &state);
     let r = expr(i).and_then(|(j, e)| end_of_line(j).map(|(j, _)| (j, e)));
     let e = finish(r)?;
     check_depth(&e)?;
@@ -1429,7 +1501,10 @@ fn keyword_item<'a>(kw: &str, i: In<'a>) -> PResult<'a, ItemKind> {
     match kw {
         "param" => {
             let (j, ns) = names(i)?;
-            PARAMS.with(|ps| ps.borrow_mut().extend(ns.iter().filter_map(|n| n.key())));
+            i.state
+                .params
+                .borrow_mut()
+                .extend(ns.iter().filter_map(|n| n.key()));
             Ok((j, ItemKind::Param(ns)))
         }
         "set" => names(i).map(|(j, ns)| (j, ItemKind::Set(ns))),
@@ -1512,12 +1587,10 @@ fn keyword_item<'a>(kw: &str, i: In<'a>) -> PResult<'a, ItemKind> {
             let (j, a) = cut(context("the action set's name", name(j)))?;
             let (j, _) = cut(expect(j, &["horizon"], "`horizon`"))?;
             let (j, h) = cut(context("the horizon's name", name(j)))?;
-            PARAMS.with(|ps| {
-                let mut ps = ps.borrow_mut();
-                if !ps.iter().any(|p| p == "θ") {
-                    ps.push("θ".into());
-                }
-            });
+            let mut ps = i.state.params.borrow_mut();
+            if !ps.iter().any(|p| p == "θ") {
+                ps.push("θ".into());
+            }
             Ok((
                 j,
                 ItemKind::Mdp {
@@ -1609,8 +1682,15 @@ struct OpenChain {
     chain: Chain,
 }
 
-/// Parse a whole file. Never panics; every problem is a [`SyntaxError`].
+/// Parse a whole file, knowing no parameters but its own. Never panics;
+/// every problem is a [`SyntaxError`].
 pub fn parse_file(text: &str) -> ParsedFile {
+    parse_file_in(text, &ParseContext::default())
+}
+
+/// Parse a whole file, knowing the parameters `ctx` knows besides its own
+/// (for `dX/dθ`). Never panics; every problem is a [`SyntaxError`].
+pub fn parse_file_in(text: &str, ctx: &ParseContext) -> ParsedFile {
     let mut out = ParsedFile::default();
     if text.len() > MAX_FILE_BYTES {
         out.errors.push(SyntaxError {
@@ -1624,7 +1704,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
         });
         return out;
     }
-    PARAMS.with(|ps| *ps.borrow_mut() = KNOWN_PARAMS.with(|k| k.borrow().clone()));
+    let state = State::new(ctx);
     let (lines, line_errors) = logical_lines(text);
     for e in line_errors {
         out.errors.push(SyntaxError {
@@ -1658,7 +1738,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
     };
 
     for line in lines {
-        DEPTH.with(|d| d.set(0));
+        state.depth.set(0);
         let (code, justification) = match line {
             Line::Broken => {
                 // The chain this line belonged to cannot be checked.
@@ -1679,7 +1759,7 @@ pub fn parse_file(text: &str) -> ParsedFile {
             } => (code, justification),
         };
         let slice = &text[code.start..code.end];
-        let input = In::new(slice, code.start);
+        let input = In::new(slice, code.start, &state);
         let just = justification.map(|(j, _)| j);
 
         if let Some(kw) = leading_keyword(slice) {
@@ -2056,7 +2136,7 @@ mod tests {
 
     #[test]
     fn leibniz_form_with_a_parameter_declared_elsewhere() {
-        let f = with_known_params(&["θ".to_string()], || parse_file("dJ/dθ\n"));
+        let f = parse_file_in("dJ/dθ\n", &ParseContext::with_params(vec!["θ".into()]));
         match &f.items[0].kind {
             ItemKind::Chain(c) => assert!(matches!(c.start.kind, ExprKind::Deriv { .. })),
             other => panic!("{other:?}"),

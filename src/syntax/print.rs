@@ -101,42 +101,6 @@ pub fn number_text(n: &BigRational) -> String {
     )
 }
 
-/// Greek letters and their LaTeX commands.
-const LATEX_LETTERS: &[(char, &str)] = &[
-    ('α', "\\alpha"),
-    ('β', "\\beta"),
-    ('γ', "\\gamma"),
-    ('δ', "\\delta"),
-    ('ε', "\\epsilon"),
-    ('ζ', "\\zeta"),
-    ('η', "\\eta"),
-    ('θ', "\\theta"),
-    ('ι', "\\iota"),
-    ('κ', "\\kappa"),
-    ('λ', "\\lambda"),
-    ('μ', "\\mu"),
-    ('ν', "\\nu"),
-    ('ξ', "\\xi"),
-    ('π', "\\pi"),
-    ('ρ', "\\rho"),
-    ('σ', "\\sigma"),
-    ('τ', "\\tau"),
-    ('υ', "\\upsilon"),
-    ('φ', "\\phi"),
-    ('χ', "\\chi"),
-    ('ψ', "\\psi"),
-    ('ω', "\\omega"),
-    ('Γ', "\\Gamma"),
-    ('Δ', "\\Delta"),
-    ('Θ', "\\Theta"),
-    ('Λ', "\\Lambda"),
-    ('Ξ', "\\Xi"),
-    ('Φ', "\\Phi"),
-    ('Ψ', "\\Psi"),
-    ('Ω', "\\Omega"),
-    ('ℓ', "\\ell"),
-];
-
 /// A name's base as LaTeX: one letter as itself (`x`, `\theta`), `Pr` as
 /// `\Pr`, any longer word upright in `\mathrm{…}` so the LaTeX reader
 /// reads it back as one name (`\mathrm{Traj}`, `\mathrm{\pi{}ref}`).
@@ -144,16 +108,16 @@ fn latex_word(w: &str) -> String {
     if w == "Pr" {
         return "\\Pr".into();
     }
-    let letter = |c: char| LATEX_LETTERS.iter().find(|(g, _)| *g == c).map(|(_, l)| *l);
+    let letter = |c: char| super::letters::word_of(c).map(|w| format!("\\{w}"));
     let mut chars = w.chars();
     if let (Some(c), None) = (chars.next(), chars.next()) {
-        return letter(c).map_or_else(|| c.to_string(), str::to_string);
+        return letter(c).unwrap_or_else(|| c.to_string());
     }
     let mut out = String::from("\\mathrm{");
     for c in w.chars() {
         match letter(c) {
             Some(l) => {
-                out.push_str(l);
+                out.push_str(&l);
                 out.push_str("{}");
             }
             None => out.push(c),
