@@ -68,7 +68,7 @@ fn step(s: &GradedStep) -> Step<'_> {
         detail: s.verdict.detail(),
         engine: s.engine.as_deref(),
         instances: match s.verdict {
-            Verdict::Confirmed { instances } => Some(instances),
+            Verdict::Confirmed { instances, .. } => Some(instances),
             _ => None,
         },
         counterexample: match &s.verdict {

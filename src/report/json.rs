@@ -154,7 +154,7 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
                                 detail: s.verdict.detail(),
                                 engine: s.engine,
                                 instances: match s.verdict {
-                                    Verdict::Confirmed { instances } => Some(instances),
+                                    Verdict::Confirmed { instances, .. } => Some(instances),
                                     _ => None,
                                 },
                                 counterexample: match &s.verdict {

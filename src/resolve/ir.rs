@@ -171,8 +171,8 @@ pub struct DefInfo {
 pub struct Dist {
     /// The variable whose value is drawn.
     pub var: VarId,
-    /// Its set.
-    pub set: SetId,
+    /// Its set; `None` for a density over ℝ (then E is an integral).
+    pub set: Option<SetId>,
     /// The probability of `var`.
     pub weight: Box<Term>,
 }
@@ -186,6 +186,8 @@ pub struct SampleInfo {
     pub index: String,
     /// The distribution.
     pub dist: Dist,
+    /// Its set (draws are from finite sets only).
+    pub set: SetId,
     /// The first index.
     pub lo: Term,
     /// The last index.
@@ -208,6 +210,8 @@ pub enum BigDomain {
     Set(SetId),
     /// The integers `lo..=hi`.
     Range(Box<Term>, Box<Term>),
+    /// The real line (for `∫`).
+    Real,
 }
 
 /// A resolved expression.

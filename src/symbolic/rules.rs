@@ -87,6 +87,26 @@ pub enum Rule {
     ExpOfSum,
     /// `N / P = 0` iff `N = 0`. Where P ≠ 0.
     CommonDenominator,
+    /// `E_{x~p}[f] = ∫_x p(x) f` for a density p over a real x. Always (the
+    /// definition of E over a continuous variable).
+    ExpectationAsIntegral,
+    /// `∫_x (f + g) = ∫_x f + ∫_x g`. Wherever both sides are defined (each
+    /// integral converges).
+    IntegralLinearity,
+    /// `∫_x c·f(x) = c·∫_x f(x)`. When c does not involve x.
+    IntegralFactorOut,
+    /// `∫_x p(x|y) dx = 1`. When p is declared `dist x` with `var x in ℝ`
+    /// (a density) and y does not involve x.
+    IntegralOfDensity,
+    /// `∫_x ∇_θ p_θ(x|y) dx = 0`. As above, and differentiation under the
+    /// integral sign holds (the gradient of the constant 1).
+    IntegralOfDensityGradient,
+    /// `∇ ∫_x f = ∫_x ∇f`. The domain ℝ does not depend on θ, and the
+    /// integrand and its gradient are integrable (dominated) near θ.
+    GradientThroughIntegral,
+    /// `𝒩(x; μ, v) = exp(−(x−μ)²/(2v) − ½ log(2πv))`. Where v > 0 (the
+    /// domain condition of the log; π is the number, not a name).
+    GaussianDensity,
     /// `a ≥ b` when `a − b` normalises to a non-negative number; `a ∝ b`
     /// when `a / b` (for gradients, the common ratio of their scalar
     /// factors) normalises to a positive factor that depends on no free
@@ -96,7 +116,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 33] = [
+    pub const ALL: [Rule; 40] = [
         Rule::Definition,
         Rule::ExpectationAsSum,
         Rule::Expansion,
@@ -129,6 +149,13 @@ impl Rule {
         Rule::ExpOfLog,
         Rule::ExpOfSum,
         Rule::CommonDenominator,
+        Rule::ExpectationAsIntegral,
+        Rule::IntegralLinearity,
+        Rule::IntegralFactorOut,
+        Rule::IntegralOfDensity,
+        Rule::IntegralOfDensityGradient,
+        Rule::GradientThroughIntegral,
+        Rule::GaussianDensity,
         Rule::ConstantComparison,
     ];
 
@@ -167,6 +194,13 @@ impl Rule {
             Rule::ExpOfLog => "exp log",
             Rule::ExpOfSum => "exp of a sum",
             Rule::CommonDenominator => "common denominator",
+            Rule::ExpectationAsIntegral => "E as ∫",
+            Rule::IntegralLinearity => "∫-linearity",
+            Rule::IntegralFactorOut => "∫ factor out",
+            Rule::IntegralOfDensity => "∫ p = 1",
+            Rule::IntegralOfDensityGradient => "∫ ∇p = 0",
+            Rule::GradientThroughIntegral => "∇ through ∫",
+            Rule::GaussianDensity => "normal density",
             Rule::ConstantComparison => "constant comparison",
         }
     }

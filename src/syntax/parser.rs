@@ -3,7 +3,7 @@
 //! ```text
 //! file      := line*                         (see `lines`: one item a logical line)
 //! line      := decl | 'derivation' STRING? ('proves' IDENT)? | chain_line | blank
-//! decl      := 'param' names | 'set' names | 'var' names (('in'|'∈') NAME)?
+//! decl      := 'param' names | 'set' names | 'var' names (('in'|'∈') NAME)?   `in ℝ`/`in reals`: real
 //!            | 'fun' head (':' ('dist' NAME | 'positive'))?
 //!            | 'const' names (':' ('count'|'positive'|'real'))?
 //!            | 'def' head '=' expr | 'assume' expr REL expr
@@ -24,11 +24,13 @@
 //!            | FUNC ('(' expr ')' | '[' expr ']') ('^' exponent)?   an application
 //!            | FUNC prefixed
 //!            | ('Σ'|'sum'|'Π'|'prod') '_' binder ('^' bound)? term     the rest of the term
+//!            | ('∫'|'int') '_' (NAME | '{' NAME ('∈'|'in') ('ℝ'|'reals') '}') term
 //!            | ('E'|'𝔼') '_' draws ('[' expr ']' | term)
 //!            | power
 //! power     := postfix ('^' exponent)?
 //! exponent  := '-' exponent | '{' expr '}' | power
 //! postfix   := name '(' args ('|' args)? ')'    no space before '('
+//!            | ('N'|'𝒩') '(' expr ';' expr ',' expr ')'    the normal density (mean, variance)
 //!            | primary
 //! primary   := NUMBER | name | '(' expr ')' | '[' expr ']' | '|' expr '|' | '·'
 //! name      := IDENT PRIME* ('_' (IDENT | NUMBER | '{' expr (',' expr)* '}') PRIME*)?
@@ -51,6 +53,9 @@ use nom::IResult;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use std::cell::{Cell, RefCell};
+
+mod integral;
+pub use integral::GAUSSIAN;
 
 /// Parser input: a slice of the file and the byte offset of its start in
 /// the file. Lines and columns are computed from the offset only when an
@@ -609,7 +614,11 @@ fn can_start_factor(i: &In) -> bool {
         let w = &s[..end];
         return !matches!(w, "by" | "in" | "for" | "proves" | "propto");
     }
-    c.is_ascii_digit() || matches!(c, '(' | '[' | '∇' | '∂' | 'Σ' | 'Π' | '∑' | '∏' | '𝔼' | '√')
+    c.is_ascii_digit()
+        || matches!(
+            c,
+            '(' | '[' | '∇' | '∂' | 'Σ' | 'Π' | '∑' | '∏' | '𝔼' | '√' | '∫'
+        )
 }
 
 /// `term := signed (op signed | juxtaposed)*`
@@ -731,7 +740,8 @@ fn prefixed(i: In) -> PResult<Expr> {
     // before trying the operator spellings.
     match peek(&i) {
         Some(
-            '∇' | 'g' | '∂' | 'p' | 'd' | 'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'Π' | '∏' | '𝔼' | 'E',
+            '∇' | 'g' | '∂' | 'p' | 'd' | 'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'Π' | '∏' | '𝔼' | 'E'
+            | '∫' | 'i',
         ) => {}
         _ => return power(i),
     }
@@ -844,6 +854,13 @@ fn prefixed(i: In) -> PResult<Expr> {
         if let Some((j, _)) = sym(i, spellings) {
             return big(j, start, op);
         }
+    }
+    // ∫_x, int_x
+    if let Some((j, _)) = sym(i, &["∫"]) {
+        return integral::integral(j, start);
+    }
+    if i.fragment().starts_with("int_") {
+        return integral::integral(advance(i, 3), start);
     }
     // E
     if let Some((j, _)) = sym(i, &["𝔼"]) {
@@ -1039,6 +1056,11 @@ fn postfix(i: In) -> PResult<Expr> {
     };
     let _g = DepthGuard::enter(&j)?;
     let k = advance(j, 1);
+    if integral::is_gaussian_head(&head) {
+        if let Some(r) = integral::gaussian(head.clone(), k, e.span.start)? {
+            return Ok(r);
+        }
+    }
     let (k, args) = cut(context("the arguments", arg_list(k)))?;
     let (k, cond) = if let Some((k2, _)) = sym(k, &["|", "∣"]) {
         cut(context("the conditioning arguments", arg_list(k2)))?
@@ -1332,6 +1354,10 @@ fn keyword_item<'a>(kw: &str, i: In<'a>) -> PResult<'a, ItemKind> {
             let (j, ns) = names(i)?;
             if let Some((k, _)) = sym(j, &["in", "∈"]) {
                 let (k, set) = cut(context("a set name", name(k)))?;
+                if integral::is_reals(&set) {
+                    // `var x in ℝ`: a real variable.
+                    return Ok((k, ItemKind::Var(ns, None)));
+                }
                 Ok((k, ItemKind::Var(ns, Some(set))))
             } else {
                 Ok((j, ItemKind::Var(ns, None)))

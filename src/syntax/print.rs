@@ -275,6 +275,15 @@ impl Printer {
             ExprKind::Number(n) => s.push_str(&number_text(n)),
             ExprKind::Name(n) => self.name(s, n),
             ExprKind::Placeholder => s.push_str(if latex { "\\cdot" } else { "·" }),
+            ExprKind::Apply { head, args, cond }
+                if head.base == super::parser::GAUSSIAN && args.len() == 3 && cond.is_empty() =>
+            {
+                s.push_str(if latex { "\\mathcal{N}(" } else { "𝒩(" });
+                self.args(s, &args[..1]);
+                s.push_str("; ");
+                self.args(s, &args[1..]);
+                s.push(')');
+            }
             ExprKind::Apply { head, args, cond } => {
                 self.name(s, head);
                 s.push('(');
@@ -371,8 +380,10 @@ impl Printer {
                 s.push_str(match (op, latex) {
                     (BigOp::Sum, false) => "Σ",
                     (BigOp::Prod, false) => "Π",
+                    (BigOp::Integral, false) => "∫",
                     (BigOp::Sum, true) => "\\sum",
                     (BigOp::Prod, true) => "\\prod",
+                    (BigOp::Integral, true) => "\\int",
                 });
                 s.push('_');
                 match &**domain {
