@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! integral := ('∫'|'int') '_' (NAME | '{' NAME ('∈'|'in') ('ℝ'|'reals') '}') term
-//! gaussian := ('N'|'𝒩') '(' expr ';' expr ',' expr ')'
+//! gaussian := ('N'|'𝒩') '(' expr ';' expr ',' expr ')'   (`𝒩` also with `|` for `;`)
 //! ```
 //!
 //! An integral ranges over the real line; its body extends like Σ's (the
@@ -111,7 +111,13 @@ pub fn gaussian<'a>(
         Err(nom::Err::Error(_)) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let Some((k, _)) = sym(k, &[";"]) else {
+    // `;`, or for `𝒩` (as `\mathcal{N}(a \mid μ, σ^2)` reads) a bar.
+    let bars: &[&str] = if head.base == GAUSSIAN {
+        &[";", "|", "∣"]
+    } else {
+        &[";"]
+    };
+    let Some((k, _)) = sym(k, bars) else {
         return Ok(None);
     };
     let (k, mean) = cut(context("the mean, as in N(a; μ, σ^2)", expr(k)))?;
@@ -177,6 +183,8 @@ mod tests {
     fn the_normal_density_needs_a_semicolon() {
         assert_eq!(printed("N(a; μ_θ(s), σ^2)"), "𝒩(a; μ_θ(s), σ^2)");
         assert_eq!(printed("𝒩(a; 0, 1)"), "𝒩(a; 0, 1)");
+        assert_eq!(printed("𝒩(a | 0, 1)"), "𝒩(a; 0, 1)");
+        assert_eq!(printed("N(a | s)"), "N(a | s)");
         assert_eq!(printed("N(a, b)"), "N(a, b)");
         assert_eq!(printed("N + 1"), "N + 1");
         assert!(parse_expr("N(a; 0)", 0).is_err());
