@@ -372,6 +372,18 @@ impl Printer {
                 self.prefix_operand(s, body, open_right);
             }
             ExprKind::Big {
+                op: BigOp::Integral,
+                var,
+                body,
+                ..
+            } if latex => {
+                // As the LaTeX reader takes it back: up to the differential.
+                s.push_str("\\int \\left[ ");
+                self.expr(s, body, ADD, false);
+                s.push_str(" \\right] \\mathrm{d}");
+                self.name(s, var);
+            }
+            ExprKind::Big {
                 op,
                 var,
                 domain,

@@ -196,4 +196,24 @@ mod tests {
         let e = crate::syntax::parser::parse_expr("𝒩(a | μ_{θ}(s), σ^{2})", 0).unwrap();
         assert_eq!(crate::syntax::print::print_expr(&e), "𝒩(a; μ_θ(s), σ^2)");
     }
+
+    /// `fmt --latex` prints an integral as this reader takes it back.
+    #[test]
+    fn printed_integrals_read_back() {
+        use crate::syntax::parser::parse_expr;
+        use crate::syntax::print::{latex_expr, print_expr};
+        for src in [
+            "∫_a π_θ(a | s) · r(s, a) + c",
+            "∇_θ ∫_x p(x) · [f(x) + 𝒩(x; 0, σ^2)]",
+        ] {
+            let e = parse_expr(src, 0).unwrap();
+            let back = tr(&latex_expr(&e)).unwrap();
+            let again = parse_expr(&back, 0).unwrap();
+            assert_eq!(
+                print_expr(&again).replace(['[', ']'], ""),
+                print_expr(&e).replace(['[', ']'], ""),
+                "{back}"
+            );
+        }
+    }
 }
