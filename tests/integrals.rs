@@ -154,3 +154,19 @@ fn a_density_needs_a_real_variable_and_n_without_semicolon_is_a_name() {
     let v = check_json("const N : count\n    N + N\n  = 2 N\n", &[]);
     assert_eq!(steps(&v)[0]["verdict"], "proved", "{v}");
 }
+
+#[test]
+fn a_product_of_distant_normal_densities_is_integrated_where_its_mass_is() {
+    // On the numeric engine's extreme instances the two means lie many
+    // spreads apart: the product's mass is between them, far from the
+    // nodes of either.
+    let text = format!(
+        "{DECLS}const b\n\n    ∫_x N(x; c, σ^2) N(x; b, σ^2)\n  = N(c; b, 2 σ^2)\n\n    ∫_x N(x; c, σ^2) N(x; b, σ^2)\n  = N(c; b, 2 σ^2) + N(c; b, 2 σ^2) / 1000\n"
+    );
+    for seed in ["1", "2", "3", "4", "5", "6", "7", "8"] {
+        let v = check_json(&text, &["--no-symbolic", "--seed", seed]);
+        let s = steps(&v);
+        assert_eq!(s[0]["verdict"], "confirmed", "seed {seed}: {}", s[0]);
+        assert_eq!(s[1]["verdict"], "refuted", "seed {seed}: {}", s[1]);
+    }
+}

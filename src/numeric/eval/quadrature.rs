@@ -8,7 +8,9 @@
 //!
 //! `∫_x h(x)` is evaluated by Gauss–Hermite quadrature on the normal
 //! components found in the integrand (the components of each density of
-//! `x`, and each `𝒩(x; μ, v)`): with `D = Σ_j w_j φ_j` their mixture,
+//! `x`, and each `𝒩(x; μ, v)`), and the normal density proportional to
+//! each pair's product (where a product of two densities has its mass,
+//! which may lie far from both): with `D = Σ_j w_j φ_j` their mixture,
 //! `∫ h = Σ_j w_j ∫ (h/D) φ_j`, each term a Gauss–Hermite sum on `φ_j`'s
 //! nodes. For `h = p·f` with `p` one of the densities, `h/D` is `f`, so the
 //! rule is exact for polynomial `f` up to degree 2n − 1; otherwise the
@@ -41,8 +43,8 @@ pub const NODES: usize = 32;
 pub const SAFETY: f64 = 8.0;
 
 /// Largest difference of the two rules, relative to the sum of the
-/// absolute terms, for an integral to count as converged. Default: 1e-9.
-pub const CONVERGED: f64 = 1e-9;
+/// absolute terms, for an integral to count as converged. Default: 1e-7.
+pub const CONVERGED: f64 = 1e-7;
 
 /// Largest error of a node's placement, relative to its component's
 /// spread, for the rule to be applied. Default: 1e-8.
@@ -51,8 +53,12 @@ const PLACEMENT: f64 = 1e-8;
 /// A bound on the relative error of the rules' weights. Default: 1e-13.
 const RULE_WEIGHT_ERROR: f64 = 1e-13;
 
-/// Most distinct normal components one integral is split over. Default: 8.
-const MAX_COMPONENTS: usize = 8;
+/// Most distinct normal components found in one integrand. Default: 6.
+const MAX_BASE: usize = 6;
+
+/// Most components one integral is split over, the pairwise products of
+/// those found included. Default: 21.
+const MAX_COMPONENTS: usize = 21;
 
 /// The Gauss–Hermite rule of `n` nodes for `∫ e^{−t²} g(t) dt`: nodes and
 /// weights (Newton's iteration on the orthonormal Hermite recurrence).
@@ -118,6 +124,26 @@ struct Component {
     w: f64,
     m: f64,
     s: f64,
+    /// Which factor of the integrand it is a component of (the same
+    /// density written twice is one factor).
+    src: usize,
+}
+
+/// A factor of an integrand that is a density of its variable.
+#[derive(PartialEq)]
+enum Source<'t> {
+    Call(usize, &'t [Term]),
+    Gaussian(&'t Term, &'t Term),
+}
+
+fn source_id<'t>(sources: &mut Vec<Source<'t>>, s: Source<'t>) -> usize {
+    match sources.iter().position(|x| *x == s) {
+        Some(k) => k,
+        None => {
+            sources.push(s);
+            sources.len() - 1
+        }
+    }
 }
 
 type Mixture = [(Dual, Dual, Dual); COMPONENTS];
@@ -156,7 +182,13 @@ impl Evaluator<'_> {
     /// The normal components of the densities of `x` in `t`, evaluated
     /// where the evaluator is (those whose other inputs involve `x` or
     /// cannot be evaluated here are left out).
-    fn components(&mut self, x: VarId, t: &Term, out: &mut Vec<Component>) {
+    fn components<'t>(
+        &mut self,
+        x: VarId,
+        t: &'t Term,
+        sources: &mut Vec<Source<'t>>,
+        out: &mut Vec<Component>,
+    ) {
         let prog = self.prog;
         let mut calls = Vec::new();
         let mut gaussians = Vec::new();
@@ -179,6 +211,7 @@ impl Evaluator<'_> {
             }
         });
         for (fun, args) in calls {
+            let src = source_id(sources, Source::Call(fun, args));
             if let Ok(comps) = self.call_mixture(fun, args) {
                 for (w, m, s) in comps {
                     push(
@@ -187,12 +220,15 @@ impl Evaluator<'_> {
                             w: w.v,
                             m: m.v,
                             s: s.v,
+                            src,
                         },
+                        MAX_BASE,
                     );
                 }
             }
         }
         for (mean, var) in gaussians {
+            let src = source_id(sources, Source::Gaussian(mean, var));
             let (Ok(m), Ok(v)) = (self.scalar(mean), self.scalar(var)) else {
                 continue;
             };
@@ -203,7 +239,9 @@ impl Evaluator<'_> {
                         w: 1.0,
                         m: m.v,
                         s: v.v.sqrt(),
+                        src,
                     },
+                    MAX_BASE,
                 );
             }
         }
@@ -225,8 +263,27 @@ impl Evaluator<'_> {
         integrand: &mut dyn FnMut(&mut Self) -> E<Val>,
     ) -> E<Val> {
         let mut comps = Vec::new();
+        let mut sources = Vec::new();
         for t in terms {
-            self.components(x, t, &mut comps);
+            self.components(x, t, &mut sources, &mut comps);
+        }
+        // A product of two normal densities has its mass between them,
+        // where neither's nodes may reach: each pair's product is a
+        // component of its own.
+        let base = comps.len();
+        for i in 0..base {
+            for j in i + 1..base {
+                let (a, b) = (comps[i], comps[j]);
+                if a.src == b.src {
+                    // Components of one mixture are summed, not multiplied.
+                    continue;
+                }
+                let (va, vb) = (a.s * a.s, b.s * b.s);
+                let m = (a.m * vb + b.m * va) / (va + vb);
+                let s = (va * vb / (va + vb)).sqrt();
+                let src = usize::MAX;
+                push(&mut comps, Component { w: 1.0, m, s, src }, MAX_COMPONENTS);
+            }
         }
         if comps.is_empty() {
             return unsupported(format!(
@@ -335,9 +392,10 @@ impl Evaluator<'_> {
     }
 }
 
-fn push(out: &mut Vec<Component>, c: Component) {
+fn push(out: &mut Vec<Component>, c: Component, max: usize) {
     let usable = c.w > 0.0 && c.s > 0.0 && c.w.is_finite() && c.m.is_finite() && c.s.is_finite();
-    if usable && out.len() < MAX_COMPONENTS && !out.contains(&c) {
+    let seen = out.iter().any(|o| (o.w, o.m, o.s) == (c.w, c.m, c.s));
+    if usable && out.len() < max && !seen {
         out.push(c);
     }
 }
