@@ -170,3 +170,13 @@ fn a_product_of_distant_normal_densities_is_integrated_where_its_mass_is() {
         assert_eq!(s[1]["verdict"], "refuted", "seed {seed}: {}", s[1]);
     }
 }
+
+#[test]
+fn a_normal_density_with_a_real_variance_is_checked_where_the_variance_is_positive() {
+    // c may be 0 on an instance: there N(a; 0, c^2) has no value, and the
+    // instance is redrawn rather than the step left unknown.
+    let s = one_step("∫_a N(a; c, c^2) [1 + a]", "1 + c", &["--no-symbolic"]);
+    assert_eq!(s["verdict"], "confirmed", "{s}");
+    let s = one_step("∫_a N(a; c, c^2) a^2", "c^2", &["--no-symbolic"]);
+    assert_eq!(s["verdict"], "refuted", "{s}");
+}

@@ -127,6 +127,9 @@ pub struct Evaluator<'a> {
     pub quadrature_error: f64,
     /// Whether an integral was evaluated by quadrature.
     pub quadrature_used: bool,
+    /// Whether the integrand last looked at has a normal density whose
+    /// variance is not positive on this instance.
+    variance_not_positive: bool,
 }
 
 type LseKey = ((usize, usize, Option<(ParamId, usize)>), Vec<Dual>, Dual);
@@ -178,6 +181,7 @@ impl<'a> Evaluator<'a> {
             zs: Vec::new(),
             quadrature_error: 0.0,
             quadrature_used: false,
+            variance_not_positive: false,
         }
     }
 

@@ -25,7 +25,7 @@
 //! function f): the evaluation is unsupported, and the step `unknown` with
 //! the reason, never a verdict from a divergent value.
 
-use super::{mul, unsupported, Evaluator, Val, E};
+use super::{mul, undefined, unsupported, Evaluator, Val, E};
 use crate::numeric::dual::{Dual, UNIT};
 use crate::numeric::instance::Slot;
 use crate::resolve::{FunKind, Input, Term, VarId};
@@ -232,7 +232,9 @@ impl Evaluator<'_> {
             let (Ok(m), Ok(v)) = (self.scalar(mean), self.scalar(var)) else {
                 continue;
             };
-            if v.v > 0.0 {
+            if v.v + v.e <= 0.0 {
+                self.variance_not_positive = true;
+            } else if v.v > 0.0 {
                 push(
                     out,
                     Component {
@@ -264,8 +266,13 @@ impl Evaluator<'_> {
     ) -> E<Val> {
         let mut comps = Vec::new();
         let mut sources = Vec::new();
+        self.variance_not_positive = false;
         for t in terms {
             self.components(x, t, &mut sources, &mut comps);
+        }
+        if comps.is_empty() && self.variance_not_positive {
+            // N(x; μ, v) with v ≤ 0 has no value (its log's domain).
+            return undefined("a normal density with a variance ≤ 0");
         }
         // A product of two normal densities has its mass between them,
         // where neither's nodes may reach: each pair's product is a
