@@ -12,6 +12,8 @@
 //! Normal forms that differ otherwise are never a refutation: the engine
 //! is sound, not complete. Its rules are listed in [`rules`].
 
+#[cfg(test)]
+mod integral_proptests;
 pub mod normalize;
 #[cfg(test)]
 mod proptests;
