@@ -1056,12 +1056,24 @@ fn postfix(i: In) -> PResult<Expr> {
     };
     let _g = DepthGuard::enter(&j)?;
     let k = advance(j, 1);
-    if integral::is_gaussian_head(&head) {
-        if let Some(r) = integral::gaussian(head.clone(), k, e.span.start)? {
-            return Ok(r);
+    let (k, args) = if integral::is_gaussian_head(&head) {
+        // The first argument is read once: a `;` after it makes the
+        // normal density, else the arguments go on as usual.
+        let (k1, first) = cut(context("the arguments", expr(k)))?;
+        let first = match integral::gaussian(&head, first, k1, e.span.start)? {
+            integral::Read::Gaussian(k, g) => return Ok((k, g)),
+            integral::Read::Argument(first) => first,
+        };
+        let (mut k, mut args) = (k1, vec![first]);
+        while let Some((k2, _)) = sym(k, &[","]) {
+            let (k3, a) = cut(expr(k2))?;
+            args.push(a);
+            k = k3;
         }
-    }
-    let (k, args) = cut(context("the arguments", arg_list(k)))?;
+        (k, args)
+    } else {
+        cut(context("the arguments", arg_list(k)))?
+    };
     let (k, cond) = if let Some((k2, _)) = sym(k, &["|", "∣"]) {
         cut(context("the conditioning arguments", arg_list(k2)))?
     } else {

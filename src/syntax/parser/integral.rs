@@ -99,18 +99,22 @@ pub fn integral(j: In, start: usize) -> PResult<Expr> {
     ))
 }
 
-/// After `N(` (at `k`): `x; μ, v)` as the normal density, or `None` when
-/// the first argument is not followed by `;` (an ordinary application).
+/// What follows the first argument of `N(`.
+pub enum Read<'a> {
+    /// `; μ, v)`: the normal density, and the input after it.
+    Gaussian(In<'a>, Expr),
+    /// Anything else: the first argument of an ordinary application.
+    Argument(Expr),
+}
+
+/// After `N(x` (at `k`, with `x` read): `; μ, v)` as the normal density,
+/// or `x` back as an ordinary first argument.
 pub fn gaussian<'a>(
-    mut head: Name,
+    head: &Name,
+    x: Expr,
     k: In<'a>,
     start: usize,
-) -> Result<Option<(In<'a>, Expr)>, nom::Err<SyntaxError>> {
-    let (k, x) = match expr(k) {
-        Ok(r) => r,
-        Err(nom::Err::Error(_)) => return Ok(None),
-        Err(e) => return Err(e),
-    };
+) -> Result<Read<'a>, nom::Err<SyntaxError>> {
     // `;`, or for `𝒩` (as `\mathcal{N}(a \mid μ, σ^2)` reads) a bar.
     let bars: &[&str] = if head.base == GAUSSIAN {
         &[";", "|", "∣"]
@@ -118,7 +122,7 @@ pub fn gaussian<'a>(
         &[";"]
     };
     let Some((k, _)) = sym(k, bars) else {
-        return Ok(None);
+        return Ok(Read::Argument(x));
     };
     let (k, mean) = cut(context("the mean, as in N(a; μ, σ^2)", expr(k)))?;
     let (k, _) = cut(expect(
@@ -128,9 +132,10 @@ pub fn gaussian<'a>(
     ))?;
     let (k, var) = cut(context("the variance, as in N(a; μ, σ^2)", expr(k)))?;
     let (k, _) = cut(expect(k, &[")"], "`)`"))?;
+    let mut head = head.clone();
     head.base = GAUSSIAN.to_string();
     let span = Span::new(start, abs(&k));
-    Ok(Some((
+    Ok(Read::Gaussian(
         k,
         Expr::new(
             ExprKind::Apply {
@@ -140,7 +145,7 @@ pub fn gaussian<'a>(
             },
             span,
         ),
-    )))
+    ))
 }
 
 #[cfg(test)]
@@ -188,5 +193,19 @@ mod tests {
         assert_eq!(printed("N(a, b)"), "N(a, b)");
         assert_eq!(printed("N + 1"), "N + 1");
         assert!(parse_expr("N(a; 0)", 0).is_err());
+    }
+
+    /// Nested applications of `N` are read once each: no backtracking
+    /// that doubles with the depth.
+    #[test]
+    fn nested_n_is_read_in_linear_time() {
+        let t = std::time::Instant::now();
+        let deep = format!("{}x{}", "N(".repeat(20), ")".repeat(20));
+        assert!(parse_expr(&deep, 0).is_ok());
+        let g = format!("{}x{}", "N(".repeat(15), "; 0, 1)".repeat(15));
+        assert!(parse_expr(&g, 0).is_ok());
+        // Past the nesting bound: an error, as quickly.
+        let _ = parse_expr(&format!("{}x", "N(".repeat(5000)), 0);
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
     }
 }
