@@ -10,14 +10,16 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand, ValueEnum};
 use derivcheck::check::{self, FileResult, Options, Prelude};
 use derivcheck::diagnostic::Diagnostic;
+use derivcheck::grade::ReportOptions;
 use derivcheck::grade::{self, Assignment, GradeOptions, Grader};
 use derivcheck::latex::InputFormat;
 use derivcheck::montecarlo::checker::{self as mc, McConfig};
 use derivcheck::montecarlo::estimators::Estimator;
 use derivcheck::montecarlo::mdp::Sizes;
-use derivcheck::montecarlo::plot::{self, PlotFormat};
 use derivcheck::report;
-use derivcheck::report::grade::{GradeFormat, ReportOptions};
+use derivcheck::report::grade::GradeFormat;
+use derivcheck::report::plot::{self, PlotFormat};
+use derivcheck::report::CheckFormat;
 use derivcheck::syntax::ast::ItemKind;
 use derivcheck::syntax::print::print_chain;
 use derivcheck::syntax::Source;
@@ -36,56 +38,6 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    /// One line a step, coloured on a terminal.
-    Text,
-    /// The stable JSON report (SPEC §4).
-    Json,
-    /// JUnit XML: a test case a step, for CI systems.
-    Junit,
-    /// SARIF 2.1.0, for code scanning (GitHub shows each finding on its
-    /// line).
-    Sarif,
-    /// GitHub Actions workflow commands: an annotation a finding.
-    Github,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum GradeFormatArg {
-    /// A table with a summary, coloured on a terminal.
-    Table,
-    /// JSON (SPEC §5): every submission with its steps and feedback.
-    Json,
-    /// id,score,max,valid,first_invalid_line — for a gradebook.
-    Csv,
-    /// JUnit XML: a test suite a submission, a test case a step.
-    Junit,
-    /// One self-contained page for the class, mathematics drawn as MathML.
-    Html,
-    /// Canvas's gradebook import: Student,ID,SIS User ID,SIS Login ID,Section,COLUMN.
-    Canvas,
-    /// Moodle's grade import: Username,COLUMN,Feedback.
-    Moodle,
-    /// Gradescope's autograder results.json, one a submission.
-    Gradescope,
-}
-
-impl From<GradeFormatArg> for GradeFormat {
-    fn from(f: GradeFormatArg) -> Self {
-        match f {
-            GradeFormatArg::Table => GradeFormat::Table,
-            GradeFormatArg::Json => GradeFormat::Json,
-            GradeFormatArg::Csv => GradeFormat::Csv,
-            GradeFormatArg::Junit => GradeFormat::Junit,
-            GradeFormatArg::Html => GradeFormat::Html,
-            GradeFormatArg::Canvas => GradeFormat::Canvas,
-            GradeFormatArg::Moodle => GradeFormat::Moodle,
-            GradeFormatArg::Gradescope => GradeFormat::Gradescope,
-        }
-    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -155,7 +107,7 @@ enum Command {
         paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: CheckFormat,
         /// Seed for every random choice; the same seed gives the same run.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -265,7 +217,7 @@ enum Command {
         submissions: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
-        format: GradeFormatArg,
+        format: GradeFormat,
         /// Write a feedback file per student and the report into DIR.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -389,19 +341,13 @@ fn run(cli: Cli) -> i32 {
             let mut files: Vec<FileResult> = unreadable.into_iter().collect();
             let checked = check::check_paths_with(&paths, prelude.as_ref(), &opts);
             files.extend(checked.files);
-            let out = match format {
-                Format::Text => report::text::render(&files, &checked.notes),
-                Format::Json => report::json::render(&files, &checked.notes),
-                Format::Junit => {
-                    for n in &checked.notes {
-                        eprintln!("{}", visible(&n.line()));
-                    }
-                    report::junit::render_check(&files)
+            if format == CheckFormat::Junit {
+                // JUnit XML has no place for them.
+                for n in &checked.notes {
+                    eprintln!("{}", visible(&n.line()));
                 }
-                Format::Sarif => report::sarif::render(&files, &checked.notes),
-                Format::Github => report::github::render(&files, &checked.notes),
-            };
-            print!("{out}");
+            }
+            print!("{}", report::render_check(format, &files, &checked.notes));
             report::exit_code(&files)
         }
         Command::Grade {
@@ -429,7 +375,7 @@ fn run(cli: Cli) -> i32 {
                 ..GradeOptions::default()
             };
             let report = ReportOptions {
-                format: format.into(),
+                format,
                 out_dir: out.as_deref(),
                 color,
                 column: gradebook_column,
@@ -555,7 +501,7 @@ fn grade_command(
     };
     let done = || bar.inc(1);
     let mut stdout = std::io::stdout().lock();
-    let outcome = report::grade::run(&grader, &subs, &notes, report, jobs, &mut stdout, &done);
+    let outcome = grade::run::run(&grader, &subs, &notes, report, jobs, &mut stdout, &done);
     bar.finish_and_clear();
     match outcome {
         Ok(o) => {

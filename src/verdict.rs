@@ -3,11 +3,20 @@
 //! A step's verdict is produced by exactly one engine behind
 //! [`Engine::decide`]; the checker asks the engines in order and takes the
 //! first decision. Reports only read verdicts.
+//!
+//! Beside them, as data: the [`Rule`]s of a proof, the [`Reason`] of an
+//! `unknown` verdict or of an engine's stop (with its stable code), the
+//! one verdict counter [`Tally`], and the one seed mixer
+//! [`finalise_seed`] ([`mix_seed`] gives each step its seed). A new kind
+//! of reason is a variant of [`Reason`] here and the engine that stops
+//! with it.
 
 use crate::resolve::{Program, Term};
+use crate::symbolic::rules::Rule;
 use crate::syntax::ast::Relation;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// A value of one side of a step: a number or a gradient vector.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -150,10 +159,11 @@ pub struct Mistake {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "lowercase")]
 pub enum Verdict {
-    /// The symbolic engine showed equality; `rules` name what closed it.
+    /// The symbolic engine showed equality; `rules` are what closed it,
+    /// in report order (stored and shown by their names).
     Proved {
         /// The rules that closed the step.
-        rules: Vec<String>,
+        rules: Vec<Rule>,
     },
     /// Exact numeric evaluation agreed on every random instance.
     Confirmed {
@@ -185,10 +195,12 @@ pub enum Verdict {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mistake: Option<Mistake>,
     },
-    /// Not decided, with the reason.
+    /// Not decided, with the reason (stored as its text, `reason`, and its
+    /// code, `reason_code`).
     Unknown {
         /// Why.
-        reason: String,
+        #[serde(flatten)]
+        reason: Reason,
     },
 }
 
@@ -224,7 +236,7 @@ impl Verdict {
     pub fn short(&self) -> String {
         match self {
             Verdict::Proved { rules } if rules.is_empty() => "symbolic".into(),
-            Verdict::Proved { rules } => format!("symbolic: {}", rules.join(", ")),
+            Verdict::Proved { rules } => format!("symbolic: {}", rule_names(rules)),
             Verdict::Confirmed { instances, .. } => format!("numeric, {instances} instances"),
             Verdict::Estimated {
                 statistic, samples, ..
@@ -263,7 +275,7 @@ impl Verdict {
                 }
                 lines
             }
-            Verdict::Unknown { reason } => vec![reason.clone()],
+            Verdict::Unknown { reason } => vec![reason.to_string()],
             _ => Vec::new(),
         }
     }
@@ -271,7 +283,7 @@ impl Verdict {
     /// A one-line account of how the verdict was reached.
     pub fn detail(&self) -> String {
         match self {
-            Verdict::Proved { rules } => format!("symbolic: {}", rules.join(", ")),
+            Verdict::Proved { rules } => format!("symbolic: {}", rule_names(rules)),
             Verdict::Confirmed {
                 instances,
                 precision: None,
@@ -292,8 +304,302 @@ impl Verdict {
                 "Monte Carlo: statistic {statistic:.3} over {samples} samples (false-alarm rate {false_alarm})"
             ),
             Verdict::Refuted { reason, .. } => reason.clone(),
-            Verdict::Unknown { reason } => reason.clone(),
+            Verdict::Unknown { reason } => reason.to_string(),
         }
+    }
+
+    /// The reason of an `unknown` verdict.
+    pub fn reason(&self) -> Option<&Reason> {
+        match self {
+            Verdict::Unknown { reason } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// The rules' names, comma-separated, as reports show them.
+fn rule_names(rules: &[Rule]) -> String {
+    let names: Vec<&str> = rules.iter().map(|r| r.name()).collect();
+    names.join(", ")
+}
+
+/// A rule is stored and shown by its name (`"Σ p = 1"`), so a proved
+/// verdict reads as it did when rules were names.
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Rule {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Rule::ALL
+            .into_iter()
+            .find(|r| r.name() == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("no rule is named `{name}`")))
+    }
+}
+
+/// Why a step was not decided, or why an engine stopped short of a
+/// decision (after egg's `StopReason`): the kind is data, with a stable
+/// [`Reason::code`] that the JSON reports carry as `"reason_code"` beside
+/// the words ([`Reason`]'s `Display`). Each kind holds the sentence that
+/// says what happened in this step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    /// `unsupported`: a construct the engine does not handle (second
+    /// derivatives, a product of two gradient vectors, a chain rule
+    /// through an abstract function).
+    Unsupported(String),
+    /// `budget`: a work bound ran out (operations, terms of an expansion,
+    /// entries of a table, replicates of an estimator).
+    Budget(String),
+    /// `time-limit`: the time allowed (a submission's) was used up before
+    /// the step was reached.
+    TimeLimit(String),
+    /// `domain`: the sides had no value, or no finite one, on too many of
+    /// the random instances drawn.
+    Domain(String),
+    /// `no-instance`: no usable random instance could be drawn for the
+    /// step.
+    NoInstance(String),
+    /// `assumption`: an `assume` line could not be used or imposed.
+    Assumption(String),
+    /// `precision`: the sides agree, but floating point cannot tell them
+    /// apart at the size of a constant of the step.
+    Precision(String),
+    /// `inconclusive`: the engine's method ran to its end without an
+    /// answer (normal forms that differ are not a refutation; an
+    /// estimator mean that cannot be compared).
+    Inconclusive(String),
+    /// `stopped`: the caller stopped the check before this step (an
+    /// editor whose text changed).
+    Stopped,
+    /// `no-engine`: every engine is turned off.
+    NoEngine,
+    /// `not-applicable`: the engine asked does not decide steps of this
+    /// kind.
+    NotApplicable,
+    /// `other`: a reason stored before reasons had codes.
+    Other(String),
+    /// Several engines' reasons, in the order they were asked; its code
+    /// is the last one's (the engine that had the last word).
+    Engines(Vec<EngineReason>),
+}
+
+/// One engine's reason within [`Reason::Engines`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EngineReason {
+    /// The engine's name ([`Engine::name`]).
+    pub engine: String,
+    /// Why it did not decide.
+    #[serde(flatten)]
+    pub reason: Reason,
+}
+
+impl Reason {
+    /// Every code, in the order of the README's table.
+    pub const CODES: [&'static str; 12] = [
+        "unsupported",
+        "budget",
+        "time-limit",
+        "domain",
+        "no-instance",
+        "assumption",
+        "precision",
+        "inconclusive",
+        "stopped",
+        "no-engine",
+        "not-applicable",
+        "other",
+    ];
+
+    /// The stable code (`"budget"`), for the JSON reports and for
+    /// programs that act on a kind of reason.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Reason::Unsupported(_) => "unsupported",
+            Reason::Budget(_) => "budget",
+            Reason::TimeLimit(_) => "time-limit",
+            Reason::Domain(_) => "domain",
+            Reason::NoInstance(_) => "no-instance",
+            Reason::Assumption(_) => "assumption",
+            Reason::Precision(_) => "precision",
+            Reason::Inconclusive(_) => "inconclusive",
+            Reason::Stopped => "stopped",
+            Reason::NoEngine => "no-engine",
+            Reason::NotApplicable => "not-applicable",
+            Reason::Other(_) => "other",
+            Reason::Engines(parts) => parts.last().map_or("no-engine", |p| p.reason.code()),
+        }
+    }
+
+    /// The reason of `code` with the words `text` (what [`Reason::code`]
+    /// and `Display` give), for reading a stored reason back; an unknown
+    /// code gives [`Reason::Other`].
+    pub fn from_code(code: &str, text: String) -> Reason {
+        match code {
+            "unsupported" => Reason::Unsupported(text),
+            "budget" => Reason::Budget(text),
+            "time-limit" => Reason::TimeLimit(text),
+            "domain" => Reason::Domain(text),
+            "no-instance" => Reason::NoInstance(text),
+            "assumption" => Reason::Assumption(text),
+            "precision" => Reason::Precision(text),
+            "inconclusive" => Reason::Inconclusive(text),
+            "stopped" => Reason::Stopped,
+            "no-engine" => Reason::NoEngine,
+            "not-applicable" => Reason::NotApplicable,
+            _ => Reason::Other(text),
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Unsupported(t)
+            | Reason::Budget(t)
+            | Reason::TimeLimit(t)
+            | Reason::Domain(t)
+            | Reason::NoInstance(t)
+            | Reason::Assumption(t)
+            | Reason::Precision(t)
+            | Reason::Inconclusive(t)
+            | Reason::Other(t) => f.write_str(t),
+            Reason::Stopped => f.write_str("not checked: the check was stopped"),
+            Reason::NoEngine => f.write_str("no engine is enabled"),
+            Reason::NotApplicable => f.write_str("the engine does not decide steps of this kind"),
+            Reason::Engines(parts) => {
+                for (k, p) in parts.iter().enumerate() {
+                    if k > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{}: {}", p.engine, p.reason)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A construct an engine does not handle: the words of most of the
+/// engines' early stops, so `Err("…".into())` reads as before.
+impl From<String> for Reason {
+    fn from(text: String) -> Self {
+        Reason::Unsupported(text)
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(text: &str) -> Self {
+        Reason::Unsupported(text.to_string())
+    }
+}
+
+/// A reason as stored: its words, its code, and for several engines each
+/// one's reason.
+#[derive(Serialize, Deserialize)]
+struct StoredReason {
+    reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reasons: Option<Vec<EngineReason>>,
+}
+
+impl Serialize for Reason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        StoredReason {
+            reason: self.to_string(),
+            reason_code: Some(self.code().to_string()),
+            reasons: match self {
+                Reason::Engines(parts) => Some(parts.clone()),
+                _ => None,
+            },
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let stored = StoredReason::deserialize(d)?;
+        Ok(match (stored.reasons, stored.reason_code) {
+            (Some(parts), _) => Reason::Engines(parts),
+            (None, Some(code)) => Reason::from_code(&code, stored.reason),
+            (None, None) => Reason::Other(stored.reason),
+        })
+    }
+}
+
+/// SplitMix64's finaliser: the one seed mixer. Every seed derived from a
+/// run's seed (a step's, a submission's, a task of `mc`) is made of it, so
+/// nearby inputs give unrelated streams.
+pub fn finalise_seed(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Mix a seed with a position (`a`, `b`), so each step has its own
+/// stream.
+pub fn mix_seed(seed: u64, a: u64, b: u64) -> u64 {
+    finalise_seed(
+        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F),
+    )
+}
+
+/// Steps by verdict over a run or a submission: the one verdict counter
+/// of every report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// `proved`
+    pub proved: usize,
+    /// `confirmed`
+    pub confirmed: usize,
+    /// `estimated`
+    pub estimated: usize,
+    /// `refuted`
+    pub refuted: usize,
+    /// `unknown`
+    pub unknown: usize,
+}
+
+impl Tally {
+    /// Count one verdict.
+    pub fn add(&mut self, v: &Verdict) {
+        match v {
+            Verdict::Proved { .. } => self.proved += 1,
+            Verdict::Confirmed { .. } => self.confirmed += 1,
+            Verdict::Estimated { .. } => self.estimated += 1,
+            Verdict::Refuted { .. } => self.refuted += 1,
+            Verdict::Unknown { .. } => self.unknown += 1,
+        }
+    }
+
+    /// The verdicts of `verdicts`, counted.
+    pub fn of<'v>(verdicts: impl IntoIterator<Item = &'v Verdict>) -> Tally {
+        let mut t = Tally::default();
+        for v in verdicts {
+            t.add(v);
+        }
+        t
+    }
+
+    /// Both counts together.
+    pub fn merge(&mut self, other: &Tally) {
+        self.proved += other.proved;
+        self.confirmed += other.confirmed;
+        self.estimated += other.estimated;
+        self.refuted += other.refuted;
+        self.unknown += other.unknown;
+    }
+
+    /// All steps counted.
+    pub fn total(&self) -> usize {
+        self.proved + self.confirmed + self.estimated + self.refuted + self.unknown
     }
 }
 
@@ -319,7 +625,7 @@ pub enum Decision {
     Decided(Verdict),
     /// The engine could not decide; the next one is asked. The reason
     /// becomes an `unknown` verdict's reason if no engine decides.
-    Undecided(String),
+    Undecided(Reason),
     /// The engine does not decide steps of this kind (the Monte Carlo
     /// engine and `=`, the numeric engine and `≈`).
     NotApplicable,
@@ -333,7 +639,7 @@ impl Decision {
             Decision::Decided(v) => v,
             Decision::Undecided(reason) => Verdict::Unknown { reason },
             Decision::NotApplicable => Verdict::Unknown {
-                reason: "the engine does not decide steps of this kind".into(),
+                reason: Reason::NotApplicable,
             },
         }
     }
@@ -395,6 +701,122 @@ pub(crate) fn with_first_step<T>(text: &str, seed: u64, f: impl FnOnce(&Problem)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_has_its_own_code_and_reads_back_from_it() {
+        let kinds = [
+            Reason::Unsupported("u".into()),
+            Reason::Budget("b".into()),
+            Reason::TimeLimit("t".into()),
+            Reason::Domain("d".into()),
+            Reason::NoInstance("n".into()),
+            Reason::Assumption("a".into()),
+            Reason::Precision("p".into()),
+            Reason::Inconclusive("i".into()),
+            Reason::Stopped,
+            Reason::NoEngine,
+            Reason::NotApplicable,
+            Reason::Other("o".into()),
+        ];
+        let codes: Vec<&str> = kinds.iter().map(Reason::code).collect();
+        assert_eq!(codes, Reason::CODES);
+        for r in kinds {
+            assert_eq!(Reason::from_code(r.code(), r.to_string()), r);
+            let v = Verdict::Unknown { reason: r.clone() };
+            let json = serde_json::to_value(&v).unwrap();
+            assert_eq!(json["reason_code"], r.code());
+            assert_eq!(json["reason"], r.to_string());
+            assert_eq!(serde_json::from_value::<Verdict>(json).unwrap(), v);
+        }
+        // A code no version wrote is kept as `other`, with its words.
+        assert_eq!(
+            Reason::from_code("gremlins", "g".into()),
+            Reason::Other("g".into())
+        );
+    }
+
+    #[test]
+    fn several_engines_reasons_take_the_last_ones_code_and_read_back() {
+        let r = Reason::Engines(vec![
+            EngineReason {
+                engine: "symbolic".into(),
+                reason: Reason::Inconclusive("the normal forms differ".into()),
+            },
+            EngineReason {
+                engine: "numeric".into(),
+                reason: Reason::Budget("more than 10 operations".into()),
+            },
+        ]);
+        assert_eq!(r.code(), "budget");
+        assert_eq!(
+            r.to_string(),
+            "symbolic: the normal forms differ; numeric: more than 10 operations"
+        );
+        let v = Verdict::Unknown { reason: r };
+        let json = serde_json::to_string(&v).unwrap();
+        assert_eq!(serde_json::from_str::<Verdict>(&json).unwrap(), v);
+        // A result stored before reasons had codes reads back as `other`.
+        let old = r#"{"verdict":"unknown","reason":"numeric: only 2 usable random instances"}"#;
+        let read: Verdict = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            read.reason(),
+            Some(&Reason::Other(
+                "numeric: only 2 usable random instances".into()
+            ))
+        );
+        assert_eq!(read.detail(), "numeric: only 2 usable random instances");
+    }
+
+    #[test]
+    fn proved_verdicts_carry_rules_stored_by_their_names() {
+        let v = Verdict::Proved {
+            rules: vec![Rule::Definition, Rule::SumOfDistribution],
+        };
+        assert_eq!(v.detail(), "symbolic: definition, Σ p = 1");
+        let json = serde_json::to_string(&v).unwrap();
+        assert_eq!(
+            json,
+            r#"{"verdict":"proved","rules":["definition","Σ p = 1"]}"#
+        );
+        assert_eq!(serde_json::from_str::<Verdict>(&json).unwrap(), v);
+        for r in Rule::ALL {
+            let back: Rule = serde_json::from_value(serde_json::json!(r.name())).unwrap();
+            assert_eq!(back, r);
+        }
+        let err = serde_json::from_str::<Rule>(r#""no such rule""#).unwrap_err();
+        assert!(err.to_string().contains("no rule is named"), "{err}");
+    }
+
+    #[test]
+    fn one_tally_counts_every_verdict() {
+        let verdicts = [
+            Verdict::Proved { rules: vec![] },
+            Verdict::Confirmed {
+                instances: 3,
+                precision: None,
+            },
+            Verdict::Unknown {
+                reason: Reason::NoEngine,
+            },
+            Verdict::Unknown {
+                reason: Reason::Stopped,
+            },
+        ];
+        let t = Tally::of(&verdicts);
+        assert_eq!((t.proved, t.confirmed, t.unknown, t.total()), (1, 1, 2, 4));
+        let mut both = t;
+        both.merge(&t);
+        assert_eq!(both.total(), 8);
+    }
+
+    #[test]
+    fn the_seed_mixer_spreads_nearby_positions() {
+        let seeds: std::collections::HashSet<u64> = (0..100)
+            .flat_map(|a| (0..100).map(move |b| mix_seed(1, a, b)))
+            .collect();
+        assert_eq!(seeds.len(), 10_000);
+        assert_ne!(finalise_seed(1), finalise_seed(2));
+    }
 
     #[test]
     fn a_refutation_reads_back_with_its_mistake_and_without_one() {

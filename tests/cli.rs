@@ -166,6 +166,73 @@ fn without_engines_steps_are_unknown_and_exit_1() {
 }
 
 #[test]
+fn unknown_steps_carry_a_stable_reason_code_in_the_json() {
+    // A step the symbolic engine cannot decide (its normal forms differ),
+    // then one it proves.
+    let text =
+        "set T\nvar τ in T\nfun f(τ) : positive\n\nlog f(τ)\n= f(τ) - 1\n\nf(τ)\n= f(τ) + 0\n";
+    let (_dir, path) = temp_file("codes.deriv", text);
+    let codes = |flags: &[&str]| -> Vec<(String, serde_json::Value, String)> {
+        let (out, code) = stdout_of(
+            derivcheck()
+                .args(["check", "--format", "json"])
+                .args(flags)
+                .arg(&path),
+        );
+        assert_eq!(code, 1, "{out}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        v["files"][0]["chains"]
+            .as_array()
+            .expect("chains")
+            .iter()
+            .map(|c| &c["steps"][0])
+            .map(|s| {
+                (
+                    s["verdict"].as_str().unwrap_or_default().to_string(),
+                    s["reason_code"].clone(),
+                    s["detail"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect()
+    };
+    let only_symbolic = codes(&["--no-numeric"]);
+    assert_eq!(only_symbolic[0].0, "unknown");
+    assert_eq!(only_symbolic[0].1, "inconclusive");
+    assert_eq!(only_symbolic[0].2, "symbolic: the normal forms differ");
+    assert_eq!(only_symbolic[1].0, "proved");
+    assert!(only_symbolic[1].1.is_null(), "{:?}", only_symbolic[1]);
+    let none = codes(&["--no-numeric", "--no-symbolic"]);
+    assert!(
+        none.iter()
+            .all(|(v, c, d)| v == "unknown" && c == "no-engine" && d == "no engine is enabled"),
+        "{none:?}"
+    );
+}
+
+#[test]
+fn graded_unknown_steps_carry_the_same_reason_code() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::write(
+        dir.path().join("ada.deriv"),
+        "∇_θ J(θ)\n  = ∇_θ Σ_τ Pr_θ(τ) R(τ)\n",
+    )
+    .expect("write");
+    let (out, code) = stdout_of(
+        derivcheck()
+            .args(["grade", "--format", "json", "--no-numeric", "--no-symbolic"])
+            .arg("derivations/assignments/policy_gradient/assignment.deriv")
+            .arg(dir.path()),
+    );
+    assert_eq!(code, 0, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let step = &v["submissions"][0]["steps"][0];
+    assert_eq!(step["verdict"], "unknown", "{step}");
+    assert_eq!(step["reason_code"], "no-engine", "{step}");
+    assert_eq!(step["credited"], false, "{step}");
+    assert_eq!(v["summary"]["steps"]["unknown"], 1, "{v}");
+}
+
+#[test]
 fn missing_file_exits_2() {
     let (out, code) = stdout_of(derivcheck().args(["check", "no/such/file.deriv"]));
     assert_eq!(code, 2, "{out}");

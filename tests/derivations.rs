@@ -31,6 +31,12 @@
 //! declarations from the assignment, so neither is a complete derivation
 //! for `check`. `tests/assignments.rs` grades them instead, each
 //! submission against the score it states.
+//!
+//! `derivations/wild/` is left out too: it holds derivations copied from
+//! public sources as published, with no declarations, and many of them
+//! need notation the tool does not read yet, so they would fail the rule
+//! that no file has an error. `tests/wild.rs` holds them instead: no wrong
+//! published step valid, and coverage floors raised as features land.
 
 use derivcheck::check::{check_text, collect_files, ClaimStatus, Options};
 use std::collections::HashMap;
@@ -61,9 +67,13 @@ fn expectations(text: &str) -> HashMap<usize, String> {
 #[test]
 fn every_derivation_has_its_expected_verdicts() {
     let assignments = std::path::Path::new("derivations/assignments");
+    let wild = std::path::Path::new("derivations/wild");
     let files: Vec<_> = collect_files(&[PathBuf::from("derivations")])
         .into_iter()
-        .filter(|p| !p.as_ref().is_ok_and(|p| p.starts_with(assignments)))
+        .filter(|p| {
+            !p.as_ref()
+                .is_ok_and(|p| p.starts_with(assignments) || p.starts_with(wild))
+        })
         .collect();
     assert!(files.len() >= 10, "the corpus is missing: {files:?}");
     let mut failures = Vec::new();

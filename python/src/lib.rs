@@ -289,7 +289,7 @@ fn grade_json(
             reporter.begin(&mut out, &header)?;
             for r in &results {
                 summary.add(r);
-                reporter.submission(&mut out, r)?;
+                reporter.item(&mut out, r)?;
             }
             reporter.end(&mut out, &header, &summary)
         })();

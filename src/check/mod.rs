@@ -6,6 +6,10 @@
 //! engine behind [`Engine::decide`]: the engines are asked in order and the
 //! first decision wins; when none decides the step is `unknown` with their
 //! reasons.
+//!
+//! The engines are listed once ([`engines_within`], within
+//! [`EngineLimits`]), and the steps of a chain go through them in one loop,
+//! [`decide_chain`], which grading uses too.
 
 pub mod files;
 pub mod form;
@@ -18,13 +22,18 @@ pub use prelude::Prelude;
 use crate::diagnostic::Diagnostic;
 use crate::latex::InputFormat;
 use crate::montecarlo::MonteCarloEngine;
+use crate::numeric::instance::Limits;
 use crate::numeric::NumericEngine;
-use crate::resolve::{resolve, Program, ResolvedChain};
+use crate::resolve::{resolve, Program, ResolvedChain, Term};
+use crate::symbolic::normalize::Budget;
 use crate::symbolic::SymbolicEngine;
 use crate::syntax::ast::{Item, ItemKind, Relation};
 use crate::syntax::print::print_expr;
 use crate::syntax::{Source, Span};
-use crate::verdict::{ChainSession, Counterexample, Decision, Engine, Problem, Verdict};
+pub use crate::verdict::mix_seed;
+use crate::verdict::{
+    ChainSession, Counterexample, Decision, Engine, EngineReason, Problem, Reason, Verdict,
+};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -53,23 +62,56 @@ impl Default for Options {
     }
 }
 
-/// The engines the options ask for, in the order they are asked.
-pub fn engines(opts: &Options) -> Vec<Box<dyn Engine>> {
+/// The work bounds of the engines: their own defaults for `check`, and
+/// tighter ones for untrusted submissions (`grade::Bounds`).
+#[derive(Clone, Copy, Debug)]
+pub struct EngineLimits {
+    /// The symbolic engine's bound on one step.
+    pub symbolic: Budget,
+    /// The numeric engine's (and the Monte Carlo engine's) bound on one
+    /// side of a step on one instance.
+    pub numeric: Limits,
+    /// The Monte Carlo engine's bound on all replicates of one instance.
+    pub monte_carlo_ops: u64,
+}
+
+impl Default for EngineLimits {
+    fn default() -> Self {
+        EngineLimits {
+            symbolic: SymbolicEngine::default().budget,
+            numeric: NumericEngine::default().limits,
+            monte_carlo_ops: MonteCarloEngine::default().max_total_ops,
+        }
+    }
+}
+
+/// The one list of engines: those the options ask for, within `limits`,
+/// in the order they are asked (`check` and `grade` alike).
+pub fn engines_within(opts: &Options, limits: &EngineLimits) -> Vec<Box<dyn Engine>> {
     let mut list: Vec<Box<dyn Engine>> = Vec::new();
     if opts.symbolic {
-        list.push(Box::new(SymbolicEngine::default()));
+        list.push(Box::new(SymbolicEngine {
+            budget: limits.symbolic,
+        }));
     }
     if opts.numeric {
         list.push(Box::new(NumericEngine {
             trials: opts.trials.max(1),
-            ..NumericEngine::default()
+            limits: limits.numeric,
         }));
         list.push(Box::new(MonteCarloEngine {
             replicates: opts.samples.max(2),
+            limits: limits.numeric,
+            max_total_ops: limits.monte_carlo_ops,
             ..MonteCarloEngine::default()
         }));
     }
     list
+}
+
+/// The engines the options ask for, within the engines' own bounds.
+pub fn engines(opts: &Options) -> Vec<Box<dyn Engine>> {
+    engines_within(opts, &EngineLimits::default())
 }
 
 /// The verdict of one step.
@@ -165,15 +207,6 @@ impl FileResult {
     pub fn all_valid(&self) -> bool {
         self.errors.is_empty() && self.unproved.is_empty() && self.chains.iter().all(|c| c.valid)
     }
-}
-
-/// Mix a seed with a position, so each step has its own stream.
-pub fn mix_seed(seed: u64, a: u64, b: u64) -> u64 {
-    let mut z =
-        seed ^ a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Parse, resolve and check one file's text. The format (`.deriv`,
@@ -409,17 +442,64 @@ impl<'e, 'p> ChainDecider<'e, 'p> {
                     return (verdict, Some(e.name()));
                 }
                 Decision::Decided(v) => return (v, Some(e.name())),
-                Decision::Undecided(r) => reasons.push(format!("{}: {r}", e.name())),
+                Decision::Undecided(reason) => reasons.push(EngineReason {
+                    engine: e.name().to_string(),
+                    reason,
+                }),
                 Decision::NotApplicable => {}
             }
         }
         let reason = if reasons.is_empty() {
-            "no engine is enabled".to_string()
+            Reason::NoEngine
         } else {
-            reasons.join("; ")
+            Reason::Engines(reasons)
         };
         (Verdict::Unknown { reason }, None)
     }
+}
+
+/// The verdict of one step and the engine that decided it, if one did.
+pub type Decided = (Verdict, Option<&'static str>);
+
+/// The one step loop of `check` and `grade`: decide the steps of one
+/// chain of `program` in order (each `(lhs, rhs, relation)`), the `k`th
+/// (from 0) with the seed `seed(k)`, sharing the engines' sessions from
+/// step to step. Before each step `stop` is asked: once it gives a reason
+/// (the check was stopped, the time is up), that step and those after it
+/// are `unknown` with it.
+pub fn decide_chain<'p>(
+    engines: &[Box<dyn Engine>],
+    program: &'p Program,
+    steps: impl IntoIterator<Item = (&'p Term, &'p Term, Relation)>,
+    seed: impl Fn(usize) -> u64,
+    stop: &dyn Fn() -> Option<Reason>,
+) -> Vec<Decided> {
+    let mut decider = ChainDecider::new(engines, program);
+    let mut stopped: Option<Reason> = None;
+    let mut out = Vec::new();
+    for (k, (lhs, rhs, relation)) in steps.into_iter().enumerate() {
+        if stopped.is_none() {
+            stopped = stop();
+        }
+        if let Some(reason) = &stopped {
+            out.push((
+                Verdict::Unknown {
+                    reason: reason.clone(),
+                },
+                None,
+            ));
+            continue;
+        }
+        let problem = Problem {
+            program,
+            lhs,
+            rhs,
+            relation,
+            seed: seed(k),
+        };
+        out.push(decider.decide(&problem));
+    }
+    out
 }
 
 fn check_chain(
@@ -432,22 +512,18 @@ fn check_chain(
     stop: &dyn Fn() -> bool,
 ) -> ChainResult {
     let mut steps = Vec::new();
+    let lefts = std::iter::once(&chain.start).chain(chain.steps.iter().map(|s| &s.expr));
+    let decided = decide_chain(
+        engines,
+        program,
+        lefts
+            .zip(&chain.steps)
+            .map(|(prev, step)| (&prev.term, &step.expr.term, step.relation)),
+        |k| mix_seed(opts.seed, index as u64, k as u64),
+        &|| stop().then_some(Reason::Stopped),
+    );
     let mut prev = &chain.start;
-    let mut decider = ChainDecider::new(engines, program);
-    for (k, step) in chain.steps.iter().enumerate() {
-        let problem = Problem {
-            program,
-            lhs: &prev.term,
-            rhs: &step.expr.term,
-            relation: step.relation,
-            seed: mix_seed(opts.seed, index as u64, k as u64),
-        };
-        let (verdict, engine) = if stop() {
-            let reason = "not checked: the check was stopped".to_string();
-            (Verdict::Unknown { reason }, None)
-        } else {
-            decider.decide(&problem)
-        };
+    for (step, (verdict, engine)) in chain.steps.iter().zip(decided) {
         let (line, column) = source.line_col(step.expr.span.start);
         steps.push(StepResult {
             line,
@@ -681,6 +757,41 @@ mod tests {
             ["proved", "proved", "unknown", "unknown", "unknown"]
         );
         assert!(r.chains[0].steps[2].verdict.detail().contains("stopped"));
+    }
+
+    #[test]
+    fn an_unknown_step_keeps_each_engines_reason_with_the_last_ones_code() {
+        let text = "set T\nvar τ in T\nfun f(τ) : positive\n\nlog f(τ)\n= f(τ) - 1\n";
+        let opts = Options {
+            numeric: false,
+            ..Options::default()
+        };
+        let r = check_text("differ.deriv", text, &opts);
+        let reason = r.chains[0].steps[0].verdict.reason().expect("unknown");
+        assert_eq!(reason.code(), "inconclusive", "{reason:?}");
+        assert_eq!(reason.to_string(), "symbolic: the normal forms differ");
+        let off = Options {
+            numeric: false,
+            symbolic: false,
+            ..Options::default()
+        };
+        let r = check_text("differ.deriv", text, &off);
+        let reason = r.chains[0].steps[0].verdict.reason().expect("unknown");
+        assert_eq!(reason, &Reason::NoEngine);
+    }
+
+    #[test]
+    fn grading_and_checking_share_one_list_of_engines() {
+        let names = |list: Vec<Box<dyn Engine>>| -> Vec<&'static str> {
+            list.iter().map(|e| e.name()).collect()
+        };
+        let opts = Options::default();
+        let graded = crate::grade::engines(&crate::grade::GradeOptions::default());
+        assert_eq!(names(engines(&opts)), names(graded));
+        assert_eq!(
+            names(engines(&opts)),
+            ["symbolic", "numeric", "Monte Carlo"]
+        );
     }
 
     #[test]

@@ -20,27 +20,26 @@ pub mod feedback;
 mod proptests;
 pub mod result;
 pub mod rubric;
+pub mod run;
 pub mod score;
 pub mod store;
 pub mod submission;
 
 pub use assignment::{Assignment, AssignmentError};
 pub use result::GradeResult;
+pub use run::{Outcome, ReportOptions};
 pub use submission::{collect_submissions, Collected, Kind, Submission};
 
 use crate::check::form::{form, ring_form, Form, Ring};
-use crate::check::{self, mix_seed, Options};
+use crate::check::{self, mix_seed, EngineLimits, Options};
 use crate::diagnostic::Diagnostic;
-use crate::montecarlo::MonteCarloEngine;
 use crate::numeric::instance::Limits;
-use crate::numeric::NumericEngine;
 use crate::resolve::{Program, Term};
 use crate::symbolic::normalize::Budget;
-use crate::symbolic::SymbolicEngine;
 use crate::syntax::ast::{Expr, ExprKind, ItemKind, Relation};
 use crate::syntax::print::print_expr;
 use crate::syntax::{Source, Span};
-use crate::verdict::{Engine, Problem, Verdict};
+use crate::verdict::{Engine, Reason, Verdict};
 use result::{GradedStep, SubmissionError, Written};
 use rubric::points_f64;
 use score::{Facts, StepFacts};
@@ -105,27 +104,21 @@ pub struct GradeOptions {
     pub bounds: Bounds,
 }
 
-/// The engines for grading: those of `check`, within [`Bounds`].
+impl Bounds {
+    /// The engines' share of the bounds.
+    pub fn engine_limits(&self) -> EngineLimits {
+        EngineLimits {
+            symbolic: self.symbolic,
+            numeric: self.numeric,
+            monte_carlo_ops: self.monte_carlo_ops,
+        }
+    }
+}
+
+/// The engines for grading: those of `check` ([`check::engines_within`]),
+/// within [`Bounds`].
 pub fn engines(opts: &GradeOptions) -> Vec<Box<dyn Engine>> {
-    let c = &opts.check;
-    let b = &opts.bounds;
-    let mut list: Vec<Box<dyn Engine>> = Vec::new();
-    if c.symbolic {
-        list.push(Box::new(SymbolicEngine { budget: b.symbolic }));
-    }
-    if c.numeric {
-        list.push(Box::new(NumericEngine {
-            trials: c.trials.max(1),
-            limits: b.numeric,
-        }));
-        list.push(Box::new(MonteCarloEngine {
-            replicates: c.samples.max(2),
-            limits: b.numeric,
-            max_total_ops: b.monte_carlo_ops,
-            ..MonteCarloEngine::default()
-        }));
-    }
-    list
+    check::engines_within(&opts.check, &opts.bounds.engine_limits())
 }
 
 /// A stable 64-bit hash (FNV-1a) of bytes: the same on every machine and
@@ -373,12 +366,12 @@ impl<'a> Grader<'a> {
         };
         let mut nodes = vec![Node {
             term: resolved.start.term.clone(),
-            at: written(source, resolved.start.span, print_expr(&chain.start), None),
+            at: written(source, resolved.start.span, &chain.start, None, None),
         }];
         for (r, a) in resolved.steps.iter().zip(&chain.steps) {
             nodes.push(Node {
                 term: r.expr.term.clone(),
-                at: written(source, r.expr.span, print_expr(&a.expr), None),
+                at: written(source, r.expr.span, &a.expr, None, None),
             });
         }
         Ok(Worked {
@@ -429,7 +422,13 @@ impl<'a> Grader<'a> {
             match ordering.iter().find(|l| l.label == *label) {
                 Some(l) => nodes.push(Node {
                     term: l.target.term.clone(),
-                    at: written(source, *span, l.target.text.clone(), Some(label.clone())),
+                    at: written(
+                        source,
+                        *span,
+                        &l.target.expr,
+                        Some(l.target.text.clone()),
+                        Some(label.clone()),
+                    ),
                 }),
                 None => errors.push(Diagnostic::error(
                     *span,
@@ -542,32 +541,29 @@ impl<'a> Grader<'a> {
         let label_of = |f: &Form| self.labels.iter().position(|l| l == f);
         let labels = self.assignment.labels();
         let started = std::time::Instant::now();
+        let limit = self.opts.bounds.time_per_submission;
+        let out_of_time = || {
+            (started.elapsed() > limit).then(|| {
+                Reason::TimeLimit(format!(
+                    "not checked: the submission used up its time limit of {} s",
+                    limit.as_secs_f64()
+                ))
+            })
+        };
+        let decided = check::decide_chain(
+            &self.engines,
+            prog,
+            w.nodes
+                .windows(2)
+                .zip(&w.relations)
+                .map(|(pair, r)| (&pair[0].term, &pair[1].term, *r)),
+            |k| mix_seed(seed, 0, k as u64 + 1),
+            &out_of_time,
+        );
         let mut steps = Vec::with_capacity(w.relations.len());
         let mut step_facts = Vec::with_capacity(w.relations.len());
-        let mut decider = check::ChainDecider::new(&self.engines, prog);
-        for k in 1..w.nodes.len() {
+        for (k, (verdict, engine)) in (1..w.nodes.len()).zip(decided) {
             let relation = w.relations[k - 1];
-            let problem = Problem {
-                program: prog,
-                lhs: &w.nodes[k - 1].term,
-                rhs: &w.nodes[k].term,
-                relation,
-                seed: mix_seed(seed, 0, k as u64),
-            };
-            let limit = self.opts.bounds.time_per_submission;
-            let (verdict, engine) = if started.elapsed() > limit {
-                (
-                    Verdict::Unknown {
-                        reason: format!(
-                            "not checked: the submission used up its time limit of {} s",
-                            limit.as_secs_f64()
-                        ),
-                    },
-                    None,
-                )
-            } else {
-                decider.decide(&problem)
-            };
             let repeats = forms[k] == forms[k - 1];
             // An ordering answer's expressions are the assignment's own, so
             // none of its steps is the student's padding.
@@ -734,13 +730,22 @@ fn large_numbers(e: &Expr, max_bits: u64, out: &mut Vec<Diagnostic>) {
     e.for_each_child(|x| large_numbers(x, max_bits, out));
 }
 
-fn written(source: &Source, span: Span, expr: String, label: Option<String>) -> Written {
+/// An expression of the chain where it was written: its canonical text
+/// (`text`, or printed from `tree`) and its MathML, drawn from `tree`.
+fn written(
+    source: &Source,
+    span: Span,
+    tree: &Expr,
+    text: Option<String>,
+    label: Option<String>,
+) -> Written {
     let (line, column) = source.line_col(span.start);
     Written {
         line,
         column,
-        expr,
+        expr: text.unwrap_or_else(|| print_expr(tree)),
         label,
+        math: crate::report::mathml::math(tree, false),
     }
 }
 
@@ -763,6 +768,7 @@ struct Worked<'p> {
 mod tests {
     use super::*;
     use crate::resolve::resolve_text;
+    use crate::verdict::Problem;
 
     const ASSIGNMENT: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
         def J(θ) = Σ_τ Pr_θ(τ) R(τ)\npoints 10\n\
@@ -895,7 +901,7 @@ mod tests {
         let g = Grader::new(&a, opts);
         let r = g.grade_text(&deriv("slow"), Ok("J(θ)\n= J(θ) + 0\n".into()));
         assert!(
-            matches!(&r.steps[0].verdict, Verdict::Unknown { reason } if reason.contains("time limit")),
+            matches!(&r.steps[0].verdict, Verdict::Unknown { reason: Reason::TimeLimit(t) } if t.contains("time limit")),
             "{:?}",
             r.steps[0].verdict
         );

@@ -6,7 +6,7 @@
 //! half-way picks up where it stopped.
 
 use crate::syntax::ast::Relation;
-use crate::verdict::Verdict;
+use crate::verdict::{Tally, Verdict};
 use serde::{Deserialize, Serialize};
 
 /// An expression of a submission, where it was written.
@@ -20,6 +20,10 @@ pub struct Written {
     pub expr: String,
     /// For an ordering answer, the label that stands for it.
     pub label: Option<String>,
+    /// The expression drawn as MathML from its syntax tree, for the HTML
+    /// report (empty in a result stored before it was kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub math: String,
 }
 
 /// One graded step.
@@ -155,20 +159,8 @@ impl GradeResult {
         self.score >= self.max
     }
 
-    /// Steps with each verdict: proved, confirmed, estimated, refuted,
-    /// unknown.
-    pub fn verdict_counts(&self) -> [usize; 5] {
-        let mut c = [0; 5];
-        for s in &self.steps {
-            let k = match s.verdict {
-                Verdict::Proved { .. } => 0,
-                Verdict::Confirmed { .. } => 1,
-                Verdict::Estimated { .. } => 2,
-                Verdict::Refuted { .. } => 3,
-                Verdict::Unknown { .. } => 4,
-            };
-            c[k] += 1;
-        }
-        c
+    /// Steps by verdict.
+    pub fn verdict_counts(&self) -> Tally {
+        Tally::of(self.steps.iter().map(|s| &s.verdict))
     }
 }

@@ -28,6 +28,7 @@
 use super::estimators::{Accumulator, Estimator, Sampler, Values};
 use super::mdp::{exact, Exact, Mdp, Policy, Sizes};
 use super::stats::{chi2_sf, chi2_upper, hotelling, Flat, Moments};
+use crate::verdict::finalise_seed;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
@@ -223,15 +224,10 @@ impl McConfig {
 }
 
 /// A seed for one task: policy `a`'s block `b` of stream `stream`, split
-/// from the run's seed (SplitMix64 finalisers, so nearby inputs give
-/// unrelated streams).
+/// from the run's seed (SplitMix64 steps, made of the one seed mixer
+/// [`finalise_seed`], so nearby inputs give unrelated streams).
 pub fn split_seed(seed: u64, stream: u64, a: u64, b: u64) -> u64 {
-    fn mix(mut z: u64) -> u64 {
-        z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+    let mix = |z: u64| finalise_seed(z.wrapping_add(0x9E37_79B9_7F4A_7C15));
     mix(mix(mix(mix(seed) ^ stream) ^ a) ^ b)
 }
 

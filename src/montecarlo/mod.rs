@@ -22,13 +22,13 @@
 //! The same machinery, at the scale of whole MDPs, is the `derivcheck mc`
 //! checker of SPEC §6: [`mdp`] (random tabular MDPs, softmax policies, the
 //! exact gradient by enumeration), [`estimators`] (the sampler and the
-//! estimators), [`checker`] (the pooled tests and the report) and [`plot`]
-//! (the running estimate with its bands). [`stats`] serves both.
+//! estimators) and [`checker`] (the pooled tests and the report); its plot
+//! (the running estimate with its bands) is a report,
+//! `crate::report::plot`. [`stats`] serves both.
 
 pub mod checker;
 pub mod estimators;
 pub mod mdp;
-pub mod plot;
 pub mod stats;
 
 use crate::numeric::eval::{EvalError, Evaluator, Val};
@@ -36,7 +36,7 @@ use crate::numeric::instance::{Family, Instance, Limits, Spec};
 use crate::numeric::refutation;
 use crate::resolve::Term;
 use crate::syntax::ast::Relation;
-use crate::verdict::{Decision, Engine, Problem, Verdict};
+use crate::verdict::{Decision, Engine, Problem, Reason, Verdict};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -186,9 +186,9 @@ impl Engine for MonteCarloEngine {
             return Decision::NotApplicable;
         }
         if has_samples(problem.lhs) {
-            return Decision::Undecided(
+            return Decision::Undecided(Reason::Unsupported(
                 "the left side of ≈ must be an exact value, without sample draws".into(),
-            );
+            ));
         }
         let prog = problem.program;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(problem.seed);
@@ -208,9 +208,9 @@ impl Engine for MonteCarloEngine {
         while informative < instances && deterministic < DETERMINISTIC_PER_INSTANCE * instances {
             if not_finite > 10 * instances + 10 {
                 return Decision::Decided(Verdict::Unknown {
-                    reason: format!(
+                    reason: Reason::Domain(format!(
                         "the estimator or the exact value was not finite on {not_finite} random instances"
-                    ),
+                    )),
                 });
             }
             let spec = mc_spec(informative, cap);
@@ -221,7 +221,7 @@ impl Engine for MonteCarloEngine {
             let mut ev = Evaluator::new(prog, &inst, self.limits);
             let tables = match ev.sample_tables() {
                 Ok(t) => t,
-                Err(e) => return Decision::Undecided(e.reason()),
+                Err(e) => return Decision::Undecided(e.into()),
             };
             ev.resample(&tables, &mut rng);
             let exact = match ev.eval(problem.lhs) {
@@ -230,7 +230,7 @@ impl Engine for MonteCarloEngine {
                     not_finite += 1;
                     continue;
                 }
-                Err(e) => return Decision::Undecided(e.reason()),
+                Err(e) => return Decision::Undecided(e.into()),
             };
             if !exact.is_finite() {
                 not_finite += 1;
@@ -255,18 +255,20 @@ impl Engine for MonteCarloEngine {
                     cap = (inst.largest_size(prog) / 2).max(5);
                     continue;
                 }
-                Err(Stop::Budget(d) | Stop::Failed(d)) => return d,
+                Err(stop) => return stop.decision(),
             };
             let mu = components(&exact, first.xs.first().map_or(1, Vec::len));
             if mu.len() != first.xs.first().map_or(1, Vec::len) {
-                return Decision::Undecided("the two sides have different sizes".into());
+                return Decision::Undecided(Reason::Unsupported(
+                    "the two sides have different sizes".into(),
+                ));
             }
             let t = mean_test(&first.xs, &mu, alpha);
             if !t.reject {
                 if t.df == 0 && !t.mean.iter().zip(&mu).all(|(a, b)| close(*a, *b)) {
-                    return Decision::Undecided(
+                    return Decision::Undecided(Reason::Inconclusive(
                         "the estimator's mean could not be compared".into(),
-                    );
+                    ));
                 }
                 worst = worst.max(t.statistic);
                 if t.df == 0 {
@@ -287,7 +289,7 @@ impl Engine for MonteCarloEngine {
                     not_finite += 1;
                     continue;
                 }
-                Err(Stop::Budget(d) | Stop::Failed(d)) => return d,
+                Err(stop) => return stop.decision(),
             };
             let u = mean_test(&second.xs, &mu, alpha);
             if !u.reject {
@@ -359,12 +361,23 @@ struct Replicates<'r, 'a> {
     exact: &'r Val,
 }
 
-/// Why replicates stopped, with the decision it gives the step.
+/// Why replicates stopped short.
 enum Stop {
-    /// The work bound was reached.
-    Budget(Decision),
-    /// Evaluation failed.
-    Failed(Decision),
+    /// The work bound was reached: the step is `unknown` (a later engine
+    /// would redo the same work).
+    Budget(Reason),
+    /// Evaluation failed: the engine is undecided.
+    Failed(Reason),
+}
+
+impl Stop {
+    /// The decision a stop gives the step.
+    fn decision(self) -> Decision {
+        match self {
+            Stop::Budget(reason) => Decision::Decided(Verdict::Unknown { reason }),
+            Stop::Failed(reason) => Decision::Undecided(reason),
+        }
+    }
 }
 
 impl Replicates<'_, '_> {
@@ -387,16 +400,14 @@ impl Replicates<'_, '_> {
                 // No value on this draw (1/(N−1) at N = 1): the instance is
                 // redrawn, as for a value that is not finite.
                 Err(EvalError::Undefined(_)) => return Ok(None),
-                Err(e) => return Err(Stop::Failed(Decision::Undecided(e.reason()))),
+                Err(e) => return Err(Stop::Failed(e.into())),
             };
             total_ops += self.ev.ops();
             if total_ops > self.engine.max_total_ops {
-                return Err(Stop::Budget(Decision::Decided(Verdict::Unknown {
-                    reason: format!(
-                        "{count} replicates of the estimator need more than {} operations",
-                        self.engine.max_total_ops
-                    ),
-                })));
+                return Err(Stop::Budget(Reason::Budget(format!(
+                    "{count} replicates of the estimator need more than {} operations",
+                    self.engine.max_total_ops
+                ))));
             }
             if !x.is_finite() {
                 return Ok(None);

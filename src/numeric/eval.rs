@@ -91,6 +91,20 @@ impl EvalError {
     }
 }
 
+/// An evaluation that failed, as the reason of an undecided step: a work
+/// bound, a construct the engine cannot evaluate, or no value.
+impl From<EvalError> for crate::verdict::Reason {
+    fn from(e: EvalError) -> Self {
+        use crate::verdict::Reason;
+        let text = e.reason();
+        match e {
+            EvalError::Budget(_) => Reason::Budget(text),
+            EvalError::Nested | EvalError::Unsupported(_) => Reason::Unsupported(text),
+            EvalError::Undefined(_) => Reason::Domain(text),
+        }
+    }
+}
+
 type E<T> = Result<T, EvalError>;
 
 /// The prepared distribution of one sample family.

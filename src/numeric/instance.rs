@@ -476,7 +476,7 @@ impl Instance {
         rng: &mut Xoshiro256PlusPlus,
         limits: &Limits,
         spec: Spec,
-    ) -> Result<Instance, String> {
+    ) -> Result<Instance, crate::verdict::Reason> {
         let family = spec.family;
         let cap = spec.cap.clamp(1, limits.max_range.max(1) as usize);
         let is_horizon = |k: usize| {
@@ -604,10 +604,10 @@ impl Instance {
             match widest {
                 Some(s) => set_sizes[s] = set_sizes[s].div_ceil(2),
                 None => {
-                    return Err(format!(
+                    return Err(crate::verdict::Reason::Budget(format!(
                         "the table of `{}` would exceed the bound of {} entries",
                         f.name, limits.max_table
-                    ))
+                    )))
                 }
             }
         }

@@ -37,7 +37,7 @@ mod proptests;
 
 use crate::resolve::{Program, Term, VarDomain, VarId};
 use crate::syntax::ast::Relation;
-use crate::verdict::{Counterexample, Decision, Engine, Problem, Verdict};
+use crate::verdict::{Counterexample, Decision, Engine, Problem, Reason, Verdict};
 use assume::{Assumptions, Imposed};
 use dual::Dual;
 use eval::{EvalError, Evaluator, Val};
@@ -192,7 +192,9 @@ impl Engine for NumericEngine {
 
     fn decide(&self, problem: &Problem) -> Decision {
         if problem.relation == Relation::Approx {
-            return Decision::Undecided("a ≈ step is decided by the Monte Carlo engine".into());
+            return Decision::Undecided(Reason::Unsupported(
+                "a ≈ step is decided by the Monte Carlo engine".into(),
+            ));
         }
         let prog = problem.program;
         let lhs = exact::folded(prog, problem.lhs);
@@ -228,7 +230,7 @@ fn exact_decision(problem: &Problem, l: &Exact, r: &Exact) -> Decision {
     let (a, b) = match (l, r) {
         (Exact::Undefined(why), _) => {
             return Decision::Decided(Verdict::Unknown {
-                reason: format!("numeric: the earlier side has no value ({why})"),
+                reason: Reason::Domain(format!("numeric: the earlier side has no value ({why})")),
             })
         }
         (Exact::Value(a), Exact::Undefined(why)) => {
@@ -291,7 +293,7 @@ impl Redrawn {
         self.earlier_undefined + self.not_finite + self.unassumed + self.too_large
     }
 
-    fn reason(&self, agreed: usize) -> String {
+    fn reason(&self, agreed: usize) -> Reason {
         let mut parts = Vec::new();
         if self.earlier_undefined > 0 {
             parts.push(format!(
@@ -314,11 +316,21 @@ impl Redrawn {
         if self.too_large > 0 {
             parts.push(format!("{} were past the work bound", self.too_large));
         }
-        format!(
+        let text = format!(
             "numeric: only {agreed} usable random instances: {} (of {} drawn)",
             parts.join(", "),
             self.total() + agreed
-        )
+        );
+        // The kind is that of the most frequent cause (the first of equals).
+        let domain = self.earlier_undefined + self.not_finite;
+        let kind: fn(String) -> Reason = if self.too_large > domain.max(self.unassumed) {
+            Reason::Budget
+        } else if self.unassumed > domain {
+            Reason::NoInstance
+        } else {
+            Reason::Domain
+        };
+        kind(text)
     }
 }
 
@@ -495,7 +507,12 @@ impl<'a> Trials<'a> {
                     over(&mut self, &inst);
                     continue;
                 }
-                Err(e) => return Decision::Undecided(format!("an assumption: {}", e.reason())),
+                Err(e) => {
+                    return Decision::Undecided(Reason::Assumption(format!(
+                        "an assumption: {}",
+                        e.reason()
+                    )))
+                }
             }
             let (l, r, draws, ops, quad) =
                 match evaluate(prog, &inst, budget, &mut self.rng, self.lhs, self.rhs) {
@@ -505,9 +522,9 @@ impl<'a> Trials<'a> {
                         continue;
                     }
                     Err(e @ EvalError::Budget(_)) => {
-                        return Decision::Decided(Verdict::Unknown { reason: e.reason() })
+                        return Decision::Decided(Verdict::Unknown { reason: e.into() })
                     }
-                    Err(e) => return Decision::Undecided(e.reason()),
+                    Err(e) => return Decision::Undecided(e.into()),
                 };
             if let Some(q) = quad {
                 self.quadrature = Some(self.quadrature.map_or(q, |w: f64| w.max(q)));
@@ -542,7 +559,7 @@ impl<'a> Trials<'a> {
                 }
             };
             match holds(relation, &l, &r, Tolerance::STEP) {
-                Err(reason) => return Decision::Undecided(reason),
+                Err(reason) => return Decision::Undecided(Reason::Unsupported(reason)),
                 Ok(None) => {
                     self.redrawn.not_finite += 1;
                     continue;
@@ -580,9 +597,9 @@ impl<'a> Trials<'a> {
         let extreme = exact::extreme_constant(prog, self.lhs)
             .or_else(|| exact::extreme_constant(prog, self.rhs));
         if let Some(c) = extreme {
-            return Decision::Undecided(format!(
+            return Decision::Undecided(Reason::Precision(format!(
                 "the sides agree on {trials} random instances, but the step involves the constant {c}, too small or too large for floating point to tell the sides apart"
-            ));
+            )));
         }
         let precision = self.quadrature.map(|worst| {
             format!(
@@ -1015,7 +1032,7 @@ mod tests {
             |p| engine.decide(p),
         );
         assert!(
-            matches!(&d, Decision::Decided(Verdict::Unknown { reason }) if reason.contains("operations")),
+            matches!(&d, Decision::Decided(Verdict::Unknown { reason: Reason::Budget(r) }) if r.contains("operations")),
             "{d:?}"
         );
     }

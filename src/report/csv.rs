@@ -2,7 +2,8 @@
 //! submission, ready for a gradebook import. Fields are quoted (RFC 4180)
 //! when they need it; ids never start with a spreadsheet formula sign.
 
-use super::grade::{Header, Reporter, Summary};
+use super::grade::{Header, Summary};
+use super::{GradeRun, Reporter};
 use crate::grade::rubric::score_text;
 use crate::grade::GradeResult;
 use std::io::{self, Write};
@@ -19,12 +20,12 @@ pub fn field(s: &str) -> String {
     }
 }
 
-impl Reporter for CsvReporter {
+impl Reporter<GradeRun> for CsvReporter {
     fn begin(&mut self, out: &mut dyn Write, _h: &Header) -> io::Result<()> {
         writeln!(out, "id,score,max,valid,first_invalid_line")
     }
 
-    fn submission(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
+    fn item(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
         writeln!(
             out,
             "{},{},{},{},{}",

@@ -1,41 +1,38 @@
-//! Reports of `grade`: a class's results streamed to one of the formats
+//! Reports of `grade`: a class's results rendered in one of the formats
 //! (table, JSON, CSV, JUnit, HTML, the Canvas and Moodle gradebooks), each
-//! submission handed on as soon as its chunk is graded, or — for
-//! Gradescope — one document a submission; with an output directory, a
-//! feedback file per student and the report, each written atomically.
+//! submission as it arrives, or — for Gradescope — one document a
+//! submission, and a student's feedback file. The batch that feeds them
+//! (and writes an output directory) is `crate::grade::run`.
 //!
-//! In: a [`Grader`] and the [`Submission`]s. Out: the report on a writer or
-//! in the directory, and a [`Summary`] of the class for the exit status.
+//! In: the [`Header`] of the batch and each [`GradeResult`]. Out: the
+//! report on a writer, and a [`Summary`] of the class.
 
-use crate::grade::batch::{grade_batch, BatchStats};
 use crate::grade::rubric::score_text;
-use crate::grade::store::{
-    atomic_write, persist, remove_temporaries, run_key, temporary_in, Store,
-};
-use crate::grade::{Assignment, GradeResult, Grader, Submission};
-use crate::input::Note;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use crate::grade::{Assignment, GradeResult, Submission};
+use crate::verdict::Tally;
+use std::io;
+use std::path::Path;
 
-/// The formats of `grade --format`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The formats of `grade --format` (the command line's help shows these
+/// words; the gradebooks are [`super::gradebook`]'s, Gradescope's
+/// [`super::gradescope`]'s).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum GradeFormat {
-    /// A table for the terminal, with a summary.
+    /// A table with a summary, coloured on a terminal.
     Table,
-    /// SPEC §5's JSON.
+    /// JSON (SPEC §5): every submission with its steps and feedback.
     Json,
-    /// `id,score,max,valid,first_invalid_line`.
+    /// id,score,max,valid,first_invalid_line — for a gradebook.
     Csv,
     /// JUnit XML: a test suite a submission, a test case a step.
     Junit,
-    /// One self-contained page for the class.
+    /// One self-contained page for the class, mathematics drawn as MathML.
     Html,
-    /// Canvas's gradebook import CSV ([`super::gradebook`]).
+    /// Canvas's gradebook import: Student,ID,SIS User ID,SIS Login ID,Section,COLUMN.
     Canvas,
-    /// Moodle's grade import CSV ([`super::gradebook`]).
+    /// Moodle's grade import: Username,COLUMN,Feedback.
     Moodle,
-    /// Gradescope's autograder `results.json`, one a submission
-    /// ([`super::gradescope`]).
+    /// Gradescope's autograder results.json, one a submission.
     Gradescope,
 }
 
@@ -108,6 +105,14 @@ pub struct Header {
     pub claim: String,
     /// The milestones.
     pub milestones: Vec<String>,
+    /// The claim drawn as MathML from its syntax tree: each side, with the
+    /// relation between them.
+    pub claim_math: String,
+    /// The milestones drawn as MathML from their syntax trees.
+    pub milestones_math: Vec<String>,
+    /// The labelled steps' expressions drawn as MathML, in the order of
+    /// `labels`.
+    pub labels_math: Vec<String>,
     /// For an ordering exercise, the labelled steps in the intended order.
     pub labels: Vec<(String, String)>,
     /// How many submissions the batch holds.
@@ -137,6 +142,23 @@ impl Header {
                 a.claim_rhs.text
             ),
             milestones: a.milestones.iter().map(|m| m.text.clone()).collect(),
+            claim_math: format!(
+                "{} {} {}",
+                super::mathml::math(&a.claim_lhs.expr, false),
+                super::html::escape(a.claim.relation.symbol()),
+                super::mathml::math(&a.claim_rhs.expr, false)
+            ),
+            milestones_math: a
+                .milestones
+                .iter()
+                .map(|m| super::mathml::math(&m.expr, false))
+                .collect(),
+            labels_math: a
+                .ordering
+                .iter()
+                .flatten()
+                .map(|l| super::mathml::math(&l.target.expr, false))
+                .collect(),
             labels: a
                 .ordering
                 .iter()
@@ -173,8 +195,8 @@ pub struct Summary {
     pub unreadable: usize,
     /// Submissions whose chain is not valid (errors included).
     pub invalid: usize,
-    /// Steps by verdict: proved, confirmed, estimated, refuted, unknown.
-    pub verdicts: [usize; 5],
+    /// Steps by verdict.
+    pub verdicts: Tally,
 }
 
 impl Summary {
@@ -186,9 +208,7 @@ impl Summary {
         self.unusable += usize::from(!r.errors.is_empty());
         self.unreadable += usize::from(r.unreadable);
         self.invalid += usize::from(!r.valid);
-        for (a, b) in self.verdicts.iter_mut().zip(r.verdict_counts()) {
-            *a += b;
-        }
+        self.verdicts.merge(&r.verdict_counts());
     }
 
     /// How many submissions.
@@ -258,18 +278,12 @@ impl Summary {
     }
 }
 
-/// A report written as results arrive.
-pub trait Reporter {
-    /// Before the first submission.
-    fn begin(&mut self, out: &mut dyn Write, header: &Header) -> io::Result<()>;
-    /// One submission, in order.
-    fn submission(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()>;
-    /// After the last.
-    fn end(&mut self, out: &mut dyn Write, header: &Header, summary: &Summary) -> io::Result<()>;
-}
+/// A report of `grade` is one of the one report interface
+/// ([`super::Reporter`]) for a run of `grade`.
+pub use super::{GradeRun, Reporter};
 
 /// The reporter of a format; `color` only for the table on a terminal.
-pub fn reporter(format: GradeFormat, color: bool) -> io::Result<Box<dyn Reporter>> {
+pub fn reporter(format: GradeFormat, color: bool) -> io::Result<Box<dyn Reporter<GradeRun>>> {
     Ok(match format {
         GradeFormat::Table => Box::new(super::table::TableReporter::new(color)),
         GradeFormat::Json => Box::new(super::grade_json::JsonReporter::default()),
@@ -332,154 +346,6 @@ fn feedback_text(r: &GradeResult) -> String {
     out
 }
 
-/// How a batch went.
-#[derive(Clone, Debug, Default)]
-pub struct Outcome {
-    /// Figures over the class.
-    pub summary: Summary,
-    /// Graded now, or reused from an earlier run.
-    pub stats: BatchStats,
-    /// The report file, with an output directory.
-    pub report: Option<PathBuf>,
-}
-
-impl Outcome {
-    /// The exit status of `grade` (SPEC §4): 2 when a submission file could
-    /// not be read at all; with `strict`, 1 when a submission is below full
-    /// marks; else 0.
-    pub fn exit_code(&self, strict: bool) -> i32 {
-        if self.summary.unreadable > 0 {
-            2
-        } else if strict && self.summary.full_marks < self.summary.count() {
-            1
-        } else {
-            0
-        }
-    }
-}
-
-/// How a batch is reported.
-#[derive(Clone, Debug)]
-pub struct ReportOptions<'a> {
-    /// The format.
-    pub format: GradeFormat,
-    /// The output directory: feedback files, stored results and the
-    /// report go there instead of to standard output.
-    pub out_dir: Option<&'a Path>,
-    /// Colour the table (only without an output directory).
-    pub color: bool,
-    /// The assignment's gradebook column, instead of its file name
-    /// ([`Header::column`]).
-    pub column: Option<String>,
-}
-
-/// Grade a batch and write its report (the walk's `notes` in it): to `stdout`, or — with an output directory —
-/// a feedback file a student in `DIR/feedback/`, the stored results in
-/// `DIR/results/`, and the report in `DIR/report.EXT` (for a format that
-/// is one document a submission, `DIR/FOLDER/ID/FILE`, see
-/// [`GradeFormat::per_submission`]), each written atomically; a run
-/// interrupted half-way and run again reuses what was finished. `done` is
-/// called as each submission is graded. A batch the format cannot report
-/// ([`GradeFormat::fits`]) is an error of kind `InvalidInput`, before
-/// anything is graded.
-pub fn run(
-    grader: &Grader,
-    subs: &[Submission],
-    notes: &[Note],
-    report: &ReportOptions,
-    jobs: usize,
-    stdout: &mut dyn Write,
-    done: &(dyn Fn() + Sync),
-) -> io::Result<Outcome> {
-    let format = report.format;
-    format
-        .fits(report.out_dir, subs.len())
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let mut header = Header::of(grader.assignment(), subs);
-    header.notes = notes.iter().map(Note::line).collect();
-    if let Some(c) = &report.column {
-        header.column.clone_from(c);
-    }
-    let mut reporter = reporter(format, report.color && report.out_dir.is_none())?;
-    let mut summary = Summary {
-        max: header.points,
-        ..Summary::default()
-    };
-    let Some(dir) = report.out_dir else {
-        let mut out = io::BufWriter::new(stdout);
-        reporter.begin(&mut out, &header)?;
-        let stats = grade_batch(grader, subs, None, jobs, done, &mut |r| {
-            summary.add(&r);
-            reporter.submission(&mut out, &r)
-        })?;
-        reporter.end(&mut out, &header, &summary)?;
-        out.flush()?;
-        return Ok(Outcome {
-            summary,
-            stats,
-            report: None,
-        });
-    };
-    std::fs::create_dir_all(dir)?;
-    let feedback_dir = dir.join("feedback");
-    std::fs::create_dir_all(&feedback_dir)?;
-    let store = Store::open(
-        dir,
-        run_key(&grader.assignment().source.text, grader.options()),
-    )?;
-    let mut sink = match format.per_submission() {
-        Some((folder, file)) => Sink::Documents(dir.join(folder), file),
-        None => {
-            let mut tmp = io::BufWriter::new(temporary_in(dir)?);
-            reporter.begin(&mut tmp, &header)?;
-            Sink::Class(tmp)
-        }
-    };
-    let stats = grade_batch(grader, subs, Some(&store), jobs, done, &mut |r| {
-        atomic_write(
-            &feedback_dir,
-            &format!("{}.txt", r.id),
-            feedback_file(&r).as_bytes(),
-        )?;
-        summary.add(&r);
-        match &mut sink {
-            Sink::Class(tmp) => reporter.submission(tmp, &r),
-            Sink::Documents(folder, file) => {
-                let mut document = Vec::new();
-                reporter.submission(&mut document, &r)?;
-                let own = folder.join(&r.id);
-                std::fs::create_dir_all(&own)?;
-                remove_temporaries(&own)?;
-                atomic_write(&own, file, &document)
-            }
-        }
-    })?;
-    let target = match sink {
-        Sink::Class(mut tmp) => {
-            reporter.end(&mut tmp, &header, &summary)?;
-            let tmp = tmp.into_inner().map_err(|e| e.into_error())?;
-            let target = dir.join(format!("report.{}", format.extension()));
-            persist(tmp, &target)?;
-            target
-        }
-        Sink::Documents(folder, _) => folder,
-    };
-    Ok(Outcome {
-        summary,
-        stats,
-        report: Some(target),
-    })
-}
-
-/// Where the reports of a batch with an output directory go.
-enum Sink {
-    /// The class's report, in a temporary file renamed into place once it
-    /// is whole.
-    Class(io::BufWriter<tempfile::NamedTempFile>),
-    /// One document a submission, `FOLDER/ID/FILE` (Gradescope).
-    Documents(PathBuf, &'static str),
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -508,18 +374,5 @@ mod tests {
         assert_eq!(h.len(), 10);
         assert_eq!(h[9].2, 2);
         assert_eq!(summary(&[], 10.0).median(), 0.0);
-    }
-
-    #[test]
-    fn strict_fails_below_full_marks() {
-        let mut o = Outcome {
-            summary: summary(&[10.0, 9.0], 10.0),
-            ..Outcome::default()
-        };
-        o.summary.full_marks = 1;
-        assert_eq!(o.exit_code(false), 0);
-        assert_eq!(o.exit_code(true), 1);
-        o.summary.unreadable = 1;
-        assert_eq!(o.exit_code(false), 2);
     }
 }

@@ -4,11 +4,11 @@
 //! time. Extra fields (the breakdown, errors, notes, a summary) are added;
 //! none of the SPEC's are renamed.
 
-use super::grade::{Header, Reporter, Summary};
-use super::json::Cx;
-use crate::grade::result::{Breakdown, GradedStep, SubmissionError, Written};
+use super::grade::{Header, Summary};
+use super::json::{GradedFields, StepRecord};
+use super::{GradeRun, Reporter};
+use crate::grade::result::{Breakdown, GradedStep, SubmissionError};
 use crate::grade::GradeResult;
-use crate::verdict::Verdict;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -18,28 +18,13 @@ pub struct JsonReporter {
     first: bool,
 }
 
+/// The first expression, where it was written.
 #[derive(Serialize)]
-struct Step<'a> {
+struct Start<'a> {
     line: usize,
     column: usize,
-    relation: &'static str,
-    verdict: &'static str,
-    justification: Option<String>,
-    detail: String,
-    engine: Option<&'a str>,
-    instances: Option<usize>,
-    counterexample: Option<Cx<'a>>,
-    /// The known mistake's code, on a refuted step that names one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mistake: Option<&'a str>,
-    /// The known mistake in plain words.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mistake_explanation: Option<&'a str>,
     expr: &'a str,
     label: Option<&'a str>,
-    in_order: Option<bool>,
-    credited: bool,
-    note: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -49,40 +34,30 @@ struct Submission<'a> {
     max: f64,
     valid: bool,
     first_invalid_line: Option<usize>,
-    steps: Vec<Step<'a>>,
+    steps: Vec<StepRecord<'a>>,
     feedback: &'a str,
     path: &'a str,
-    start: Option<&'a Written>,
+    start: Option<Start<'a>>,
     errors: &'a [SubmissionError],
     notes: &'a [String],
     breakdown: Option<&'a Breakdown>,
 }
 
-fn step(s: &GradedStep) -> Step<'_> {
-    Step {
-        line: s.at.line,
-        column: s.at.column,
-        relation: s.relation.symbol(),
-        verdict: s.verdict.name(),
-        justification: s.justification.as_ref().map(|j| format!("by {j}")),
-        detail: s.verdict.detail(),
-        engine: s.engine.as_deref(),
-        instances: match s.verdict {
-            Verdict::Confirmed { instances, .. } => Some(instances),
-            _ => None,
-        },
-        counterexample: match &s.verdict {
-            Verdict::Refuted { counterexample, .. } => Some(Cx(counterexample)),
-            _ => None,
-        },
-        mistake: s.verdict.mistake().map(|m| m.code.as_str()),
-        mistake_explanation: s.verdict.mistake().map(|m| m.explanation.as_str()),
+fn step(s: &GradedStep) -> StepRecord<'_> {
+    StepRecord::new(
+        (s.at.line, s.at.column),
+        s.relation,
+        &s.verdict,
+        s.engine.as_deref(),
+        s.justification.as_deref(),
+    )
+    .graded(GradedFields {
         expr: &s.at.expr,
         label: s.at.label.as_deref(),
         in_order: s.in_order,
         credited: s.credited,
         note: s.note.as_deref(),
-    }
+    })
 }
 
 /// One submission as a JSON object (pretty, without a trailing newline).
@@ -96,7 +71,12 @@ pub fn submission_json(r: &GradeResult) -> String {
         steps: r.steps.iter().map(step).collect(),
         feedback: &r.feedback,
         path: &r.path,
-        start: r.start.as_ref(),
+        start: r.start.as_ref().map(|w| Start {
+            line: w.line,
+            column: w.column,
+            expr: &w.expr,
+            label: w.label.as_deref(),
+        }),
         errors: &r.errors,
         notes: &r.notes,
         breakdown: r.breakdown.as_ref(),
@@ -112,7 +92,7 @@ fn indent(text: &str, by: &str) -> String {
         .join("\n")
 }
 
-impl Reporter for JsonReporter {
+impl Reporter<GradeRun> for JsonReporter {
     fn begin(&mut self, out: &mut dyn Write, h: &Header) -> io::Result<()> {
         self.first = true;
         let s = |x: &str| serde_json::to_string(x).unwrap_or_default();
@@ -129,7 +109,7 @@ impl Reporter for JsonReporter {
         write!(out, "  \"submissions\": [")
     }
 
-    fn submission(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
+    fn item(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
         if !self.first {
             write!(out, ",")?;
         }
@@ -149,13 +129,7 @@ impl Reporter for JsonReporter {
             "median": s.median(),
             "full_marks": s.full_marks,
             "could_not_be_graded": s.unusable,
-            "steps": {
-                "proved": s.verdicts[0],
-                "confirmed": s.verdicts[1],
-                "estimated": s.verdicts[2],
-                "refuted": s.verdicts[3],
-                "unknown": s.verdicts[4],
-            }
+            "steps": s.verdicts,
         });
         let text = serde_json::to_string_pretty(&summary).unwrap_or_default();
         writeln!(out, "  \"summary\": {}", indent(&text, "  ").trim_start())?;

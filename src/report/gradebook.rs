@@ -34,8 +34,9 @@
 //! a decimal point, as both importers read them.
 
 use super::csv::field;
-use super::grade::{Header, Reporter, Summary};
+use super::grade::{Header, Summary};
 use super::table::remarks;
+use super::{GradeRun, Reporter};
 use crate::grade::rubric::score_text;
 use crate::grade::GradeResult;
 use crate::terminal::visible;
@@ -53,7 +54,7 @@ pub enum Lms {
 /// Writes a gradebook CSV.
 pub struct GradebookReporter(pub Lms);
 
-impl Reporter for GradebookReporter {
+impl Reporter<GradeRun> for GradebookReporter {
     fn begin(&mut self, out: &mut dyn Write, h: &Header) -> io::Result<()> {
         let column = field(&h.column);
         match self.0 {
@@ -65,7 +66,7 @@ impl Reporter for GradebookReporter {
         }
     }
 
-    fn submission(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
+    fn item(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
         let id = field(&r.id);
         let score = score_text(r.score);
         match self.0 {

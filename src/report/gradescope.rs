@@ -25,7 +25,8 @@
 //! and no leaderboard. Control characters in the text are shown escaped
 //! ([`crate::terminal`]): all of it is read on a page.
 
-use super::grade::{Header, Reporter, Summary};
+use super::grade::{Header, Summary};
+use super::{GradeRun, Reporter};
 use crate::grade::feedback::milestone_reason;
 use crate::grade::result::{GradedStep, Part, Written};
 use crate::grade::GradeResult;
@@ -223,12 +224,12 @@ pub fn results_json(r: &GradeResult) -> String {
     out
 }
 
-impl Reporter for GradescopeReporter {
+impl Reporter<GradeRun> for GradescopeReporter {
     fn begin(&mut self, _out: &mut dyn Write, _h: &Header) -> io::Result<()> {
         Ok(())
     }
 
-    fn submission(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
+    fn item(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
         out.write_all(results_json(r).as_bytes())
     }
 

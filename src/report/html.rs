@@ -9,11 +9,11 @@
 //! temporary file as it arrives, and only the table rows (a few numbers a
 //! submission) stay in memory until the end, when the page is assembled.
 
-use super::grade::{Header, Reporter, Summary};
-use super::mathml::math;
+use super::grade::{Header, Summary};
+use super::{GradeRun, Reporter};
+use crate::grade::result::Written;
 use crate::grade::rubric::score_text;
 use crate::grade::GradeResult;
-use crate::syntax::parser::parse_expr;
 use crate::verdict::Verdict;
 use std::fmt::Write as _;
 use std::io::{self, Read, Seek, Write};
@@ -77,11 +77,13 @@ fn score_class(score: f64, max: f64) -> &'static str {
     }
 }
 
-/// An expression as MathML, or as code when it does not read back.
-fn expression(text: &str) -> String {
-    match parse_expr(text, 0) {
-        Ok(e) => math(&e, false),
-        Err(_) => format!("<code>{}</code>", escape(text)),
+/// An expression as the MathML drawn from its syntax tree when it was
+/// graded, or as code for a result stored without it.
+fn expression(w: &Written) -> String {
+    if w.math.is_empty() {
+        format!("<code>{}</code>", escape(&w.expr))
+    } else {
+        w.math.clone()
     }
 }
 
@@ -107,7 +109,7 @@ fn section(r: &GradeResult) -> String {
             "<tr><td class=\"num\">{}</td><td></td><td>{}{}</td><td></td><td></td></tr>",
             start.line,
             label(&start.label),
-            expression(&start.expr)
+            expression(start)
         );
         for step in &r.steps {
             let (class, word) = if step.verdict.is_valid() && step.in_order == Some(false) {
@@ -121,12 +123,12 @@ fn section(r: &GradeResult) -> String {
                 step.at.line,
                 escape(step.relation.symbol()),
                 label(&step.at.label),
-                expression(&step.at.expr),
+                expression(&step.at),
                 escape(step.justification.as_deref().unwrap_or(""))
             );
             let detail = match &step.verdict {
                 Verdict::Refuted { .. } => Some(step.verdict.explanation().join("\n")),
-                Verdict::Unknown { reason } => Some(reason.clone()),
+                Verdict::Unknown { reason } => Some(reason.to_string()),
                 _ => step.note.clone(),
             };
             if let Some(d) = detail {
@@ -200,14 +202,14 @@ pub fn histogram_svg(summary: &Summary) -> String {
     s
 }
 
-impl Reporter for HtmlReporter {
+impl Reporter<GradeRun> for HtmlReporter {
     fn begin(&mut self, _out: &mut dyn Write, _h: &Header) -> io::Result<()> {
         self.rows.clear();
         self.spool.set_len(0)?;
         self.spool.rewind()
     }
 
-    fn submission(&mut self, _out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
+    fn item(&mut self, _out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
         self.rows.push(Row {
             id: r.id.clone(),
             score: r.score,
@@ -234,21 +236,21 @@ impl Reporter for HtmlReporter {
         let _ = writeln!(
             head,
             "<p>Claim: {} · {} points · rubric: {}</p>",
-            claim_math(&h.claim),
+            h.claim_math,
             score_text(h.points),
             escape(&h.rubric)
         );
         if !h.milestones.is_empty() {
             head.push_str("<p>Milestones:</p>\n<ul>\n");
-            for m in &h.milestones {
-                let _ = writeln!(head, "<li>{}</li>", expression(m));
+            for m in &h.milestones_math {
+                let _ = writeln!(head, "<li>{m}</li>");
             }
             head.push_str("</ul>\n");
         }
         if !h.labels.is_empty() {
             head.push_str("<p>The labelled steps, in the intended order:</p>\n<ul>\n");
-            for (l, e) in &h.labels {
-                let _ = writeln!(head, "<li><b>{}</b>: {}</li>", escape(l), expression(e));
+            for ((l, _), e) in h.labels.iter().zip(&h.labels_math) {
+                let _ = writeln!(head, "<li><b>{}</b>: {e}</li>", escape(l));
             }
             head.push_str("</ul>\n");
         }
@@ -294,15 +296,52 @@ impl Reporter for HtmlReporter {
     }
 }
 
-fn claim_math(claim: &str) -> String {
-    // The claim is `lhs REL rhs` in canonical notation; draw each side.
-    for rel in ["=", "≈", "≤", "≥", "∝"] {
-        if let Some((l, r)) = claim.split_once(&format!(" {rel} ")) {
-            if let (Ok(l), Ok(r)) = (parse_expr(l, 0), parse_expr(r, 0)) {
-                let (l, r) = (math(&l, false), math(&r, false));
-                return format!("{l} {} {r}", escape(rel));
-            }
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grade::{Assignment, GradeOptions, Grader, Kind, Submission};
+
+    const ASSIGNMENT: &str = "param θ\nset T\nvar τ in T\nfun R(τ)\nfun Pr_θ(τ) : dist τ\n\
+        def J(θ) = Σ_τ Pr_θ(τ) R(τ)\npoints 10\n\
+        claim ∇_θ J(θ) = E_{τ~Pr_θ}[∇_θ log Pr_θ(τ) R(τ)]\n\
+        milestone Σ_τ ∇_θ Pr_θ(τ) R(τ)\n";
+
+    #[test]
+    fn expressions_are_drawn_from_the_trees_kept_when_grading() {
+        let a = Assignment::from_text("a.deriv", ASSIGNMENT)
+            .unwrap_or_else(|e| panic!("{}", e.render()));
+        let g = Grader::new(&a, GradeOptions::default());
+        let sub = Submission {
+            id: "ada".into(),
+            path: "ada.deriv".into(),
+            kind: Some(Kind::Deriv),
+            id_note: None,
+            identity: None,
+            refused: None,
+        };
+        let mut r = g.grade_text(
+            &sub,
+            Ok("∇_θ J(θ)\n  = ∇_θ Σ_τ Pr_θ(τ) R(τ)   by definition of J\n".into()),
+        );
+        let at = r.steps[0].at.clone();
+        // The picture of the tree the engines checked is the picture of
+        // its canonical text.
+        let printed = crate::syntax::parser::parse_expr(&at.expr, 0).expect("reads back");
+        assert_eq!(at.math, super::super::mathml::math(&printed, false));
+        assert!(at.math.contains("<munder><mo>∑</mo>"), "{}", at.math);
+        assert!(section(&r).contains(&at.math));
+        // A result stored without its MathML shows the expression as code.
+        r.steps[0].at.math.clear();
+        let code = format!("<code>{}</code>", escape(&at.expr));
+        assert!(section(&r).contains(&code), "{}", section(&r));
+        // The claim and the milestones come from the assignment's trees.
+        let h = Header::of(&a, &[sub]);
+        assert!(
+            h.claim_math.starts_with("<math") && h.claim_math.contains(" = <math"),
+            "{}",
+            h.claim_math
+        );
+        assert_eq!(h.milestones_math.len(), 1);
+        assert!(h.milestones_math[0].contains("<munder><mo>∑</mo>"));
     }
-    format!("<code>{}</code>", escape(claim))
 }

@@ -4,7 +4,8 @@
 use super::Summary;
 use crate::check::{ClaimStatus, FileResult};
 use crate::input::Note;
-use crate::verdict::{Counterexample, Value, Verdict};
+use crate::syntax::ast::Relation;
+use crate::verdict::{Counterexample, Reason, Value, Verdict};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
@@ -52,18 +53,22 @@ struct Chain<'a> {
     valid: bool,
     claim: Option<&'static str>,
     claim_reason: Option<&'a str>,
-    steps: Vec<Step<'a>>,
+    steps: Vec<StepRecord<'a>>,
 }
 
+/// One step in the JSON reports of `check` and `grade`: the one step
+/// record of both. `grade` adds what grading found ([`GradedFields`]).
 #[derive(Serialize)]
-struct Step<'a> {
+pub(crate) struct StepRecord<'a> {
     line: usize,
     column: usize,
     relation: &'static str,
     verdict: &'static str,
     justification: Option<String>,
     detail: String,
-    engine: Option<&'static str>,
+    /// An `unknown` step's [`crate::verdict::Reason::code`].
+    reason_code: Option<&'static str>,
+    engine: Option<&'a str>,
     instances: Option<usize>,
     counterexample: Option<Cx<'a>>,
     /// The known mistake's code, on a refuted step that names one.
@@ -72,6 +77,57 @@ struct Step<'a> {
     /// The known mistake in plain words.
     #[serde(skip_serializing_if = "Option::is_none")]
     mistake_explanation: Option<&'a str>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    graded: Option<GradedFields<'a>>,
+}
+
+/// What `grade` says of a step beyond its verdict.
+#[derive(Serialize)]
+pub(crate) struct GradedFields<'a> {
+    pub(crate) expr: &'a str,
+    pub(crate) label: Option<&'a str>,
+    pub(crate) in_order: Option<bool>,
+    pub(crate) credited: bool,
+    pub(crate) note: Option<&'a str>,
+}
+
+impl<'a> StepRecord<'a> {
+    /// The record of a step at `line`:`column` with its verdict.
+    pub(crate) fn new(
+        (line, column): (usize, usize),
+        relation: Relation,
+        verdict: &'a Verdict,
+        engine: Option<&'a str>,
+        justification: Option<&'a str>,
+    ) -> Self {
+        StepRecord {
+            line,
+            column,
+            relation: relation.symbol(),
+            verdict: verdict.name(),
+            justification: justification.map(|j| format!("by {j}")),
+            detail: verdict.detail(),
+            reason_code: verdict.reason().map(Reason::code),
+            engine,
+            instances: match verdict {
+                Verdict::Confirmed { instances, .. } => Some(*instances),
+                _ => None,
+            },
+            counterexample: match verdict {
+                Verdict::Refuted { counterexample, .. } => Some(Cx(counterexample)),
+                _ => None,
+            },
+            mistake: verdict.mistake().map(|m| m.code.as_str()),
+            mistake_explanation: verdict.mistake().map(|m| m.explanation.as_str()),
+            graded: None,
+        }
+    }
+
+    /// The record with what grading found.
+    pub(crate) fn graded(mut self, fields: GradedFields<'a>) -> Self {
+        self.graded = Some(fields);
+        self
+    }
 }
 
 /// A counterexample with its function values as an object in table order.
@@ -145,29 +201,14 @@ pub fn render(files: &[FileResult], notes: &[Note]) -> String {
                         steps: c
                             .steps
                             .iter()
-                            .map(|s| Step {
-                                line: s.line,
-                                column: s.column,
-                                relation: s.relation.symbol(),
-                                verdict: s.verdict.name(),
-                                justification: s.justification.as_ref().map(|j| format!("by {j}")),
-                                detail: s.verdict.detail(),
-                                engine: s.engine,
-                                instances: match s.verdict {
-                                    Verdict::Confirmed { instances, .. } => Some(instances),
-                                    _ => None,
-                                },
-                                counterexample: match &s.verdict {
-                                    Verdict::Refuted { counterexample, .. } => {
-                                        Some(Cx(counterexample))
-                                    }
-                                    _ => None,
-                                },
-                                mistake: s.verdict.mistake().map(|m| m.code.as_str()),
-                                mistake_explanation: s
-                                    .verdict
-                                    .mistake()
-                                    .map(|m| m.explanation.as_str()),
+                            .map(|s| {
+                                StepRecord::new(
+                                    (s.line, s.column),
+                                    s.relation,
+                                    &s.verdict,
+                                    s.engine,
+                                    s.justification.as_deref(),
+                                )
                             })
                             .collect(),
                     })

@@ -7,7 +7,8 @@
 //! and counterexample; an unusable file or submission is an error.
 //! Untrusted text is escaped, control characters shown as `\u{1b}`.
 
-use super::grade::{Header, Reporter, Summary};
+use super::grade::{Header, Summary};
+use super::{GradeRun, Reporter};
 use crate::check::{ClaimStatus, FileResult};
 use crate::grade::rubric::score_text;
 use crate::grade::GradeResult;
@@ -149,7 +150,7 @@ pub fn render_check(files: &[FileResult]) -> String {
 /// `grade --format junit`.
 pub struct JunitGradeReporter;
 
-impl Reporter for JunitGradeReporter {
+impl Reporter<GradeRun> for JunitGradeReporter {
     fn begin(&mut self, out: &mut dyn Write, h: &Header) -> io::Result<()> {
         writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
         writeln!(
@@ -159,7 +160,7 @@ impl Reporter for JunitGradeReporter {
         )
     }
 
-    fn submission(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
+    fn item(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
         let mut cases = String::new();
         let (mut failures, mut errors) = (0, 0);
         let class = &r.id;

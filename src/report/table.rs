@@ -2,7 +2,8 @@
 //! invalid line, what cost points) and a summary of the class, coloured
 //! only when writing to a terminal.
 
-use super::grade::{Header, Reporter, Summary};
+use super::grade::{Header, Summary};
+use super::{GradeRun, Reporter};
 use crate::grade::rubric::score_text;
 use crate::grade::GradeResult;
 use crate::terminal::visible;
@@ -96,7 +97,7 @@ pub fn remarks(r: &GradeResult) -> String {
     parts.join("; ")
 }
 
-impl Reporter for TableReporter {
+impl Reporter<GradeRun> for TableReporter {
     fn begin(&mut self, out: &mut dyn Write, h: &Header) -> io::Result<()> {
         self.id_width = h.id_width.max(2);
         writeln!(
@@ -119,7 +120,7 @@ impl Reporter for TableReporter {
         writeln!(out, "{}", self.paint(head, |s| s.bold()))
     }
 
-    fn submission(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
+    fn item(&mut self, out: &mut dyn Write, r: &GradeResult) -> io::Result<()> {
         let id: String = if r.id.chars().count() > self.id_width {
             let mut s: String = r.id.chars().take(self.id_width - 1).collect();
             s.push('…');

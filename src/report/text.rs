@@ -141,11 +141,11 @@ pub fn summary_line(files: &[FileResult]) -> String {
         chains.len(),
         valid,
         s.steps,
-        s.proved,
-        s.confirmed,
-        s.estimated,
-        s.refuted,
-        s.unknown,
+        s.verdicts.proved,
+        s.verdicts.confirmed,
+        s.verdicts.estimated,
+        s.verdicts.refuted,
+        s.verdicts.unknown,
         if unproved > 0 {
             format!(
                 "; {unproved} claim{} no chain proves",

@@ -23,7 +23,7 @@ pub mod store;
 
 use crate::resolve::{Program, Term};
 use crate::syntax::ast::Relation;
-use crate::verdict::{ChainSession, Decision, Engine, Problem, Verdict};
+use crate::verdict::{ChainSession, Decision, Engine, Problem, Reason, Verdict};
 use foldhash::HashMap;
 use normalize::{domain_contains, Budget, Condition, Normalizer};
 use q::Q;
@@ -33,12 +33,12 @@ use store::{Atom, Poly};
 /// What the symbolic engine concludes about a step.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    /// Proved, with the names of the rules that closed it.
-    Proved(Vec<String>),
+    /// Proved, with the rules that closed it.
+    Proved(Vec<Rule>),
     /// Refuted: the sides differ by a number (the reason says which).
     Refuted(String),
     /// Neither, with the reason.
-    Declined(String),
+    Declined(Reason),
 }
 
 impl Outcome {
@@ -48,8 +48,8 @@ impl Outcome {
     }
 }
 
-impl From<Result<Vec<String>, String>> for Outcome {
-    fn from(r: Result<Vec<String>, String>) -> Self {
+impl From<Result<Vec<Rule>, Reason>> for Outcome {
+    fn from(r: Result<Vec<Rule>, Reason>) -> Self {
         match r {
             Ok(rules) => Outcome::Proved(rules),
             Err(reason) => Outcome::Declined(reason),
@@ -89,7 +89,7 @@ pub struct Session<'p> {
     n: Option<Normalizer<'p>>,
     program: &'p Program,
     budget: Budget,
-    forms: HashMap<usize, Result<Form, String>>,
+    forms: HashMap<usize, Result<Form, Reason>>,
     keep_forms: bool,
     max_bytes: usize,
 }
@@ -117,7 +117,7 @@ impl<'p> Session<'p> {
 
     /// The normal form of a term of the chain, with the rules it needed
     /// and the conditions for it to have a value.
-    fn form(&mut self, t: &'p Term) -> Result<Form, String> {
+    fn form(&mut self, t: &'p Term) -> Result<Form, Reason> {
         let key = std::ptr::from_ref(t) as usize;
         if let Some(f) = self.forms.get(&key) {
             return f.clone();
@@ -159,7 +159,7 @@ impl<'p> Session<'p> {
         let cond = program.conditioning(problem.lhs);
         match decide(n, problem.relation, l, r, &cond) {
             Outcome::Proved(_) if !domain_contains(&lconds, &rconds) => Outcome::Declined(
-                "the right side may have no value where the left side has one (its log, square root, power or quotient is not the left side's)".into(),
+                Reason::Inconclusive("the right side may have no value where the left side has one (its log, square root, power or quotient is not the left side's)".into()),
             ),
             o => o,
         }
@@ -222,8 +222,8 @@ fn compare(
     l: Poly,
     r: Poly,
     cond: &[crate::resolve::VarId],
-) -> Result<Outcome, String> {
-    let proved = |n: &Normalizer| Ok(Outcome::Proved(n.rules.names()));
+) -> Result<Outcome, Reason> {
+    let proved = |n: &Normalizer| Ok(Outcome::Proved(rules_used(n.rules)));
     match relation {
         Relation::Eq => {
             // Comparing the sides collects like terms by construction; only
@@ -255,7 +255,7 @@ fn compare(
                 next.truncate(16);
                 frontier = next;
             }
-            Err("the normal forms differ".into())
+            Err(Reason::Inconclusive("the normal forms differ".into()))
         }
         Relation::Le | Relation::Ge => {
             let d = n.sub(&l, &r)?;
@@ -268,7 +268,9 @@ fn compare(
                     proved(n)
                 }
                 Some(c) => Ok(differ(&c)),
-                _ => Err("the difference is not a number of the right sign".into()),
+                _ => Err(Reason::Inconclusive(
+                    "the difference is not a number of the right sign".into(),
+                )),
             }
         }
         Relation::Propto => {
@@ -280,20 +282,28 @@ fn compare(
                     n.rules.insert(Rule::ConstantComparison);
                     proved(n)
                 }
-                _ => Err(
+                _ => Err(Reason::Inconclusive(
                     "the ratio is not shown to be positive and free of the varying variables"
                         .into(),
-                ),
+                )),
             }
         }
-        Relation::Approx => Err("a ≈ step is decided by the Monte Carlo engine".into()),
+        Relation::Approx => Err(Reason::NotApplicable),
     }
+}
+
+/// The rules of a set, in report order.
+fn rules_used(rules: Rules) -> Vec<Rule> {
+    Rule::ALL
+        .into_iter()
+        .filter(|r| rules.contains(*r))
+        .collect()
 }
 
 /// The scalar `c` with `l = c·r`, if the normal forms show one: `l / r`
 /// for numbers; for gradient vectors, the ratio of the scalar factors of
 /// each gradient atom, the same for every one.
-fn proportion(n: &mut Normalizer, l: &Poly, r: &Poly) -> Result<Option<Poly>, String> {
+fn proportion(n: &mut Normalizer, l: &Poly, r: &Poly) -> Result<Option<Poly>, Reason> {
     if !n.store.has_vector(l) && !n.store.has_vector(r) {
         let inv = n.pow_int(r, -1)?;
         return Ok(Some(n.mul(l, &inv)?));
@@ -423,8 +433,9 @@ mod tests {
     fn proves(decls: &str, step: &str) -> Result<Vec<String>, String> {
         with_first_step(&format!("{decls}\n\n{step}\n"), 0, |p| {
             match prove(p, Budget::default()) {
-                Outcome::Proved(rules) => Ok(rules),
-                Outcome::Refuted(r) | Outcome::Declined(r) => Err(r),
+                Outcome::Proved(rules) => Ok(rules.iter().map(|r| r.name().to_string()).collect()),
+                Outcome::Refuted(r) => Err(r),
+                Outcome::Declined(r) => Err(r.to_string()),
             }
         })
     }
@@ -817,5 +828,36 @@ mod tests {
             "(x + y + z + 1)^12 · (x - y + z + 2)^12 = 0",
         );
         assert!(r.unwrap_err().contains("terms"));
+    }
+
+    #[test]
+    fn bounds_decline_as_budget_stops_and_differing_forms_as_inconclusive() {
+        let declined = |decls: &str, step: &str, ops: u64| {
+            let budget = Budget {
+                max_ops: ops,
+                ..Budget::default()
+            };
+            with_first_step(&format!("{decls}\n\n{step}\n"), 0, |p| {
+                match prove(p, budget) {
+                    Outcome::Declined(r) => r,
+                    o => panic!("{step}: {o:?}"),
+                }
+            })
+        };
+        let r = declined(
+            "var x\nvar y\nvar z",
+            "(x + y + z + 1)^12 · (x - y + z + 2)^12 = 0",
+            2_000_000,
+        );
+        assert_eq!(r.code(), "budget", "{r:?}");
+        let r = declined("var x\nvar y", "(x + y)^3 = x", 10);
+        assert_eq!(r.code(), "budget", "{r:?}");
+        assert!(r.to_string().contains("operations"), "{r}");
+        let r = declined(
+            "set T\nvar τ in T\nfun f(τ) : positive",
+            "log f(τ) = f(τ) - 1",
+            2_000_000,
+        );
+        assert_eq!(r, Reason::Inconclusive("the normal forms differ".into()));
     }
 }

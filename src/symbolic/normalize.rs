@@ -40,8 +40,10 @@ impl Default for Budget {
 /// Ranges of at most this many known integers are written out term by term.
 pub const MAX_UNROLL: i64 = 16;
 
-/// Why a term was not normalised.
-pub type Decline = String;
+/// Why a term was not normalised: a construct outside the rules
+/// (`Reason::Unsupported`, what `"…".into()` gives) or a bound of the
+/// [`Budget`] (`Reason::Budget`).
+pub type Decline = crate::verdict::Reason;
 type R<T> = Result<T, Decline>;
 
 /// How free de Bruijn indices are rewritten.
@@ -315,10 +317,10 @@ impl<'a> Normalizer<'a> {
     fn tick(&mut self, n: u64) -> R<()> {
         self.ops += n;
         if self.ops > self.budget.max_ops {
-            return Err(format!(
+            return Err(Decline::Budget(format!(
                 "normalisation needs more than {} operations",
                 self.budget.max_ops
-            ));
+            )));
         }
         Ok(())
     }
@@ -383,10 +385,10 @@ impl<'a> Normalizer<'a> {
         out.extend_from_slice(&a[i..]);
         out.extend(b[j..].iter().map(|(m, c)| (*m, neg(c))));
         if out.len() > self.budget.max_terms {
-            return Err(format!(
+            return Err(Decline::Budget(format!(
                 "the expansion has more than {} terms",
                 self.budget.max_terms
-            ));
+            )));
         }
         Ok(Poly::from_vec(out))
     }
@@ -413,10 +415,10 @@ impl<'a> Normalizer<'a> {
     pub fn mul(&mut self, a: &Poly, b: &Poly) -> R<Poly> {
         let n = a.len() * b.len();
         if n > self.budget.max_terms * 4 {
-            return Err(format!(
+            return Err(Decline::Budget(format!(
                 "the expansion has more than {} terms",
                 self.budget.max_terms
-            ));
+            )));
         }
         self.tick(n as u64)?;
         if let ([(ma, ca)], [(mb, cb)]) = (a.terms(), b.terms()) {
@@ -456,10 +458,10 @@ impl<'a> Normalizer<'a> {
         }
         out.retain(|(_, c)| !c.is_zero());
         if out.len() > self.budget.max_terms {
-            return Err(format!(
+            return Err(Decline::Budget(format!(
                 "the expansion has more than {} terms",
                 self.budget.max_terms
-            ));
+            )));
         }
         Ok(Poly::from_vec(out))
     }
@@ -477,7 +479,9 @@ impl<'a> Normalizer<'a> {
         }
         if k > 0 {
             if p.len() > 1 && k > 12 {
-                return Err(format!("a power {k} of a sum is too large to expand"));
+                return Err(Decline::Budget(format!(
+                    "a power {k} of a sum is too large to expand"
+                )));
             }
             // One monomial: raise the coefficient and scale the exponents,
             // in one step whatever k is (a loop of k products would take
@@ -497,7 +501,7 @@ impl<'a> Normalizer<'a> {
             return Ok(acc);
         }
         match p.terms() {
-            [] => Err("division by zero".into()),
+            [] => Err(Decline::Domain("division by zero".into())),
             [(m, c)] => {
                 let c = c.powi(k).ok_or("a coefficient power too large")?;
                 let m = self.mono_pow(*m, &Q::int(k));
@@ -920,7 +924,7 @@ impl<'a> Normalizer<'a> {
         f: impl FnOnce(&mut Self) -> R<Poly>,
     ) -> R<Poly> {
         if self.depth >= 60 {
-            return Err("more than 60 nested binders".into());
+            return Err(Decline::Budget("more than 60 nested binders".into()));
         }
         let saved = self.env[var];
         self.env[var] = Some(Binding::Bound(self.depth));
@@ -945,7 +949,7 @@ impl<'a> Normalizer<'a> {
             }
             None => {
                 if self.prog.vars[v].bound {
-                    return Err(format!("`{}` has no binding", self.prog.vars[v].name));
+                    return Err(format!("`{}` has no binding", self.prog.vars[v].name).into());
                 }
                 Ok(self.atom_poly(Atom::Free(v), false))
             }

@@ -12,8 +12,8 @@
 //! Text is drawn with the DejaVu Sans subset in `assets/fonts`, compiled
 //! into the binary, so a PNG needs no system font.
 
-use super::checker::{RunSettings, Trace};
-use super::estimators::Estimator;
+use crate::montecarlo::checker::{RunSettings, Trace};
+use crate::montecarlo::estimators::Estimator;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
