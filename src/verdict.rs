@@ -190,6 +190,10 @@ pub enum Verdict {
     Confirmed {
         /// How many instances were evaluated.
         instances: usize,
+        /// How precisely the values were computed, when not exactly up to
+        /// rounding (integrals by quadrature).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<String>,
     },
     /// A `≈` step whose estimator matched the exact value.
     Estimated {
@@ -254,7 +258,7 @@ impl Verdict {
         match self {
             Verdict::Proved { rules } if rules.is_empty() => "symbolic".into(),
             Verdict::Proved { rules } => format!("symbolic: {}", rule_names(rules)),
-            Verdict::Confirmed { instances } => format!("numeric, {instances} instances"),
+            Verdict::Confirmed { instances, .. } => format!("numeric, {instances} instances"),
             Verdict::Estimated {
                 statistic, samples, ..
             } => {
@@ -301,8 +305,17 @@ impl Verdict {
     pub fn detail(&self) -> String {
         match self {
             Verdict::Proved { rules } => format!("symbolic: {}", rule_names(rules)),
-            Verdict::Confirmed { instances } => {
+            Verdict::Confirmed {
+                instances,
+                precision: None,
+            } => {
                 format!("numeric: holds on {instances} random instances")
+            }
+            Verdict::Confirmed {
+                instances,
+                precision: Some(p),
+            } => {
+                format!("numeric: holds on {instances} random instances ({p})")
             }
             Verdict::Estimated {
                 statistic,
@@ -799,7 +812,10 @@ mod tests {
     fn one_tally_counts_every_verdict() {
         let verdicts = [
             Verdict::Proved { rules: vec![] },
-            Verdict::Confirmed { instances: 3 },
+            Verdict::Confirmed {
+                instances: 3,
+                precision: None,
+            },
             Verdict::Unknown {
                 reason: Reason::NoEngine,
             },

@@ -60,10 +60,14 @@ pub enum Form {
 /// no declared function has it.
 const INNER: usize = usize::MAX;
 
-/// The range of a Σ or Π in a form.
+/// The "set" of an integral's or a density's variable in a form: the real
+/// line, which no declared set is.
+pub const REAL_LINE: usize = usize::MAX;
+
+/// The range of a Σ, Π or ∫ in a form.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Domain {
-    /// A set.
+    /// A set ([`REAL_LINE`] for ℝ).
     Set(usize),
     /// An integer range.
     Range(Form, Form),
@@ -173,12 +177,17 @@ impl Builder<'_> {
                 let d = match domain {
                     BigDomain::Set(s) => Domain::Set(*s),
                     BigDomain::Range(lo, hi) => Domain::Range(self.form(lo), self.form(hi)),
+                    BigDomain::Real => Domain::Set(REAL_LINE),
                 };
                 let old = self.bind(*var);
                 let b = self.form(body);
                 self.unbind(*var, old);
                 Form::Big(
-                    if *op == BigOp::Sum { 0 } else { 1 },
+                    match op {
+                        BigOp::Sum => 0,
+                        BigOp::Prod => 1,
+                        BigOp::Integral => 2,
+                    },
                     Box::new(d),
                     Box::new(b),
                 )
@@ -188,7 +197,7 @@ impl Builder<'_> {
                 let w = self.form(&dist.weight);
                 let b = self.form(body);
                 self.unbind(dist.var, old);
-                Form::Expect(dist.set, Box::new(w), Box::new(b))
+                Form::Expect(dist.set.unwrap_or(REAL_LINE), Box::new(w), Box::new(b))
             }
         }
     }

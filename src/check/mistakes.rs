@@ -318,7 +318,7 @@ fn forgotten_weight(prog: &Program, t: &Term, out: &mut Vec<Term>) {
                 out.push(Term::Expect {
                     dist: Dist {
                         var: *var,
-                        set: *set,
+                        set: Some(*set),
                         weight: bx(weight),
                     },
                     body: body.clone(),
@@ -326,9 +326,13 @@ fn forgotten_weight(prog: &Program, t: &Term, out: &mut Vec<Term>) {
             }
         }
         Term::Expect { dist, body } => out.push(Term::Big {
-            op: BigOp::Sum,
+            op: if dist.set.is_some() {
+                BigOp::Sum
+            } else {
+                BigOp::Integral
+            },
             var: dist.var,
-            domain: BigDomain::Set(dist.set),
+            domain: dist.set.map_or(BigDomain::Real, BigDomain::Set),
             body: body.clone(),
         }),
         Term::Grad { param, body }

@@ -27,7 +27,7 @@
 //! name used in two ways (as a function and as a value, with two numbers
 //! of arguments, as a parameter and as a bound variable) is ambiguous.
 
-use crate::syntax::ast::{BinOp, Chain, Domain, Expr, ExprKind, Item, ItemKind, Name};
+use crate::syntax::ast::{BigOp, BinOp, Chain, Domain, Expr, ExprKind, Item, ItemKind, Name};
 use crate::syntax::Span;
 use std::fmt::Write as _;
 
@@ -347,7 +347,17 @@ impl Uses {
 
     /// A function applied to `args` (`cond` after `|`).
     pub fn apply(&mut self, head: &Name, args: &[Expr], cond: &[Expr], dist: bool) {
-        if self.note_indexed(head) {
+        // The normal density `N(a; μ, σ^2)` is built in: only its
+        // arguments say anything about the file's names.
+        // Its first argument is a point of the real line.
+        if head.base == crate::syntax::parser::GAUSSIAN {
+            if let Some(ExprKind::Name(n)) = args.first().map(|a| &a.kind) {
+                if let Some(k) = n.key().filter(|k| !self.indices.contains(k)) {
+                    self.bind_integral(&k, n.span);
+                }
+            }
+        }
+        if head.base == crate::syntax::parser::GAUSSIAN || self.note_indexed(head) {
             for a in args.iter().chain(cond) {
                 self.expr(a);
             }
@@ -461,6 +471,25 @@ impl Uses {
                     }
                 }
             }
+            ExprKind::Inner { left, right, .. } => {
+                // `⟨θ, φ(s, a)⟩`: θ is a parameter used as a vector, and a
+                // function beside it is a vector function.
+                for (a, b) in [(left, right), (right, left)] {
+                    if let ExprKind::Name(n) = &a.kind {
+                        if let Some(k) = n.key().filter(|k| self.params.iter().any(|(p, _)| p == k))
+                        {
+                            self.mark_param(&k, n.span);
+                            if let ExprKind::Apply { head, .. } = &b.kind {
+                                if let Some(h) = head.key() {
+                                    self.mark_vector(&h);
+                                }
+                            }
+                        }
+                    }
+                }
+                self.expr(left);
+                self.expr(right);
+            }
             ExprKind::Deriv { param, body } => {
                 if let Some(p) = param {
                     if let Some(k) = p.key() {
@@ -478,11 +507,21 @@ impl Uses {
                 self.expr(body);
             }
             ExprKind::Big {
-                var, domain, body, ..
+                op,
+                var,
+                domain,
+                body,
             } => {
                 let Some(key) = var.key() else {
                     return self.expr(body);
                 };
+                if *op == BigOp::Integral {
+                    self.bind_integral(&key, var.span);
+                    self.scope.push(key);
+                    self.expr(body);
+                    self.scope.pop();
+                    return;
+                }
                 match domain.as_ref() {
                     Domain::Range(lo, hi) => {
                         for bound in [lo, hi] {

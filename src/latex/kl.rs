@@ -55,7 +55,11 @@ fn for_each_child_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
         ExprKind::Number(_) | ExprKind::Placeholder | ExprKind::Name(_) => {}
         ExprKind::Apply { args, cond, .. } => args.iter_mut().chain(cond).for_each(f),
         ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => f(a),
-        ExprKind::Binary(_, a, b) | ExprKind::Pow(a, b) => {
+        ExprKind::Binary(_, a, b)
+        | ExprKind::Pow(a, b)
+        | ExprKind::Inner {
+            left: a, right: b, ..
+        } => {
             f(a);
             f(b);
         }

@@ -15,6 +15,8 @@
 //! of letters is one name, as in `.deriv` (`Pr`, `Traj`). A command that
 //! is not understood is an error that names it, at its column.
 
+mod integral;
+
 use super::error;
 use super::lexer::{Tok, Token};
 use super::mapped::Mapped;
@@ -372,9 +374,9 @@ fn char_relation(c: char) -> Option<Relation> {
 fn unsupported(name: &str) -> Option<(String, Option<String>)> {
     let m = |s: &str, h: Option<&str>| Some((s.to_string(), h.map(str::to_string)));
     match name {
-        "int" | "iint" | "iiint" | "oint" => m(
-            "integrals cannot be checked",
-            Some("write a sum over a finite set, as in \\sum_{\\tau}"),
+        "iint" | "iiint" | "oint" => m(
+            "multiple and contour integrals cannot be checked",
+            Some("write one integral over the real line, as in \\int f(x)\\,dx"),
         ),
         "infty" => m(
             "`\\infty` cannot be checked: sets, sums and ranges are finite",
@@ -1067,6 +1069,7 @@ impl<'a> Translator<'a> {
         }
         match name {
             "frac" | "dfrac" | "tfrac" | "cfrac" => self.frac(i, hi),
+            "int" => self.integral(i, hi),
             "sqrt" => {
                 if let Some(k) = self.next_solid(i + 1, hi) {
                     if self.toks[k].tok == Tok::Char('[') {
@@ -1099,6 +1102,17 @@ impl<'a> Translator<'a> {
                     {
                         let (message, hint) = unsupported(&w).unwrap_or_default();
                         return Err(error(span.start, message, hint));
+                    }
+                    // `\mathcal{N}(…)`: the normal density.
+                    Some(w)
+                        if n == "mathcal"
+                            && w == "N"
+                            && self
+                                .next_solid(next, hi)
+                                .is_some_and(|k| self.toks[k].tok == Tok::Char('(')) =>
+                    {
+                        let w_span = Span::new(span.start, self.toks[next - 1].span.end);
+                        self.emit(crate::syntax::parser::GAUSSIAN, w_span, Kind::Word)
                     }
                     Some(w) => {
                         let w_span = Span::new(span.start, self.toks[next - 1].span.end);

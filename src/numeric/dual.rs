@@ -180,6 +180,13 @@ impl Dual {
         self.unary(self.v.sin(), self.v.cos(), spread, spread)
     }
 
+    /// Hyperbolic tangent (Lipschitz 1, with a derivative of slope at most
+    /// 0.77: the moved value and slope are bounded by the argument's error).
+    pub fn tanh(self) -> Self {
+        let f = self.v.tanh();
+        self.unary(f, 1.0 - f * f, self.e, 0.77 * self.e)
+    }
+
     /// Absolute value.
     pub fn abs(self) -> Self {
         if self.v < 0.0 {

@@ -5,6 +5,10 @@
 //! against [`Limits::max_ops`], so an enumeration too large to finish is a
 //! reported bound, not a hang.
 
+pub mod quadrature;
+
+pub use quadrature::{gauss_hermite, COMPONENTS, NODES};
+
 use super::dual::Dual;
 use super::instance::{Instance, Limits, Slot};
 use crate::resolve::{
@@ -131,6 +135,15 @@ pub struct Evaluator<'a> {
     last_lse: Option<LseKey>,
     /// A buffer for one row of logits.
     zs: Vec<Dual>,
+    /// The largest estimated relative error of an integral evaluated so
+    /// far (the difference of the two quadrature rules against the sum of
+    /// the absolute terms).
+    pub quadrature_error: f64,
+    /// Whether an integral was evaluated by quadrature.
+    pub quadrature_used: bool,
+    /// Whether the integrand last looked at has a normal density whose
+    /// variance is not positive on this instance.
+    variance_not_positive: bool,
 }
 
 type LseKey = ((usize, usize, Option<(ParamId, usize)>), Vec<Dual>, Dual);
@@ -180,6 +193,9 @@ impl<'a> Evaluator<'a> {
             samples: vec![(1, vec![]); prog.samples.len()],
             last_lse: None,
             zs: Vec::new(),
+            quadrature_error: 0.0,
+            quadrature_used: false,
+            variance_not_positive: false,
         }
     }
 
@@ -216,7 +232,7 @@ impl<'a> Evaluator<'a> {
             if n > self.limits.max_range {
                 return unsupported(format!("more than {} draws", self.limits.max_range));
             }
-            let size = self.inst.set_sizes[fam.dist.set];
+            let size = self.inst.set_sizes[fam.set];
             let mut cumulative = Vec::with_capacity(size);
             let mut total = 0.0;
             let mut check = DistCheck::new(self.prog, &fam.dist);
@@ -304,6 +320,11 @@ impl<'a> Evaluator<'a> {
                 }
                 Val::S(self.param_component(*p, 0))
             }
+            // The number π of the normal density: rounded to f64.
+            Term::Const(c) if self.prog.pi == Some(*c) => Val::S(Dual::with_error(
+                std::f64::consts::PI,
+                super::dual::UNIT * std::f64::consts::PI,
+            )),
             Term::Const(c) => Val::S(Dual::with_error(
                 self.inst.consts[*c],
                 self.inst.const_err.get(*c).copied().unwrap_or(0.0),
@@ -400,6 +421,20 @@ impl<'a> Evaluator<'a> {
                 Val::V(comps)
             }
             Term::Big {
+                var,
+                domain: BigDomain::Real,
+                body,
+                ..
+            } => self.integral(*var, &[body], &mut |ev| ev.eval(body))?,
+            Term::Expect { dist, body } if dist.set.is_none() => {
+                let weight = &dist.weight;
+                self.integral(dist.var, &[weight, body], &mut |ev| {
+                    let w = ev.scalar(weight)?;
+                    let b = ev.eval(body)?;
+                    mul(Val::S(w), b)
+                })?
+            }
+            Term::Big {
                 op,
                 var,
                 domain,
@@ -419,7 +454,7 @@ impl<'a> Evaluator<'a> {
                         }
                     };
                     acc = match op {
-                        BigOp::Sum => add(acc, b)?,
+                        BigOp::Sum | BigOp::Integral => add(acc, b)?,
                         BigOp::Prod => match (acc, b) {
                             (Val::S(a), Val::S(b)) => Val::S(a * b),
                             _ => {
@@ -508,9 +543,36 @@ impl<'a> Evaluator<'a> {
     /// Apply a declared function to argument terms.
     fn call(&mut self, fun: usize, args: &[Term]) -> E<Dual> {
         let info = &self.prog.funs[fun];
+        if let FunKind::Dist(k) = info.kind {
+            if info.inputs[k] == Input::Real {
+                // A density over ℝ: a normal mixture at the drawn value.
+                let x = self.scalar(&args[k])?;
+                let (elems, u) = self.inputs(fun, args, true)?;
+                let row = self.row_of(fun, &elems);
+                return Ok(self.density(fun, row, &u, x));
+            }
+        }
+        let (elems, u) = self.inputs(fun, args, false)?;
+        self.fun_value(fun, &elems, &u)
+    }
+
+    /// A function's inputs: the elements of its set inputs, and its
+    /// continuous inputs (the drawn variable of a density left out when
+    /// `skip_drawn`).
+    fn inputs(
+        &mut self,
+        fun: usize,
+        args: &[Term],
+        skip_drawn: bool,
+    ) -> E<(Vec<usize>, Vec<Dual>)> {
+        let info = &self.prog.funs[fun];
+        let drawn = match info.kind {
+            FunKind::Dist(k) if skip_drawn => Some(k),
+            _ => None,
+        };
         let mut elems = Vec::with_capacity(args.len());
         let mut u = Vec::new();
-        for (input, arg) in info.inputs.iter().zip(args) {
+        for (j, (input, arg)) in info.inputs.iter().zip(args).enumerate() {
             match input {
                 Input::Set(_) => elems.push(self.elem(arg)?),
                 Input::Param(_) => {
@@ -521,10 +583,22 @@ impl<'a> Evaluator<'a> {
                         u.push(self.param_component(*p, k));
                     }
                 }
+                Input::Real if drawn == Some(j) => {}
                 Input::Real => u.push(self.scalar(arg)?),
             }
         }
-        self.fun_value(fun, &elems, &u)
+        Ok((elems, u))
+    }
+
+    /// The table row of a function's set inputs `elems`.
+    fn row_of(&self, fun: usize, elems: &[usize]) -> usize {
+        let table = &self.inst.tables[fun];
+        let (mut row, mut stride) = (0, 1);
+        for (x, n) in elems.iter().zip(&table.radix) {
+            row += x * stride;
+            stride *= n;
+        }
+        row
     }
 
     /// A function's value at set elements `elems` (one per set input, in
@@ -739,7 +813,8 @@ impl Evaluator<'_> {
     ) -> E<()> {
         let saved = self.env[dist.var];
         let mut check = DistCheck::new(self.prog, dist);
-        for x in 0..self.inst.set_sizes[dist.set] {
+        let size = dist.set.map_or(0, |s| self.inst.set_sizes[s]);
+        for x in 0..size {
             self.env[dist.var] = Slot::Elem(x);
             let r = self.scalar(&dist.weight).and_then(|w| {
                 check.push(w);
@@ -758,6 +833,7 @@ impl Evaluator<'_> {
     fn values(&mut self, domain: &BigDomain) -> E<Vec<Slot>> {
         Ok(match domain {
             BigDomain::Set(s) => (0..self.inst.set_sizes[*s]).map(Slot::Elem).collect(),
+            BigDomain::Real => return unsupported("an integral as a finite sum"),
             BigDomain::Range(lo, hi) => {
                 let (lo, hi) = (self.int(lo)?, self.int(hi)?);
                 if hi - lo >= self.limits.max_range {

@@ -252,6 +252,7 @@ pub fn fold(prog: &Program, t: &Term) -> Term {
             domain: match domain {
                 BigDomain::Set(s) => BigDomain::Set(*s),
                 BigDomain::Range(lo, hi) => BigDomain::Range(f(lo), f(hi)),
+                BigDomain::Real => BigDomain::Real,
             },
             body: f(body),
         },

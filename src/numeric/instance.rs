@@ -527,6 +527,10 @@ impl Instance {
                 ConstKind::Real => real(rng, family),
             };
         }
+        if let Some(k) = prog.pi {
+            // The number π of the normal density, not a random constant.
+            consts[k] = std::f64::consts::PI;
+        }
         for (k, s) in prog.sets.iter().enumerate() {
             if s.kind == SetKind::Plain {
                 set_sizes[k] = if is_mdp_set(k) {
@@ -645,16 +649,27 @@ impl Instance {
         for f in &prog.funs {
             let mut radix = Vec::new();
             let mut cont = 0;
-            for input in &f.inputs {
+            // A density over ℝ: its own variable is no input of the
+            // table, whose rows hold the logits, means and spreads of its
+            // normal components (see `eval::quadrature`).
+            let density = match f.kind {
+                crate::resolve::FunKind::Dist(k) => f.inputs[k] == Input::Real,
+                _ => false,
+            };
+            for (j, input) in f.inputs.iter().enumerate() {
                 match input {
                     Input::Set(s) => radix.push(set_sizes[*s]),
                     Input::Param(_) => cont += dim,
+                    Input::Real if density && f.kind == crate::resolve::FunKind::Dist(j) => {}
                     Input::Real => cont += 1,
                 }
             }
             if f.kind == FunKind::Vector {
                 // One row a component: the component is a last set input.
                 radix.push(dim);
+            }
+            if density {
+                radix.push(3 * super::eval::COMPONENTS);
             }
             let rows: usize = radix.iter().product();
             let mut coef = Vec::with_capacity(rows * (4 + 3 * cont));

@@ -256,7 +256,10 @@ fn exact_decision(problem: &Problem, l: &Exact, r: &Exact) -> Decision {
         Relation::Approx => return Decision::NotApplicable,
     };
     if ok {
-        return Decision::Decided(Verdict::Confirmed { instances: 1 });
+        return Decision::Decided(Verdict::Confirmed {
+            instances: 1,
+            precision: None,
+        });
     }
     let f = |q: &BigRational| num_traits::ToPrimitive::to_f64(q).map(crate::verdict::Value::Scalar);
     let cx = Counterexample {
@@ -352,8 +355,10 @@ impl Side {
     }
 }
 
-/// Both sides of an instance, the sample draws, and the operations taken.
-type Evaluated = (Side, Side, Vec<(i64, Vec<usize>)>, u64);
+/// Both sides of an instance, the sample draws, the operations taken, and
+/// the largest estimated relative error of an integral (if any was
+/// evaluated by quadrature).
+type Evaluated = (Side, Side, Vec<(i64, Vec<usize>)>, u64, Option<f64>);
 
 /// Both sides of a step on one instance, with the sample draws and the
 /// operations both took.
@@ -369,12 +374,13 @@ fn evaluate(
     ev.draw_samples(rng)?;
     let l = Side::of(ev.eval(lhs))?;
     let ops = ev.ops();
+    let quad = |ev: &Evaluator| ev.quadrature_used.then_some(ev.quadrature_error);
     if !matches!(l, Side::Value(_)) {
-        return Ok((l, Side::NotFinite, ev.drawn().to_vec(), ops));
+        return Ok((l, Side::NotFinite, ev.drawn().to_vec(), ops, quad(&ev)));
     }
     ev.reset_budget();
     let r = Side::of(ev.eval(rhs))?;
-    Ok((l, r, ev.drawn().to_vec(), ops + ev.ops()))
+    Ok((l, r, ev.drawn().to_vec(), ops + ev.ops(), quad(&ev)))
 }
 
 /// The trials of one step.
@@ -389,6 +395,9 @@ struct Trials<'a> {
     /// when an instance is past the work bound.
     cap: usize,
     redrawn: Redrawn,
+    /// The largest estimated relative error of an integral, when one was
+    /// evaluated by quadrature.
+    quadrature: Option<f64>,
 }
 
 /// The share of the work bound an instance of a family other than the
@@ -414,6 +423,7 @@ impl<'a> Trials<'a> {
             assumptions: Assumptions::new(problem.program),
             cap: engine.limits.max_range.max(1) as usize,
             redrawn: Redrawn::default(),
+            quadrature: None,
         }
     }
 
@@ -504,7 +514,7 @@ impl<'a> Trials<'a> {
                     )))
                 }
             }
-            let (l, r, draws, ops) =
+            let (l, r, draws, ops, quad) =
                 match evaluate(prog, &inst, budget, &mut self.rng, self.lhs, self.rhs) {
                     Ok(x) => x,
                     Err(EvalError::Budget(_)) if large => {
@@ -516,6 +526,9 @@ impl<'a> Trials<'a> {
                     }
                     Err(e) => return Decision::Undecided(e.into()),
                 };
+            if let Some(q) = quad {
+                self.quadrature = Some(self.quadrature.map_or(q, |w: f64| w.max(q)));
+            }
             let l = match l {
                 Side::Value(v) => v,
                 Side::Undefined(_) => {
@@ -588,7 +601,18 @@ impl<'a> Trials<'a> {
                 "the sides agree on {trials} random instances, but the step involves the constant {c}, too small or too large for floating point to tell the sides apart"
             )));
         }
-        Decision::Decided(Verdict::Confirmed { instances: trials })
+        let precision = self.quadrature.map(|worst| {
+            format!(
+                "integrals by Gauss–Hermite quadrature, {} and {} nodes a normal component; the larger rule's value kept, its error bound widened by {} times their difference (at most {worst:.1e} of the terms' magnitude)",
+                eval::NODES,
+                2 * eval::NODES,
+                eval::quadrature::SAFETY,
+            )
+        });
+        Decision::Decided(Verdict::Confirmed {
+            instances: trials,
+            precision,
+        })
     }
 
     /// For `∝`: the factor between the sides at the free variables
@@ -613,7 +637,7 @@ impl<'a> Trials<'a> {
             return None;
         }
         inst.redraw_free(prog, &mut self.rng, |v| varying.contains(&v));
-        let (l2, r2, draws, _) = evaluate(
+        let (l2, r2, draws, _, _) = evaluate(
             prog,
             inst,
             self.engine.limits,
@@ -730,7 +754,7 @@ pub(crate) fn refutation(
         cx.variables.insert(prog.vars[v].name.clone(), text);
     }
     for &f in &m.samples {
-        let set = prog.samples[f].dist.set;
+        let set = prog.samples[f].set;
         let labels = draws[f]
             .1
             .iter()

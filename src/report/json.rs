@@ -113,7 +113,7 @@ impl<'a> StepRecord<'a> {
             reason_code: verdict.reason().map(Reason::code),
             engine,
             instances: match verdict {
-                Verdict::Confirmed { instances } => Some(*instances),
+                Verdict::Confirmed { instances, .. } => Some(*instances),
                 _ => None,
             },
             counterexample: match verdict {

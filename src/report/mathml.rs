@@ -257,7 +257,11 @@ fn bare(s: &mut String, e: &Expr, open_right: bool) {
             domain,
             body,
         } => {
-            let symbol = if *op == BigOp::Sum { "∑" } else { "∏" };
+            let symbol = match op {
+                BigOp::Sum => "∑",
+                BigOp::Prod => "∏",
+                BigOp::Integral => "∫",
+            };
             s.push_str("<mrow>");
             match &**domain {
                 Domain::Range(lo, hi) => {

@@ -173,8 +173,8 @@ pub struct DefInfo {
 pub struct Dist {
     /// The variable whose value is drawn.
     pub var: VarId,
-    /// Its set.
-    pub set: SetId,
+    /// Its set; `None` for a density over ℝ (then E is an integral).
+    pub set: Option<SetId>,
     /// The probability of `var`.
     pub weight: Box<Term>,
 }
@@ -188,6 +188,8 @@ pub struct SampleInfo {
     pub index: String,
     /// The distribution.
     pub dist: Dist,
+    /// Its set (draws are from finite sets only).
+    pub set: SetId,
     /// The first index.
     pub lo: Term,
     /// The last index.
@@ -210,6 +212,8 @@ pub enum BigDomain {
     Set(SetId),
     /// The integers `lo..=hi`.
     Range(Box<Term>, Box<Term>),
+    /// The real line (for `∫`).
+    Real,
 }
 
 /// A resolved expression.

@@ -15,6 +15,7 @@
 //! end, a draw from a function that is not a distribution — is an error
 //! here, at its place, and never reaches the engines.
 
+mod continuous;
 pub mod ir;
 mod range;
 mod shape;
@@ -25,6 +26,7 @@ use crate::syntax::ast::{
 };
 use crate::syntax::parser::parse_file;
 use crate::syntax::Span;
+pub use continuous::{gaussian_term, PI_NAME};
 pub use ir::*;
 use num_rational::BigRational;
 use range::{Interval, Linear, Outside};
@@ -141,6 +143,9 @@ pub struct Program {
     pub errors: Vec<ResolveError>,
     /// How many chains were dropped because of errors.
     pub broken_chains: usize,
+    /// The internal constant π (3.14159…) of the normal density's
+    /// formula, once a file uses one; never a name the file declares.
+    pub pi: Option<ConstId>,
 }
 
 /// The type of an expression.
@@ -610,13 +615,22 @@ impl Resolver {
                         None,
                     ));
                 }
+                let dist_span = dist.span;
                 let dist = self.dist(dist, key.clone(), var.span)?;
+                let Some(set) = dist.set else {
+                    return Err(err(
+                        dist_span,
+                        "samples are drawn from distributions over finite sets, not from densities",
+                        None,
+                    ));
+                };
                 let lo = self.integer(lo, || "the first index of a sample".into())?;
                 let hi = self.integer(hi, || "the last index of a sample".into())?;
                 self.p.samples.push(SampleInfo {
                     name: key.clone(),
                     index: index.base_with_primes(),
                     dist,
+                    set,
                     lo,
                     hi,
                 });
@@ -896,11 +910,15 @@ impl Resolver {
                         )
                     })?;
                 let idx = slots.len() + pos;
-                if !matches!(inputs[idx], Input::Set(_)) {
+                // Over a finite set a distribution; over a variable
+                // declared `in ℝ` a density.
+                let density = matches!(inputs[idx], Input::Real)
+                    && self.var_domain_of(x) == Some(VarDomain::Real);
+                if !matches!(inputs[idx], Input::Set(_)) && !density {
                     return Err(err(
                         x.span,
-                        format!("a distribution's variable must range over a finite set, and `{key}` does not"),
-                        Some(format!("declare it with `var {key} in SET`")),
+                        format!("a distribution's variable must range over a finite set or be declared in ℝ, and `{key}` does neither"),
+                        Some(format!("declare it with `var {key} in SET`, or `var {key} in ℝ` for a density")),
                     ));
                 }
                 FunKind::Dist(idx)
@@ -1208,7 +1226,12 @@ impl Resolver {
                 "`·` stands for the drawn variable and belongs in a distribution",
                 Some("write it inside E_{a~π_θ(·|s)}".into()),
             )),
-            ExprKind::Apply { head, args, cond } => self.apply(head, args, cond, e.span),
+            ExprKind::Apply { head, args, cond } => {
+                if let Some(r) = self.gaussian(head, args, cond) {
+                    return r;
+                }
+                self.apply(head, args, cond, e.span)
+            }
             _ => {
                 let (t, shape) = self.compound(e)?;
                 Ok((t, Ty::Num(shape)))
@@ -1343,6 +1366,12 @@ impl Resolver {
                     Shape::Vector,
                 ))
             }
+            ExprKind::Big {
+                op: ast::BigOp::Integral,
+                var,
+                domain,
+                body,
+            } => self.integral(var, domain, body),
             ExprKind::Big {
                 op,
                 var,
@@ -1610,23 +1639,32 @@ impl Resolver {
             }
         }
         let set = match self.input(callee, hole) {
-            Input::Set(s) => s,
+            Input::Set(s) => Some(s),
+            // A declared density: the drawn variable ranges over ℝ.
+            Input::Real if dist_idx.is_some() => None,
             _ => {
                 return Err(err(
                     e.span,
-                    "the drawn variable must range over a finite set",
+                    "the drawn variable must range over a finite set (or be the variable of a declared density)",
                     None,
                 ))
             }
         };
-        if let Some(VarDomain::Set(s)) = self
+        let declared = self
             .lookup_scope(&key)
             .map(|Binding::Var(v)| self.p.vars[v].domain)
             .or_else(|| match self.globals.get(&key) {
                 Some((Global::Var(v), _)) => Some(self.p.vars[*v].domain),
                 _ => None,
-            })
-        {
+            });
+        if set.is_none() && matches!(declared, Some(d) if d != VarDomain::Real) {
+            return Err(err(
+                var_span,
+                format!("`{key}` is not a real variable, but this density is over ℝ"),
+                None,
+            ));
+        }
+        if let (Some(VarDomain::Set(s)), Some(set)) = (declared, set) {
             if s != set {
                 return Err(err(
                     var_span,
@@ -1638,7 +1676,8 @@ impl Resolver {
                 ));
             }
         }
-        let v = self.new_var(key, VarDomain::Set(set), true);
+        let domain = set.map_or(VarDomain::Real, VarDomain::Set);
+        let v = self.new_var(key, domain, true);
         for (k, a) in args.iter().enumerate() {
             match a {
                 None => terms.push(Term::Var(v)),
@@ -1950,7 +1989,7 @@ impl Resolver {
             let bp = n.base_key();
             if let Some(&fam) = self.families.get(&*bp) {
                 let index = self.index(n, Indexed::Draw(fam))?;
-                let set = self.p.samples[fam].dist.set;
+                let set = self.p.samples[fam].set;
                 return Ok((
                     Term::Sample {
                         family: fam,
@@ -2423,7 +2462,7 @@ impl Program {
                         BigDomain::Range(lo, hi) => {
                             self.depends_on(lo, p) || self.depends_on(hi, p)
                         }
-                        BigDomain::Set(_) => false,
+                        BigDomain::Set(_) | BigDomain::Real => false,
                     }
             }
             Term::Expect { dist, body } => {

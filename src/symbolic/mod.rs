@@ -13,6 +13,8 @@
 //! is sound, not complete. Its rules are listed in [`rules`].
 
 pub mod assume;
+#[cfg(test)]
+mod integral_proptests;
 pub mod normalize;
 #[cfg(test)]
 mod proptests;

@@ -673,6 +673,7 @@ impl<'a> Normalizer<'a> {
     fn remap_dom(&mut self, d: &Dom, cutoff: u32, how: Remap) -> R<Dom> {
         Ok(match d {
             Dom::Set(s) => Dom::Set(*s),
+            Dom::Real => Dom::Real,
             Dom::Range(lo, hi) => {
                 Dom::Range(self.remap(*lo, cutoff, how)?, self.remap(*hi, cutoff, how)?)
             }
@@ -766,6 +767,10 @@ impl<'a> Normalizer<'a> {
                 self.inner(&a, &b)?
             }
             Term::Const(c) => {
+                if self.prog.pi == Some(*c) {
+                    // π appears only in the normal density's formula.
+                    self.rules.insert(Rule::GaussianDensity);
+                }
                 let pos = !matches!(
                     self.prog.consts[*c].kind,
                     crate::syntax::ast::ConstKind::Real
@@ -892,6 +897,7 @@ impl<'a> Normalizer<'a> {
             } => {
                 let dom = match domain {
                     BigDomain::Set(s) => Dom::Set(*s),
+                    BigDomain::Real => Dom::Real,
                     BigDomain::Range(lo, hi) => {
                         let lo = self.normalize(lo)?;
                         let hi = self.normalize(hi)?;
@@ -900,13 +906,21 @@ impl<'a> Normalizer<'a> {
                 };
                 let body = self.under_binder(*var, &dom, |n| n.normalize(body))?;
                 match op {
-                    BigOp::Sum => self.sum(&dom, &body)?,
+                    BigOp::Sum | BigOp::Integral => self.sum(&dom, &body)?,
                     BigOp::Prod => self.prod(&dom, &body)?,
                 }
             }
             Term::Expect { dist, body } => {
-                self.rules.insert(Rule::ExpectationAsSum);
-                let dom = Dom::Set(dist.set);
+                let dom = match dist.set {
+                    Some(s) => {
+                        self.rules.insert(Rule::ExpectationAsSum);
+                        Dom::Set(s)
+                    }
+                    None => {
+                        self.rules.insert(Rule::ExpectationAsIntegral);
+                        Dom::Real
+                    }
+                };
                 let defined = matches!(&*dist.weight, Term::DefCall { def, .. }
                     if !self.prog.defs[*def].distribution);
                 let mut weight = None;
@@ -1021,8 +1035,13 @@ impl<'a> Normalizer<'a> {
         if let Some(r) = self.range_canonical(dom, body, BigOp::Sum)? {
             return Ok(r);
         }
+        let real = *dom == Dom::Real;
         if body.len() > 1 {
-            self.rules.insert(Rule::SumLinearity);
+            self.rules.insert(if real {
+                Rule::IntegralLinearity
+            } else {
+                Rule::SumLinearity
+            });
         }
         let mut acc = Poly::zero();
         let (mut indep, mut dep, mut outside) = (self.buf(), self.buf(), self.buf());
@@ -1042,16 +1061,26 @@ impl<'a> Normalizer<'a> {
             }
             outside.sort_by_key(|x| x.0);
             if dep.len() < self.store.mono_len(*m) {
-                self.rules.insert(Rule::SumFactorOut);
+                self.rules.insert(if real {
+                    Rule::IntegralFactorOut
+                } else {
+                    Rule::SumFactorOut
+                });
             }
-            let inner = if dep.is_empty() {
+            let inner = if dep.is_empty() && real {
+                // ∫_x c dx diverges for c ≠ 0: no normal form.
+                self.give(indep);
+                self.give(dep);
+                self.give(outside);
+                return Err("an integral of a term without its variable diverges".into());
+            } else if dep.is_empty() {
                 self.rules.insert(Rule::SumOfConstant);
                 self.card(dom)?
             } else if let Some(r) = self.distribution_sum(dom, &dep) {
                 r
             } else if let Some(r) = match dom {
                 Dom::Range(..) => self.interchange(dom, &dep)?,
-                Dom::Set(_) => None,
+                Dom::Set(_) | Dom::Real => None,
             } {
                 r
             } else {
@@ -1145,7 +1174,7 @@ impl<'a> Normalizer<'a> {
                     let term = self.shift(term, 0, -1)?;
                     let term = self.store.poly(term).clone();
                     acc = match op {
-                        BigOp::Sum => self.add(&acc, &term)?,
+                        BigOp::Sum | BigOp::Integral => self.add(&acc, &term)?,
                         BigOp::Prod => self.mul(&acc, &term)?,
                     };
                 }
@@ -1169,7 +1198,7 @@ impl<'a> Normalizer<'a> {
         let zero = self.intern(Poly::zero());
         let new_dom = Dom::Range(zero, self.intern(len));
         Ok(Some(match op {
-            BigOp::Sum => self.sum(&new_dom, &shifted)?,
+            BigOp::Sum | BigOp::Integral => self.sum(&new_dom, &shifted)?,
             BigOp::Prod => self.prod(&new_dom, &shifted)?,
         }))
     }
@@ -1290,6 +1319,7 @@ impl<'a> Normalizer<'a> {
                 let is_sum = matches!(self.store.atom(a), Atom::Sum(..));
                 let d = match d {
                     Dom::Set(s) => Dom::Set(s),
+                    Dom::Real => Dom::Real,
                     Dom::Range(lo, hi) => Dom::Range(sub(self, lo)?, sub(self, hi)?),
                 };
                 let body = self.subst(body, cutoff + 1, repl)?;
@@ -1303,6 +1333,7 @@ impl<'a> Normalizer<'a> {
             Atom::Card(d) => {
                 let d = match d {
                     Dom::Set(s) => Dom::Set(s),
+                    Dom::Real => Dom::Real,
                     Dom::Range(lo, hi) => Dom::Range(sub(self, lo)?, sub(self, hi)?),
                 };
                 self.card(&d)?
@@ -1332,10 +1363,12 @@ impl<'a> Normalizer<'a> {
         let FunKind::Dist(k) = self.prog.funs[fun].kind else {
             return None;
         };
-        let Input::Set(set) = self.prog.funs[fun].inputs[k] else {
-            return None;
+        let over = match self.prog.funs[fun].inputs[k] {
+            Input::Set(set) => Dom::Set(set),
+            Input::Real => Dom::Real,
+            Input::Param(_) => return None,
         };
-        if *dom != Dom::Set(set) {
+        if *dom != over {
             return None;
         }
         let bound0 = self.store.intern_atom(Atom::Bound(0), false);
@@ -1349,11 +1382,20 @@ impl<'a> Normalizer<'a> {
         if !others_free {
             return None;
         }
+        let real = over == Dom::Real;
         if grad {
-            self.rules.insert(Rule::SumOfDistributionGradient);
+            self.rules.insert(if real {
+                Rule::IntegralOfDensityGradient
+            } else {
+                Rule::SumOfDistributionGradient
+            });
             Some(Poly::zero())
         } else {
-            self.rules.insert(Rule::SumOfDistribution);
+            self.rules.insert(if real {
+                Rule::IntegralOfDensity
+            } else {
+                Rule::SumOfDistribution
+            });
             Some(Poly::constant(Q::ONE))
         }
     }
@@ -1656,7 +1698,11 @@ impl<'a> Normalizer<'a> {
                 self.mul(&self.store.atom_poly(a), &s)
             }
             Atom::Sum(d, body) => {
-                self.rules.insert(Rule::GradientThroughSum);
+                self.rules.insert(if d == Dom::Real {
+                    Rule::GradientThroughIntegral
+                } else {
+                    Rule::GradientThroughSum
+                });
                 let bp = self.store.poly(body).clone();
                 let db = self.grad(&bp, p)?;
                 self.sum(&d, &db)

@@ -162,6 +162,20 @@ rules! {
     /// assumed equations `Lᵢ = Rᵢ`, found exactly (`assume.rs`), when some
     /// instance satisfies the assumptions.
     Assumption: "by assumption", if "where every assumed equation of the file holds", e.g. "J(θ) - b = 0" with "assume b = J(θ)";
+    /// `E_{x~p}[f] = ∫_x p(x) f` for a density p over a real x.
+    ExpectationAsIntegral: "E as ∫", if "always (the definition of E over a continuous variable)", e.g. "E_{x~p}[f(x)] = ∫_x p(x) f(x)" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    /// `∫_x (f + g) = ∫_x f + ∫_x g`.
+    IntegralLinearity: "∫-linearity", if "wherever both sides are defined (each integral converges)", e.g. "∫_x p(x) [f(x) + g(x)] = ∫_x p(x) f(x) + ∫_x p(x) g(x)" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    /// `∫_x c·f(x) = c·∫_x f(x)`.
+    IntegralFactorOut: "∫ factor out", if "when c does not involve x", e.g. "∫_x c p(x) f(x) = c ∫_x p(x) f(x)" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    /// `∫_x p(x|y) dx = 1`.
+    IntegralOfDensity: "∫ p = 1", if "when p is declared `dist x` with `var x in ℝ` (a density) and y does not involve x", e.g. "∫_x p(x) = 1" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    /// `∫_x ∇_θ p_θ(x|y) dx = 0`.
+    IntegralOfDensityGradient: "∫ ∇p = 0", if "as for ∫ p = 1, and differentiation under the integral sign holds (the gradient of the constant 1)", e.g. "∫_a ∇_θ π_θ(a | s) = 0" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    /// `∇ ∫_x f = ∫_x ∇f`.
+    GradientThroughIntegral: "∇ through ∫", if "the domain ℝ does not depend on θ, and the integrand and its gradient are integrable (dominated) near θ", e.g. "∇_θ ∫_a π_θ(a | s) r(s, a) = ∫_a ∇_θ π_θ(a | s) r(s, a)" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    /// `𝒩(x; μ, v) = exp(−(x−μ)²/(2v) − ½ log(2πv))`.
+    GaussianDensity: "normal density", if "where v > 0 (the domain condition of the log; π is the number, not a name)", e.g. "∇_θ log N(a; μ_θ(s), σ^2) = (a - μ_θ(s)) / σ^2 ∇_θ μ_θ(s)" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
     /// `a ≥ b` when `a − b` normalises to a non-negative number; `a ∝ b` when `a / b` (for gradients, the common ratio of their scalar factors) normalises to a positive factor that depends on no free variable but those after `|` on the left side.
     ConstantComparison: "constant comparison", if "as stated", e.g. "11 ≥ 0.4 · 20 + 0.6 · (-10)";
 }

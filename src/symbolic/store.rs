@@ -43,6 +43,8 @@ pub enum Dom {
     Set(SetId),
     /// The integers `lo..=hi`.
     Range(PolyId, PolyId),
+    /// The real line: a Σ over it is the integral `∫_x`.
+    Real,
 }
 
 /// An atom: a leaf of the polynomial normal form.
@@ -686,7 +688,7 @@ impl Store {
 
     fn dom_refs(&self, d: &Dom) -> u64 {
         match d {
-            Dom::Set(_) => 0,
+            Dom::Set(_) | Dom::Real => 0,
             Dom::Range(lo, hi) => self.poly_refs(*lo) | self.poly_refs(*hi),
         }
     }
@@ -746,7 +748,7 @@ impl Store {
         };
         let pp = |s: &Store, p: &PolyId| s.poly_params(*p);
         let dom_params = |s: &Store, d: &Dom| match d {
-            Dom::Set(_) => 0,
+            Dom::Set(_) | Dom::Real => 0,
             Dom::Range(lo, hi) => pp(s, lo) | pp(s, hi),
         };
         let params = match &atom {

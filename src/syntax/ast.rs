@@ -234,13 +234,17 @@ pub enum BinOp {
     Div,
 }
 
-/// Σ or Π.
+/// Σ, Π or ∫.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BigOp {
     /// Σ
     Sum,
     /// Π
     Prod,
+    /// `∫_x`: the integral over the real line of a variable `x` declared
+    /// `var x in ℝ` (or bound by the integral alone). Its domain is
+    /// [`Domain::Declared`] or `Domain::Set(ℝ)`.
+    Integral,
 }
 
 /// What a Σ or Π ranges over.

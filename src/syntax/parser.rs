@@ -3,7 +3,7 @@
 //! ```text
 //! file      := line*                         (see `lines`: one item a logical line)
 //! line      := decl | 'derivation' STRING? ('proves' IDENT)? | chain_line | blank
-//! decl      := 'param' names | 'set' names | 'var' names (('in'|'∈') NAME)?
+//! decl      := 'param' names | 'set' names | 'var' names (('in'|'∈') NAME)?   `in ℝ`/`in reals`: real
 //!            | 'fun' head (':' ('dist' NAME | 'positive' | 'real' | 'vector'))?
 //!            | 'const' names (':' ('count'|'positive'|'real'))?
 //!            | 'def' head '=' expr | 'assume' expr REL expr
@@ -24,12 +24,14 @@
 //!            | FUNC ('(' expr ')' | '[' expr ']') ('^' exponent)?   an application
 //!            | FUNC prefixed
 //!            | ('Σ'|'sum'|'Π'|'prod') '_' binder ('^' bound)? term     the rest of the term
+//!            | ('∫'|'int') '_' (NAME | '{' NAME ('∈'|'in') ('ℝ'|'reals') '}') term
 //!            | ('E'|'𝔼') '_' draws ('[' expr ']' | term)
 //!            | power
 //! power     := postfix ('^' exponent)?
 //!            | postfix '^' ('⊤' | 'T' | '{⊤}' | '{T}') prefixed   an inner product
 //! exponent  := '-' exponent | '{' expr '}' | power
 //! postfix   := name '(' args ('|' args)? ')'    no space before '('
+//!            | ('N'|'𝒩') '(' expr ';' expr ',' expr ')'    the normal density (mean, variance)
 //!            | primary
 //! primary   := NUMBER | name | '(' expr ')' | '[' expr ']' | '|' expr '|' | '·'
 //!            | ('⟨' | '<') expr ',' expr ('⟩' | '>')          an inner product
@@ -56,6 +58,9 @@ use nom::IResult;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use std::cell::{Cell, RefCell};
+
+mod integral;
+pub use integral::GAUSSIAN;
 
 /// Parser input: a slice of the file, the byte offset of its start in
 /// the file, and the state of this one parse. Lines and columns are
@@ -684,7 +689,7 @@ fn can_start_factor(i: &In) -> bool {
     c.is_ascii_digit()
         || matches!(
             c,
-            '(' | '[' | '∇' | '∂' | 'Σ' | 'Π' | '∑' | '∏' | '𝔼' | '√' | '⟨'
+            '(' | '[' | '∇' | '∂' | 'Σ' | 'Π' | '∑' | '∏' | '𝔼' | '√' | '⟨' | '∫'
         )
 }
 
@@ -807,7 +812,8 @@ fn prefixed(i: In) -> PResult<Expr> {
     // before trying the operator spellings.
     match peek(&i) {
         Some(
-            '∇' | 'g' | '∂' | 'p' | 'd' | 'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'Π' | '∏' | '𝔼' | 'E',
+            '∇' | 'g' | '∂' | 'p' | 'd' | 'l' | 'e' | 's' | '√' | 'Σ' | '∑' | 'Π' | '∏' | '𝔼' | 'E'
+            | '∫' | 'i',
         ) => {}
         _ => return power(i),
     }
@@ -920,6 +926,13 @@ fn prefixed(i: In) -> PResult<Expr> {
         if let Some((j, _)) = sym(i, spellings) {
             return big(j, start, op);
         }
+    }
+    // ∫_x, int_x
+    if let Some((j, _)) = sym(i, &["∫"]) {
+        return integral::integral(j, start);
+    }
+    if i.fragment().starts_with("int_") {
+        return integral::integral(advance(i, 3), start);
     }
     // E
     if let Some((j, _)) = sym(i, &["𝔼"]) {
@@ -1178,7 +1191,24 @@ fn postfix(i: In) -> PResult<Expr> {
     };
     let _g = DepthGuard::enter(&j)?;
     let k = advance(j, 1);
-    let (k, args) = cut(context("the arguments", arg_list(k)))?;
+    let (k, args) = if integral::is_gaussian_head(&head) {
+        // The first argument is read once: a `;` after it makes the
+        // normal density, else the arguments go on as usual.
+        let (k1, first) = cut(context("the arguments", expr(k)))?;
+        let first = match integral::gaussian(&head, first, k1, e.span.start)? {
+            integral::Read::Gaussian(k, g) => return Ok((k, g)),
+            integral::Read::Argument(first) => first,
+        };
+        let (mut k, mut args) = (k1, vec![first]);
+        while let Some((k2, _)) = sym(k, &[","]) {
+            let (k3, a) = cut(expr(k2))?;
+            args.push(a);
+            k = k3;
+        }
+        (k, args)
+    } else {
+        cut(context("the arguments", arg_list(k)))?
+    };
     let (k, cond) = if let Some((k2, _)) = sym(k, &["|", "∣"]) {
         cut(context("the conditioning arguments", arg_list(k2)))?
     } else {
@@ -1512,6 +1542,10 @@ fn keyword_item<'a>(kw: &str, i: In<'a>) -> PResult<'a, ItemKind> {
             let (j, ns) = names(i)?;
             if let Some((k, _)) = sym(j, &["in", "∈"]) {
                 let (k, set) = cut(context("a set name", name(k)))?;
+                if integral::is_reals(&set) {
+                    // `var x in ℝ`: a real variable.
+                    return Ok((k, ItemKind::Var(ns, None)));
+                }
                 Ok((k, ItemKind::Var(ns, Some(set))))
             } else {
                 Ok((j, ItemKind::Var(ns, None)))

@@ -243,6 +243,15 @@ impl Printer {
             ExprKind::Number(n) => s.push_str(&number_text(n)),
             ExprKind::Name(n) => self.name(s, n),
             ExprKind::Placeholder => s.push_str(if latex { "\\cdot" } else { "·" }),
+            ExprKind::Apply { head, args, cond }
+                if head.base == super::parser::GAUSSIAN && args.len() == 3 && cond.is_empty() =>
+            {
+                s.push_str(if latex { "\\mathcal{N}(" } else { "𝒩(" });
+                self.args(s, &args[..1]);
+                s.push_str("; ");
+                self.args(s, &args[1..]);
+                s.push(')');
+            }
             ExprKind::Apply { head, args, cond } => {
                 self.name(s, head);
                 s.push('(');
@@ -355,6 +364,18 @@ impl Printer {
                 self.prefix_operand(s, body, open_right);
             }
             ExprKind::Big {
+                op: BigOp::Integral,
+                var,
+                body,
+                ..
+            } if latex => {
+                // As the LaTeX reader takes it back: up to the differential.
+                s.push_str("\\int \\left[ ");
+                self.expr(s, body, ADD, false);
+                s.push_str(" \\right] \\mathrm{d}");
+                self.name(s, var);
+            }
+            ExprKind::Big {
                 op,
                 var,
                 domain,
@@ -363,8 +384,10 @@ impl Printer {
                 s.push_str(match (op, latex) {
                     (BigOp::Sum, false) => "Σ",
                     (BigOp::Prod, false) => "Π",
+                    (BigOp::Integral, false) => "∫",
                     (BigOp::Sum, true) => "\\sum",
                     (BigOp::Prod, true) => "\\prod",
+                    (BigOp::Integral, true) => "\\int",
                 });
                 s.push('_');
                 match &**domain {
