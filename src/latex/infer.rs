@@ -472,19 +472,21 @@ impl Uses {
                 }
             }
             ExprKind::Inner { left, right, .. } => {
-                // `⟨θ, φ(s, a)⟩`: θ is a parameter used as a vector, and a
-                // function beside it is a vector function.
-                for (a, b) in [(left, right), (right, left)] {
-                    if let ExprKind::Name(n) = &a.kind {
-                        if let Some(k) = n.key().filter(|k| self.params.iter().any(|(p, _)| p == k))
-                        {
-                            self.mark_param(&k, n.span);
-                            if let ExprKind::Apply { head, .. } = &b.kind {
-                                if let Some(h) = head.key() {
-                                    self.mark_vector(&h);
-                                }
+                // `⟨θ, φ(s, a)⟩`, `θ^T φ(s, a)`: the operands are vectors,
+                // and a vector is a parameter or a vector function.
+                for side in [left, right] {
+                    match &side.kind {
+                        ExprKind::Name(n) => {
+                            if let Some(k) = n.key() {
+                                self.mark_param(&k, n.span);
                             }
                         }
+                        ExprKind::Apply { head, .. } => {
+                            if let Some(h) = head.key() {
+                                self.mark_vector(&h);
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 self.expr(left);
@@ -885,7 +887,7 @@ mod tests {
         u.expr(&e);
         let i = u.infer();
         assert_eq!(i.text, "var x in ℝ\nfun p(x) : dist x\nfun f(x)\n");
-        // θ^T φ(s, a) as the grammar reads it today: a power of θ by T.
+        // θ^T φ(s, a): an inner product of θ and φ.
         let i = inferred_latex(r"\theta^T \phi(s, a) = 2 \theta^T \phi(s, a)");
         assert!(i.text.contains("param θ\n"), "{}", i.text);
         assert!(i.text.contains("fun φ(s, a) : vector\n"), "{}", i.text);

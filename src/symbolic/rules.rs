@@ -150,11 +150,11 @@ rules! {
     /// `exp(a + b) = exp a · exp b`.
     ExpOfSum: "exp of a sum", if "always", e.g. "exp(g(τ) + b) = exp(g(τ)) exp(b)";
     /// `⟨a u + b v, w⟩ = a ⟨u, w⟩ + b ⟨v, w⟩` and `⟨u, v⟩ = ⟨v, u⟩`: the inner product is bilinear and symmetric.
-    InnerProductBilinear: "⟨·,·⟩ bilinear", if "always (a, b numbers)", e.g. "⟨2 φ(s, a) + ψ(s), θ⟩ = 2 θ^T φ(s, a) + ⟨θ, ψ(s)⟩" with "set S\nset A\nvar s in S\nvar a in A\nvar b in A\nfun φ(s, a) : vector\nfun ψ(s) : vector\nfun π_θ(a | s) : dist a";
+    InnerProductBilinear: "⟨·,·⟩ bilinear", if "always (a, b numbers)", e.g. "⟨2 φ(s, a) + ψ(s), θ⟩ = 2 θ^T φ(s, a) + ⟨θ, ψ(s)⟩" with "set S\nset A\nvar s in S\nvar a in A\nvar e in A\nfun φ(s, a) : vector\nfun ψ(s) : vector\nfun π_θ(a | s) : dist a";
     /// `⟨Σ_x u(x), v⟩ = Σ_x ⟨u(x), v⟩` (so E too).
-    InnerProductOfSum: "⟨Σ, ·⟩ = Σ⟨·,·⟩", if "when v does not involve x (finite sums); applied when v is not a Σ itself, so that the order of two sums never depends on the order of the operands", e.g. "⟨θ, E_{b~π_θ(·|s)}[φ(s, b)]⟩ = Σ_b π_θ(b | s) θ^T φ(s, b)" with "set S\nset A\nvar s in S\nvar a in A\nvar b in A\nfun φ(s, a) : vector\nfun ψ(s) : vector\nfun π_θ(a | s) : dist a";
+    InnerProductOfSum: "⟨Σ, ·⟩ = Σ⟨·,·⟩", if "when v does not involve x (finite sums); applied when v is not a Σ itself, so that the order of two sums never depends on the order of the operands", e.g. "⟨θ, E_{e~π_θ(·|s)}[φ(s, e)]⟩ = Σ_e π_θ(e | s) θ^T φ(s, e)" with "set S\nset A\nvar s in S\nvar a in A\nvar e in A\nfun φ(s, a) : vector\nfun ψ(s) : vector\nfun π_θ(a | s) : dist a";
     /// `∇_θ ⟨θ, v⟩ = v` and `∇_θ ⟨u, v⟩ = 0`, joined by the product rule `∇⟨u, v⟩ = (∂u)ᵀ v + (∂v)ᵀ u`.
-    InnerProductGradient: "∇⟨θ, v⟩ = v", if "each operand is θ itself (its Jacobian the identity) or does not depend on θ; otherwise the gradient is not written (the step goes to the numeric engine)", e.g. "∇_θ (θ^T φ(s, a) + 3 ⟨ψ(s), φ(s, a)⟩) = φ(s, a)" with "set S\nset A\nvar s in S\nvar a in A\nvar b in A\nfun φ(s, a) : vector\nfun ψ(s) : vector\nfun π_θ(a | s) : dist a";
+    InnerProductGradient: "∇⟨θ, v⟩ = v", if "each operand is θ itself (its Jacobian the identity) or does not depend on θ; otherwise the gradient is not written (the step goes to the numeric engine)", e.g. "∇_θ (θ^T φ(s, a) + 3 ⟨ψ(s), φ(s, a)⟩) = φ(s, a)" with "set S\nset A\nvar s in S\nvar a in A\nvar e in A\nfun φ(s, a) : vector\nfun ψ(s) : vector\nfun π_θ(a | s) : dist a";
     /// `N / P = 0` iff `N = 0`.
     CommonDenominator: "common denominator", if "where P ≠ 0", e.g. "1/(x + 1) + x/(x + 1) = 1";
     /// `A = B` when `A − B` is a combination `Σ cᵢ qᵢ (Lᵢ − Rᵢ)` (rational
@@ -163,19 +163,19 @@ rules! {
     /// instance satisfies the assumptions.
     Assumption: "by assumption", if "where every assumed equation of the file holds", e.g. "J(θ) - b = 0" with "assume b = J(θ)";
     /// `E_{x~p}[f] = ∫_x p(x) f` for a density p over a real x.
-    ExpectationAsIntegral: "E as ∫", if "always (the definition of E over a continuous variable)", e.g. "E_{x~p}[f(x)] = ∫_x p(x) f(x)" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    ExpectationAsIntegral: "E as ∫", if "always (the definition of E over a continuous variable)", e.g. "E_{y~p}[u(y)] = ∫_y p(y) u(y)" with "var y in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(y) : dist y\nfun u(y)\nfun w(y)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
     /// `∫_x (f + g) = ∫_x f + ∫_x g`.
-    IntegralLinearity: "∫-linearity", if "wherever both sides are defined (each integral converges)", e.g. "∫_x p(x) [f(x) + g(x)] = ∫_x p(x) f(x) + ∫_x p(x) g(x)" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    IntegralLinearity: "∫-linearity", if "wherever both sides are defined (each integral converges)", e.g. "∫_y p(y) [u(y) + w(y)] = ∫_y p(y) u(y) + ∫_y p(y) w(y)" with "var y in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(y) : dist y\nfun u(y)\nfun w(y)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
     /// `∫_x c·f(x) = c·∫_x f(x)`.
-    IntegralFactorOut: "∫ factor out", if "when c does not involve x", e.g. "∫_x c p(x) f(x) = c ∫_x p(x) f(x)" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    IntegralFactorOut: "∫ factor out", if "when c does not involve x", e.g. "∫_y c p(y) u(y) = c ∫_y p(y) u(y)" with "var y in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(y) : dist y\nfun u(y)\nfun w(y)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
     /// `∫_x p(x|y) dx = 1`.
-    IntegralOfDensity: "∫ p = 1", if "when p is declared `dist x` with `var x in ℝ` (a density) and y does not involve x", e.g. "∫_x p(x) = 1" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    IntegralOfDensity: "∫ p = 1", if "when p is declared `dist x` with `var x in ℝ` (a density) and y does not involve x", e.g. "∫_y p(y) = 1" with "var y in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(y) : dist y\nfun u(y)\nfun w(y)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
     /// `∫_x ∇_θ p_θ(x|y) dx = 0`.
-    IntegralOfDensityGradient: "∫ ∇p = 0", if "as for ∫ p = 1, and differentiation under the integral sign holds (the gradient of the constant 1)", e.g. "∫_a ∇_θ π_θ(a | s) = 0" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    IntegralOfDensityGradient: "∫ ∇p = 0", if "as for ∫ p = 1, and differentiation under the integral sign holds (the gradient of the constant 1)", e.g. "∫_a ∇_θ π_θ(a | s) = 0" with "var y in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(y) : dist y\nfun u(y)\nfun w(y)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
     /// `∇ ∫_x f = ∫_x ∇f`.
-    GradientThroughIntegral: "∇ through ∫", if "the domain ℝ does not depend on θ, and the integrand and its gradient are integrable (dominated) near θ", e.g. "∇_θ ∫_a π_θ(a | s) r(s, a) = ∫_a ∇_θ π_θ(a | s) r(s, a)" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    GradientThroughIntegral: "∇ through ∫", if "the domain ℝ does not depend on θ, and the integrand and its gradient are integrable (dominated) near θ", e.g. "∇_θ ∫_a π_θ(a | s) r(s, a) = ∫_a ∇_θ π_θ(a | s) r(s, a)" with "var y in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(y) : dist y\nfun u(y)\nfun w(y)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
     /// `𝒩(x; μ, v) = exp(−(x−μ)²/(2v) − ½ log(2πv))`.
-    GaussianDensity: "normal density", if "where v > 0 (the domain condition of the log; π is the number, not a name)", e.g. "∇_θ log N(a; μ_θ(s), σ^2) = (a - μ_θ(s)) / σ^2 ∇_θ μ_θ(s)" with "var x in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(x) : dist x\nfun f(x)\nfun g(x)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
+    GaussianDensity: "normal density", if "where v > 0 (the domain condition of the log; π is the number, not a name)", e.g. "∇_θ log N(a; μ_θ(s), σ^2) = (a - μ_θ(s)) / σ^2 ∇_θ μ_θ(s)" with "var y in ℝ\nvar a in reals\nset S\nvar s in S\nfun p(y) : dist y\nfun u(y)\nfun w(y)\nfun π_θ(a | s) : dist a\nfun μ_θ(s)\nfun r(s, a)\nconst σ : positive";
     /// `a ≥ b` when `a − b` normalises to a non-negative number; `a ∝ b` when `a / b` (for gradients, the common ratio of their scalar factors) normalises to a positive factor that depends on no free variable but those after `|` on the left side.
     ConstantComparison: "constant comparison", if "as stated", e.g. "11 ≥ 0.4 · 20 + 0.6 · (-10)";
 }
