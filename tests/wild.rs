@@ -50,16 +50,16 @@ use std::path::{Path, PathBuf};
 
 /// Files of the corpus read without a parse or declaration error, in
 /// percent: the figure on main today. Raise it as features land. (On main
-/// today no file reads, so the three floors are zero and the soundness rule
-/// has no step to hold; the audit is exercised on a file the tool reads,
-/// below.)
+/// today no file reads without an error, though 23 of the published steps
+/// are read and held to the soundness rule; the audit is also exercised on
+/// a file the tool reads in full, below.)
 const FILES_READ_FLOOR_PERCENT: f64 = 0.0;
 /// Published steps decided (proved, confirmed, estimated or refuted), in
 /// percent: the figure on main today. Raise it as features land.
-const DECIDED_FLOOR_PERCENT: f64 = 0.0;
+const DECIDED_FLOOR_PERCENT: f64 = 2.4;
 /// Published steps whose verdict is the one their mark names, in percent:
 /// the figure on main today. Raise it as features land.
-const AGREEING_FLOOR_PERCENT: f64 = 0.0;
+const AGREEING_FLOOR_PERCENT: f64 = 5.5;
 
 const CORPUS: &str = "derivations/wild";
 
