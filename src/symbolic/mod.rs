@@ -99,8 +99,8 @@ impl<'p> Session<'p> {
     /// A session for a chain of `program`.
     pub fn new(program: &'p Program, budget: Budget) -> Self {
         Session {
-            // Made on first use: a session that proves nothing takes nothing
-            // from this thread's spare allocations.
+            // Made on first use: a session that proves nothing allocates
+            // no store.
             n: None,
             program,
             budget,
@@ -163,14 +163,6 @@ impl<'p> Session<'p> {
                 Reason::Inconclusive("the right side may have no value where the left side has one (its log, square root, power or quotient is not the left side's)".into()),
             ),
             o => o,
-        }
-    }
-}
-
-impl Drop for Session<'_> {
-    fn drop(&mut self) {
-        if let Some(n) = self.n.take() {
-            n.recycle();
         }
     }
 }

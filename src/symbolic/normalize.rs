@@ -148,64 +148,24 @@ pub struct Normalizer<'a> {
     bufs: Vec<Vec<Factor>>,
 }
 
-/// The allocations of a finished normalizer, kept for the next one on the
-/// same thread: a proof builds and drops a store of a few dozen atoms, and
-/// growing its arrays and tables from nothing each time cost more than a
-/// tenth of the proof.
-struct Spare {
-    store: Box<Store>,
-    env: Vec<Option<Binding>>,
-    alias: Vec<ParamId>,
-    shift_memo: HashMap<(PolyId, u32, Remap), PolyId>,
-    bufs: Vec<Vec<Factor>>,
-}
-
-thread_local! {
-    static SPARE: std::cell::Cell<Option<Spare>> = const { std::cell::Cell::new(None) };
-}
-
-/// A store that holds on to more than this many bytes is not kept.
-const MAX_SPARE_BYTES: usize = 1 << 20;
-
 impl<'a> Normalizer<'a> {
-    /// A normalizer for a program, with an empty store (reusing the
-    /// allocations a [`Normalizer::recycle`]d one left on this thread).
+    /// A normalizer for a program, with an empty store. A
+    /// [`super::Session`] keeps one for all the steps of a chain, so its
+    /// store grows once a chain, not once a step.
     pub fn new(prog: &'a Program, budget: Budget) -> Self {
-        let Spare {
-            mut store,
-            mut env,
-            mut alias,
-            mut shift_memo,
-            bufs,
-        } = SPARE.take().unwrap_or_else(|| Spare {
-            store: Box::default(),
-            env: Vec::new(),
-            alias: Vec::new(),
-            shift_memo: HashMap::new(),
-            bufs: Vec::new(),
-        });
-        // Ids of another proof must never leak into this one.
-        if !store.is_empty() {
-            store.clear();
-        }
-        shift_memo.clear();
-        env.clear();
-        env.resize(prog.vars.len(), None);
-        alias.clear();
-        alias.extend(0..prog.params.len());
         Normalizer {
             prog,
-            store,
-            env,
-            alias,
+            store: Box::default(),
+            env: vec![None; prog.vars.len()],
+            alias: (0..prog.params.len()).collect(),
             depth: 0,
             rules: Rules::default(),
             conditions: Vec::new(),
             binders: Vec::new(),
             ops: 0,
             budget,
-            shift_memo,
-            bufs,
+            shift_memo: HashMap::new(),
+            bufs: Vec::new(),
         }
     }
 
@@ -217,27 +177,6 @@ impl<'a> Normalizer<'a> {
     fn give(&mut self, mut b: Vec<Factor>) {
         b.clear();
         self.bufs.push(b);
-    }
-
-    /// Empty this normalizer and keep its allocations for the next one
-    /// on this thread.
-    pub fn recycle(self) {
-        let mut store = self.store;
-        if store.footprint() > MAX_SPARE_BYTES {
-            return;
-        }
-        store.clear();
-        let mut shift_memo = self.shift_memo;
-        shift_memo.clear();
-        let mut bufs = self.bufs;
-        bufs.truncate(8);
-        SPARE.set(Some(Spare {
-            store,
-            env: self.env,
-            alias: self.alias,
-            shift_memo,
-            bufs,
-        }));
     }
 
     /// Start a new normalisation in the same store: a fresh operation

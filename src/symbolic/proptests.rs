@@ -207,3 +207,20 @@ fn most_true_rewrites_are_proved() {
         "only {proved} of {total} true rewrites proved"
     );
 }
+
+/// A true step the numeric engine refutes: on the instance this seed draws
+/// (b = −786.8, so exp(b) underflows to 0 on the right while exp(R(τ) + b)
+/// stays about 1e-265 on the left), the right side's error bound does not
+/// cover the left side's value. Found by `what_is_proved_the_numeric_engine_confirms`;
+/// kept here, ignored, until the bound is found and fixed (run it with
+/// `cargo test --lib -- --ignored a_tiny_exponential`).
+#[test]
+#[ignore = "a known false refutation: an error bound lost after an underflow"]
+fn a_tiny_exponential_is_not_a_counterexample() {
+    let (_, numeric) = judge(
+        "((Σ_{i=1}^{N} Σ_τ (exp(R(τ) + b)) · f(τ)^i) · ∇_θ log Pr_θ(τ))",
+        "(((∇_θ Pr_θ(τ) / Pr_θ(τ)) · (Σ_τ Σ_{i=1}^{N} f(τ)^i · ((exp(R(τ)) · exp(b))))) · f(τ) / f(τ))",
+        4085032584971634809,
+    );
+    assert!(!matches!(numeric, Verdict::Refuted { .. }), "{numeric:?}");
+}
