@@ -41,41 +41,12 @@ pub fn expand(e: &mut Expr, dists: &[(String, String)]) -> Result<(), SyntaxErro
         }
     }
     let mut result = Ok(());
-    for_each_child_mut(e, &mut |c| {
+    e.for_each_child_mut(|c| {
         if result.is_ok() {
             result = expand(c, dists);
         }
     });
     result
-}
-
-/// The children of an expression, mutably.
-fn for_each_child_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
-    match &mut e.kind {
-        ExprKind::Number(_) | ExprKind::Placeholder | ExprKind::Name(_) => {}
-        ExprKind::Apply { args, cond, .. } => args.iter_mut().chain(cond).for_each(f),
-        ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => f(a),
-        ExprKind::Binary(_, a, b)
-        | ExprKind::Pow(a, b)
-        | ExprKind::Inner {
-            left: a, right: b, ..
-        } => {
-            f(a);
-            f(b);
-        }
-        ExprKind::Deriv { body, .. } => f(body),
-        ExprKind::Big { domain, body, .. } => {
-            if let Domain::Range(lo, hi) = domain.as_mut() {
-                f(lo);
-                f(hi);
-            }
-            f(body);
-        }
-        ExprKind::Expect { draws, body } => {
-            draws.iter_mut().for_each(|d| f(&mut d.dist));
-            f(body);
-        }
-    }
 }
 
 /// The distribution `d` (a name, or an application with a `·`) at the

@@ -124,18 +124,11 @@ impl Resolver {
         let body = self.value(body);
         self.scope.pop();
         let (body, shape) = body?;
-        let shape = if shape.is_vector() {
-            Shape::Vector
-        } else {
-            Shape::Real
-        };
-        Ok((
-            Term::Big {
-                op: ast::BigOp::Integral,
-                var: v,
-                domain: BigDomain::Real,
-                body: Box::new(body),
-            },
+        Ok(super::big_term(
+            ast::BigOp::Integral,
+            v,
+            BigDomain::Real,
+            body,
             shape,
         ))
     }

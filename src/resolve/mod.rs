@@ -1433,20 +1433,7 @@ impl Resolver {
                 }
                 self.scope.pop();
                 let (body, shape) = body?;
-                let shape = if shape.is_vector() {
-                    Shape::Vector
-                } else {
-                    Shape::Real
-                };
-                Ok((
-                    Term::Big {
-                        op: *op,
-                        var: v,
-                        domain: bdomain,
-                        body: b(body),
-                    },
-                    shape,
-                ))
+                Ok(big_term(*op, v, bdomain, body, shape))
             }
             ExprKind::Expect { draws, body } => {
                 let depth = self.scope.len();
@@ -2499,3 +2486,29 @@ impl Program {
 
 #[cfg(test)]
 mod tests;
+
+/// A Σ, Π or ∫ over `var` and `domain` of a resolved body of `shape`: a
+/// vector when its body is one, else a real number.
+fn big_term(
+    op: ast::BigOp,
+    var: usize,
+    domain: BigDomain,
+    body: Term,
+    shape: Shape,
+) -> (Term, Shape) {
+    let shape = if shape.is_vector() {
+        Shape::Vector
+    } else {
+        Shape::Real
+    };
+    let body = Box::new(body);
+    (
+        Term::Big {
+            op,
+            var,
+            domain,
+            body,
+        },
+        shape,
+    )
+}

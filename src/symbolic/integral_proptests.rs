@@ -4,11 +4,8 @@
 //! refuted, and a wrong pair (a positive integral added) must never be
 //! proved or confirmed.
 
-use super::normalize::Budget;
-use super::{prove, Outcome};
-use crate::numeric::NumericEngine;
-use crate::verdict::with_first_step;
-use crate::verdict::{Engine, Verdict};
+use super::Outcome;
+use crate::verdict::Verdict;
 use proptest::prelude::*;
 
 const DECLS: &str = "param θ\nvar x in ℝ\nfun f(x)\nfun g(x)\nfun w(x) : positive\n\
@@ -67,11 +64,7 @@ fn pairs() -> impl Strategy<Value = (String, String)> {
 }
 
 fn judge(a: &str, b: &str, seed: u64) -> (Outcome, Verdict) {
-    with_first_step(&format!("{DECLS}\n\n{a}\n= {b}\n"), seed, |p| {
-        let symbolic = prove(p, Budget::default());
-        let numeric = NumericEngine::default().decide(p).into_verdict();
-        (symbolic, numeric)
-    })
+    super::proptests::judge_in(DECLS, a, b, seed)
 }
 
 proptest! {

@@ -140,7 +140,13 @@ fn pairs() -> impl Strategy<Value = Pair> {
 
 /// The verdicts of the symbolic and the numeric engine on `a = b`.
 fn judge(a: &str, b: &str, seed: u64) -> (Outcome, Verdict) {
-    with_first_step(&format!("{DECLS}\n\n{a}\n= {b}\n"), seed, |p| {
+    judge_in(DECLS, a, b, seed)
+}
+
+/// The verdicts of the symbolic and the numeric engine on `a = b` under
+/// the declarations `decls`.
+pub(super) fn judge_in(decls: &str, a: &str, b: &str, seed: u64) -> (Outcome, Verdict) {
+    with_first_step(&format!("{decls}\n\n{a}\n= {b}\n"), seed, |p| {
         let symbolic = prove(p, Budget::default());
         let numeric = NumericEngine::default().decide(p).into_verdict();
         (symbolic, numeric)

@@ -389,6 +389,41 @@ impl Expr {
             }
         }
     }
+
+    /// [`Expr::for_each_child`], each child mutably.
+    pub fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
+        match &mut self.kind {
+            ExprKind::Number(_) | ExprKind::Placeholder => {}
+            ExprKind::Name(n) => n.sub.iter_mut().for_each(f),
+            ExprKind::Apply { head, args, cond } => head
+                .sub
+                .iter_mut()
+                .chain(args.iter_mut())
+                .chain(cond.iter_mut())
+                .for_each(f),
+            ExprKind::Neg(a) | ExprKind::Func(_, a) | ExprKind::Abs(a) => f(a),
+            ExprKind::Binary(_, a, b)
+            | ExprKind::Pow(a, b)
+            | ExprKind::Inner {
+                left: a, right: b, ..
+            } => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Deriv { body, .. } => f(body),
+            ExprKind::Big { domain, body, .. } => {
+                if let Domain::Range(lo, hi) = domain.as_mut() {
+                    f(lo);
+                    f(hi);
+                }
+                f(body);
+            }
+            ExprKind::Expect { draws, body } => {
+                draws.iter_mut().for_each(|d| f(&mut d.dist));
+                f(body);
+            }
+        }
+    }
 }
 
 /// How an inner product was written, so that it prints as it was read.
